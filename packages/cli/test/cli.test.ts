@@ -1,0 +1,135 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import { REPO_ROOT } from '../../../test/support/processes';
+import { testDatabase, testEnv } from '../../../test/support/test-env';
+import { ORDER_CONFIRMATION } from '../../../test/support/factories';
+
+const exec = promisify(execFile);
+const env = { ...testEnv(), PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp' };
+
+/** Runs `pnpm cli …` from the repository root, exactly as an operator would. */
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec('pnpm', ['cli', ...args], { cwd: REPO_ROOT, env });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** Exactly one line of JSON on stdout. */
+function json(stdout: string): Record<string, unknown> {
+  const lines = stdout.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  return JSON.parse(lines[0] ?? '') as Record<string, unknown>;
+}
+
+describe('pnpm cli (DESIGN §3)', () => {
+  it('when an operator sets up a workspace end to end, then each command prints its one JSON line', async () => {
+    expect(json((await cli('migrate', '--json')).stdout)).toEqual({ migrated: true });
+
+    const ws = json(
+      (
+        await cli(
+          'workspace:create',
+          '--name',
+          'CLI Co',
+          '--owner-email',
+          `ops-${randomUUID()}@example.test`,
+          '--owner-password',
+          'a long enough password',
+          '--json',
+        )
+      ).stdout,
+    );
+    expect(Object.keys(ws).sort()).toEqual(['userId', 'workspaceId']);
+    const workspace = String(ws['workspaceId']);
+
+    const phone = json(
+      (
+        await cli(
+          'phone-number:add',
+          '--workspace',
+          workspace,
+          '--provider-phone-number-id',
+          '106540352242922',
+          '--display-phone-number',
+          '+1 555 010 0001',
+          '--access-token',
+          'EAAG-cli-token',
+          '--waba-id',
+          '102290129340398',
+          '--json',
+        )
+      ).stdout,
+    );
+    expect(Object.keys(phone)).toEqual(['phoneNumberId']);
+
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'fg-cli-')), 'template.json');
+    writeFileSync(file, JSON.stringify(ORDER_CONFIRMATION));
+    const template = json(
+      (await cli('template:add', '--workspace', workspace, '--file', file, '--json')).stdout,
+    );
+    expect(Object.keys(template)).toEqual(['templateId']);
+
+    const key = json(
+      (await cli('api-key:create', '--workspace', workspace, '--label', 'staging', '--json')).stdout,
+    );
+    expect(Object.keys(key).sort()).toEqual(['apiKey', 'apiSecret', 'id']);
+    expect(key['apiKey']).toMatch(/^pk_[a-z0-9]{40}$/);
+
+    const list = json((await cli('api-key:list', '--workspace', workspace, '--json')).stdout);
+    expect(JSON.stringify(list)).not.toContain(String(key['apiSecret']));
+    expect(
+      (list['apiKeys'] as Array<{ apiKey: string; label: string }>).map((k) => [k.apiKey, k.label]),
+    ).toEqual([[key['apiKey'], 'staging']]);
+
+    expect(
+      json(
+        (await cli('api-key:revoke', '--workspace', workspace, '--api-key', String(key['apiKey']), '--json'))
+          .stdout,
+      ),
+    ).toEqual({ revoked: true });
+    const db = testDatabase();
+    try {
+      const row = await db('api_keys')
+        .where({ api_key: key['apiKey'] })
+        .first<{ revoked_at: Date | null; secret_hash: string }>();
+      expect(row?.revoked_at).toBeInstanceOf(Date);
+      expect(row?.secret_hash).toMatch(/^\$argon2id\$/);
+      const number = await db('phone_numbers')
+        .where({ id: phone['phoneNumberId'] })
+        .first<{ access_token_encrypted: string }>();
+      expect(number?.access_token_encrypted).not.toContain('EAAG-cli-token');
+    } finally {
+      await db.destroy();
+    }
+  }, 60_000);
+
+  it('when a command fails, then it exits non-zero with a message on stderr and nothing on stdout', async () => {
+    const missing = await cli('api-key:create', '--json');
+    expect(missing.code).not.toBe(0);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toMatch(/--workspace is required/);
+
+    const unknown = await cli(
+      'api-key:revoke',
+      '--workspace',
+      randomUUID(),
+      '--api-key',
+      `pk_${'a'.repeat(40)}`,
+      '--json',
+    );
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/NOT_FOUND/);
+
+    const nope = await cli('no-such-command');
+    expect(nope.code).not.toBe(0);
+    expect(nope.stderr).toMatch(/Unknown command/);
+  }, 60_000);
+});

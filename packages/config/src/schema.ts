@@ -1,0 +1,176 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * Every environment variable Flowgate reads, with its type and default. This schema is the single
+ * source for `loadConfig` and for the README's configuration table (kept in step by a test).
+ * `x-secret` marks values the logger must redact.
+ */
+export const EnvSchema = Type.Object(
+  {
+    DATABASE_URL: Type.Optional(
+      Type.String({
+        minLength: 1,
+        pattern: '^postgres(ql)?://',
+        description:
+          'PostgreSQL connection string; unset: embedded PostgreSQL (PGlite) under FLOWGATE_DATA_DIR',
+        'x-secret': true,
+      }),
+    ),
+    DATABASE_POOL_MAX: Type.Integer({
+      default: 10,
+      minimum: 1,
+      maximum: 200,
+      description: 'PostgreSQL connections per process',
+    }),
+    AMQP_URL: Type.Optional(
+      Type.String({
+        minLength: 1,
+        pattern: '^amqps?://',
+        description: 'RabbitMQ connection string; unset: in-process broker (single-process mode only)',
+        'x-secret': true,
+      }),
+    ),
+    AMQP_PREFIX: Type.String({
+      default: 'flowgate',
+      pattern: '^[a-z0-9][a-z0-9._-]{0,62}$',
+      description: 'Prefix of every exchange and queue name (separates environments on one vhost)',
+    }),
+    FLOWGATE_DATA_DIR: Type.String({
+      default: './.data',
+      minLength: 1,
+      description: 'Embedded data and generated development secrets',
+    }),
+    PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535, description: 'public-api listen port' }),
+    HOST: Type.String({ default: '0.0.0.0', minLength: 1, description: 'public-api listen address' }),
+    GRAPH_API_BASE_URL: Type.String({
+      default: 'https://graph.facebook.com',
+      pattern: '^https?://',
+      description: 'WhatsApp Cloud API base URL',
+    }),
+    GRAPH_API_VERSION: Type.String({
+      default: 'v25.0',
+      pattern: '^v\\d+\\.\\d+$',
+      description: 'Pinned Graph API version',
+    }),
+    FLOWGATE_SECRET_KEY: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'base64 of 32 random bytes: provider access tokens are encrypted with it (AES-256-GCM). Required with DATABASE_URL; generated into the data dir otherwise',
+        'x-secret': true,
+      }),
+    ),
+    JWT_SECRET: Type.Optional(
+      Type.String({
+        minLength: 32,
+        description:
+          'Signs admin session tokens (≥ 32 characters). Required with DATABASE_URL; generated into the data dir otherwise',
+        'x-secret': true,
+      }),
+    ),
+    LOG_LEVEL: Type.Union(
+      [Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug')],
+      { default: 'info', description: 'winston log level' },
+    ),
+    ARGON2_MEMORY_KIB: Type.Integer({
+      default: 19456,
+      minimum: 19456,
+      description: 'argon2id memory cost for API-key secrets and passwords (OWASP minimum 19 MiB)',
+    }),
+    ARGON2_TIME_COST: Type.Integer({ default: 2, minimum: 2, description: 'argon2id iterations' }),
+    ARGON2_PARALLELISM: Type.Integer({ default: 1, minimum: 1, description: 'argon2id parallelism' }),
+    AUTH_CACHE_TTL_SECONDS: Type.Integer({
+      default: 60,
+      minimum: 0,
+      maximum: 3600,
+      description: 'How long a verified key pair stays cached (backstop to revocation notifications)',
+    }),
+    AUTH_MAX_CONCURRENT_VERIFICATIONS: Type.Integer({
+      default: 2,
+      minimum: 1,
+      description: 'argon2 verifications running at once per process',
+    }),
+    AUTH_MAX_QUEUED_VERIFICATIONS: Type.Integer({
+      default: 32,
+      minimum: 0,
+      description: 'argon2 verifications waiting for a slot before new ones get 429',
+    }),
+    AUTH_FAILURES_PER_KEY: Type.Integer({
+      default: 10,
+      minimum: 1,
+      description: 'Failed attempts per API key per minute before 429',
+    }),
+    AUTH_FAILURES_PER_IP: Type.Integer({
+      default: 30,
+      minimum: 1,
+      description: 'Failed attempts per client address per minute before 429',
+    }),
+    DISPATCH_PREFETCH: Type.Integer({
+      default: 256,
+      minimum: 1,
+      maximum: 5000,
+      description: 'Deliveries a dispatcher holds at once (RabbitMQ prefetch)',
+    }),
+    DISPATCH_RATE_PER_NUMBER: Type.Number({
+      default: 80,
+      exclusiveMinimum: 0,
+      description: 'Provider calls per second per sending number (Meta default 80, up to 1000)',
+    }),
+    DISPATCH_PAIR_BURST: Type.Integer({
+      default: 45,
+      minimum: 1,
+      description: 'Messages one number may send one recipient in a burst (Meta pair limit)',
+    }),
+    DISPATCH_PAIR_PER_MINUTE: Type.Number({
+      default: 10,
+      exclusiveMinimum: 0,
+      description: 'Sustained messages per minute from one number to one recipient',
+    }),
+    DISPATCH_MAX_ATTEMPTS: Type.Integer({
+      default: 8,
+      minimum: 1,
+      maximum: 50,
+      description: 'Provider attempts before a retryable failure becomes FAILED',
+    }),
+    DISPATCH_CLAIM_TIMEOUT_MS: Type.Integer({
+      default: 60000,
+      minimum: 1000,
+      description: 'A SENDING claim older than this is taken over (crashed dispatcher)',
+    }),
+    DISPATCH_RETRY_DELAYS_MS: Type.String({
+      default: '1000,5000,30000,120000,600000',
+      pattern: '^\\d+(,\\d+)*$',
+      description: 'Retry delay tiers (one delay queue each), milliseconds',
+    }),
+    DISPATCHER_HEALTH_PORT: Type.Integer({
+      default: 0,
+      minimum: 0,
+      maximum: 65535,
+      description: 'Dispatcher: serve /healthz and /readyz on this port (0 = off)',
+    }),
+    PROVIDER_TIMEOUT_MS: Type.Integer({
+      default: 10000,
+      minimum: 100,
+      description: 'Timeout of one Cloud API call',
+    }),
+    SANDBOX: Type.Union([Type.Literal('true'), Type.Literal('false')], {
+      default: 'false',
+      description:
+        '`pnpm start` with PostgreSQL and RabbitMQ: also run the sandbox provider and send to it (always on in embedded mode)',
+    }),
+    SANDBOX_PORT: Type.Integer({
+      default: 4010,
+      minimum: 0,
+      maximum: 65535,
+      description:
+        'Port of the sandbox provider (`pnpm sandbox`, and `pnpm start` when it runs one; 0 = any free port)',
+    }),
+    TRUST_PROXY: Type.Union([Type.Literal('true'), Type.Literal('false')], {
+      default: 'false',
+      description: 'Trust X-Forwarded-For (set behind a reverse proxy)',
+    }),
+  },
+  { additionalProperties: true },
+);
+
+export type Env = Static<typeof EnvSchema>;

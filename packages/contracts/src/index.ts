@@ -1,0 +1,6 @@
+export * from './error-codes';
+export * from './messages';
+export * from './http';
+export * from './queue';
+export * from './validator';
+export * from './openapi';

@@ -1,0 +1,131 @@
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { buildOpenApiDocument } from '../src/openapi';
+import { SEND_MESSAGE_TYPES } from '../src/messages';
+import { parseSendMessageRequest } from '../src/validator';
+
+const doc = buildOpenApiDocument();
+const send = doc.paths['/messages/send']?.post;
+
+/** Resolves a local `$ref` such as `#/components/schemas/ErrorEnvelope`. */
+function resolve(ref: string): unknown {
+  return ref
+    .replace(/^#\//, '')
+    .split('/')
+    .reduce<unknown>(
+      (node, key) =>
+        typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined,
+      doc,
+    );
+}
+
+function collectRefs(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) node.forEach((n) => collectRefs(n, out));
+  else if (typeof node === 'object' && node !== null)
+    for (const [k, v] of Object.entries(node)) {
+      if (k === '$ref' && typeof v === 'string') out.push(v);
+      else collectRefs(v, out);
+    }
+  return out;
+}
+
+describe('buildOpenApiDocument', () => {
+  it('is an OpenAPI 3.1.0 document served under /api/v1/public', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.servers[0]?.url).toBe('/api/v1/public');
+    expect(doc.info.title).toBeTruthy();
+  });
+
+  it('covers every partner route', () => {
+    expect(Object.keys(doc.paths).sort()).toEqual(['/messages/send', '/messages/{id}', '/templates']);
+    expect(doc.paths['/messages/send']?.post?.operationId).toBe('sendMessage');
+    expect(doc.paths['/messages/{id}']?.get?.operationId).toBe('getMessage');
+    expect(doc.paths['/templates']?.get?.operationId).toBe('listTemplates');
+  });
+
+  it('offers all three authentication forms', () => {
+    expect(doc.components.securitySchemes).toMatchObject({
+      apiKeyHeader: { type: 'apiKey', in: 'header', name: 'apiKey' },
+      apiSecretHeader: { type: 'apiKey', in: 'header', name: 'apiSecret' },
+      xApiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+      xApiSecretHeader: { type: 'apiKey', in: 'header', name: 'X-API-Secret' },
+      basicAuth: { type: 'http', scheme: 'basic' },
+    });
+    expect(doc.security).toEqual([
+      { apiKeyHeader: [], apiSecretHeader: [] },
+      { xApiKeyHeader: [], xApiSecretHeader: [] },
+      { basicAuth: [] },
+    ]);
+  });
+
+  it('documents the Idempotency-Key header on send', () => {
+    expect(send?.parameters).toContainEqual({ $ref: '#/components/parameters/IdempotencyKey' });
+    expect(doc.components.parameters.IdempotencyKey).toMatchObject({
+      name: 'Idempotency-Key',
+      in: 'header',
+      schema: { maxLength: 255 },
+    });
+  });
+
+  it('answers 201 on send and lists every error status with the error envelope', () => {
+    const responses = send?.responses ?? {};
+    expect(Object.keys(responses).sort()).toEqual([
+      '201',
+      '400',
+      '401',
+      '404',
+      '409',
+      '413',
+      '415',
+      '422',
+      '429',
+      '503',
+    ]);
+    for (const status of ['400', '401', '404', '409', '413', '415', '422', '429', '503']) {
+      const ref = (responses[status] as { $ref: string }).$ref;
+      expect(resolve(ref)).toMatchObject({
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } },
+      });
+    }
+    expect(resolve('#/components/responses/TooManyRequests')).toHaveProperty(['headers', 'Retry-After']);
+  });
+
+  it('resolves every $ref', () => {
+    const refs = collectRefs(doc);
+    expect(refs.length).toBeGreaterThan(10);
+    for (const ref of refs) expect(resolve(ref)).toBeDefined();
+  });
+
+  it('has an example for every send type, each of which parses', () => {
+    const examples = Object.values(send?.requestBody?.content['application/json']?.examples ?? {});
+    const types = new Set<string>();
+    for (const ex of examples) {
+      const r = parseSendMessageRequest(ex.value);
+      expect(r).toEqual(expect.objectContaining({ ok: true }));
+      if (r.ok) types.add(r.value.type);
+    }
+    expect([...types].sort()).toEqual([...SEND_MESSAGE_TYPES].sort());
+  });
+
+  it('is plain JSON whose schemas compile under JSON Schema 2020-12, and whose response examples match them', () => {
+    const plain = JSON.parse(JSON.stringify(doc)) as typeof doc;
+    expect(plain).toEqual(doc);
+    const ajv = new Ajv2020({ strict: true, strictRequired: false, discriminator: true, allErrors: true });
+    addFormats(ajv);
+    ajv.addKeyword({ keyword: 'x-messages', schemaType: 'object' });
+    const schemas = Object.fromEntries(
+      Object.entries(doc.components.schemas).map(([name, schema]) => [name, ajv.compile(schema as object)]),
+    );
+
+    for (const response of Object.values(doc.components.responses)) {
+      const example = (response as { content: Record<string, { example: unknown }> }).content[
+        'application/json'
+      ]?.example;
+      expect(schemas.ErrorEnvelope?.(example)).toBe(true);
+    }
+    const created = send?.responses['201'] as { content: Record<string, { example: unknown }> };
+    expect(schemas.SendMessageResponse?.(created.content['application/json']?.example)).toBe(true);
+    for (const ex of Object.values(send?.requestBody?.content['application/json']?.examples ?? {}))
+      expect(schemas.SendMessageBody?.(ex.value)).toBe(true);
+  });
+});

@@ -1,0 +1,119 @@
+import type { Knex } from 'knex';
+
+export interface ApiKeyRecord {
+  id: string;
+  workspaceId: string;
+  apiKey: string;
+  secretHash: string;
+  revokedAt: Date | null;
+}
+
+export interface ApiKeySummary {
+  id: string;
+  label: string | null;
+  apiKey: string;
+  createdBy: string | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+interface ApiKeyRow {
+  id: string;
+  workspace_id: string;
+  api_key: string;
+  secret_hash: string;
+  label: string | null;
+  created_by: string | null;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+const toSummary = (r: Omit<ApiKeyRow, 'workspace_id' | 'secret_hash'>): ApiKeySummary => ({
+  id: r.id,
+  label: r.label,
+  apiKey: r.api_key,
+  createdBy: r.created_by,
+  createdAt: new Date(r.created_at),
+  lastUsedAt: r.last_used_at ? new Date(r.last_used_at) : null,
+  revokedAt: r.revoked_at ? new Date(r.revoked_at) : null,
+});
+
+export function apiKeyRepository(db: Knex) {
+  return {
+    async insert(row: {
+      id: string;
+      workspaceId: string;
+      apiKey: string;
+      secretHash: string;
+      label: string | null;
+      createdBy: string | null;
+    }): Promise<ApiKeySummary> {
+      const [inserted] = await db<ApiKeyRow>('api_keys')
+        .insert({
+          id: row.id,
+          workspace_id: row.workspaceId,
+          api_key: row.apiKey,
+          secret_hash: row.secretHash,
+          label: row.label,
+          created_by: row.createdBy,
+        })
+        .returning('*');
+      if (!inserted) throw new Error('insert returned no row');
+      return toSummary(inserted);
+    },
+
+    async findByApiKey(apiKey: string): Promise<ApiKeyRecord | undefined> {
+      const row = await db<ApiKeyRow>('api_keys')
+        .select('id', 'workspace_id', 'api_key', 'secret_hash', 'revoked_at')
+        .where({ api_key: apiKey })
+        .first();
+      return row
+        ? {
+            id: row.id,
+            workspaceId: row.workspace_id,
+            apiKey: row.api_key,
+            secretHash: row.secret_hash,
+            revokedAt: row.revoked_at,
+          }
+        : undefined;
+    },
+
+    async listByWorkspace(workspaceId: string): Promise<ApiKeySummary[]> {
+      const rows = await db<ApiKeyRow>('api_keys')
+        .select('id', 'label', 'api_key', 'created_by', 'created_at', 'last_used_at', 'revoked_at')
+        .where({ workspace_id: workspaceId })
+        .orderBy('created_at', 'desc');
+      return rows.map((r) => toSummary(r));
+    },
+
+    /** Revokes by id or public key within the workspace; idempotent. Returns the public key, if found. */
+    async revoke(workspaceId: string, by: { id: string } | { apiKey: string }): Promise<string | undefined> {
+      const where =
+        'id' in by
+          ? { workspace_id: workspaceId, id: by.id }
+          : { workspace_id: workspaceId, api_key: by.apiKey };
+      const rows: Array<{ api_key: string }> = await db('api_keys')
+        .where(where)
+        .update({ revoked_at: db.raw('COALESCE(revoked_at, now())') })
+        .returning(['api_key']);
+      return rows[0]?.api_key;
+    },
+
+    /** One statement for a batch of last-used times (flushed periodically, not per request). */
+    async touchLastUsed(entries: ReadonlyMap<string, Date>): Promise<void> {
+      if (entries.size === 0) return;
+      const ids = [...entries.keys()];
+      const times = ids.map((id) => entries.get(id)?.toISOString() ?? new Date().toISOString());
+      await db.raw(
+        `UPDATE api_keys AS k SET last_used_at = GREATEST(COALESCE(k.last_used_at, v.t), v.t)
+           FROM (SELECT unnest(?::uuid[]) AS id, unnest(?::timestamptz[]) AS t) AS v
+          WHERE k.id = v.id`,
+        [ids, times],
+      );
+    },
+  };
+}
+
+export type ApiKeyRepository = ReturnType<typeof apiKeyRepository>;

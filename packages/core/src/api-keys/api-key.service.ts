@@ -1,0 +1,59 @@
+import type { Knex } from 'knex';
+import { NotFoundError } from '@flowgate/errors';
+import type { Hasher } from '../security/hasher';
+import { newId, isUuid } from '../ids';
+import { generateApiKey, generateApiSecret } from './api-key-format';
+import { apiKeyRepository, type ApiKeySummary } from './api-key.repository';
+import type { RevocationBus } from './revocation-bus';
+
+export interface CreatedApiKey {
+  id: string;
+  apiKey: string;
+  /** Shown exactly once; only its argon2id hash is stored. */
+  apiSecret: string;
+  label: string | null;
+  createdAt: Date;
+}
+
+/** Creating, listing and revoking workspace API keys (admin routes and CLI share it). */
+export function apiKeyService(db: Knex, hasher: Hasher, bus: RevocationBus) {
+  const repo = apiKeyRepository(db);
+  return {
+    async create(input: {
+      workspaceId: string;
+      label?: string | undefined;
+      createdBy?: string | undefined;
+    }): Promise<CreatedApiKey> {
+      if (!(await db('workspaces').where({ id: input.workspaceId }).first()))
+        throw new NotFoundError('NOT_FOUND', 'Workspace not found.');
+      const apiKey = generateApiKey();
+      const apiSecret = generateApiSecret();
+      const secretHash = await hasher.hash(apiSecret);
+      const row = await repo.insert({
+        id: newId(),
+        workspaceId: input.workspaceId,
+        apiKey,
+        secretHash,
+        label: input.label ?? null,
+        createdBy: input.createdBy ?? null,
+      });
+      return { id: row.id, apiKey, apiSecret, label: row.label, createdAt: row.createdAt };
+    },
+
+    list(workspaceId: string): Promise<ApiKeySummary[]> {
+      return repo.listByWorkspace(workspaceId);
+    },
+
+    /** Revokes at once and tells every running API process. Idempotent; 404 if not in this workspace. */
+    async revoke(workspaceId: string, by: { id: string } | { apiKey: string }): Promise<void> {
+      if ('id' in by && !isUuid(by.id)) throw new NotFoundError('NOT_FOUND', 'API key not found.');
+      await db.transaction(async (trx) => {
+        const apiKey = await apiKeyRepository(trx).revoke(workspaceId, by);
+        if (!apiKey) throw new NotFoundError('NOT_FOUND', 'API key not found.');
+        await bus.publish(apiKey, trx);
+      });
+    },
+  };
+}
+
+export type ApiKeyService = ReturnType<typeof apiKeyService>;

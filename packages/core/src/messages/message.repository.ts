@@ -1,0 +1,206 @@
+import type { Knex } from 'knex';
+import type { MessageStatus } from '@flowgate/contracts';
+
+export interface NewMessage {
+  id: string;
+  workspaceId: string;
+  apiKeyId: string | null;
+  phoneNumberId: string;
+  contactId: string | null;
+  recipient: string;
+  type: string;
+  templateName: string | null;
+  payload: Record<string, unknown>;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+  requestId: string | null;
+}
+
+export interface MessageView {
+  id: string;
+  status: MessageStatus;
+  type: string;
+  recipient: string;
+  phoneNumberId: string;
+  templateName: string | null;
+  providerMessageId: string | null;
+  error: { code: number | null; title: string | null; details: string | null } | null;
+  attempts: number;
+  createdAt: Date;
+  updatedAt: Date;
+  history: Array<{ status: string; at: Date; detail: string | null }>;
+}
+
+interface MessageRow {
+  id: string;
+  workspace_id: string;
+  phone_number_id: string;
+  recipient: string;
+  type: string;
+  template_name: string | null;
+  status: MessageStatus;
+  provider_message_id: string | null;
+  error_code: number | null;
+  error_title: string | null;
+  error_details: string | null;
+  attempts: number;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** Messages and their status history. Status only moves forward; every move is an event. */
+export function messageRepository(db: Knex) {
+  return {
+    /**
+     * Inserts the message (ACCEPTED) and its first event. With an idempotency key, a concurrent or
+     * earlier insert wins: returns `{ inserted: false, existing }` instead of creating a second row.
+     */
+    async insertAccepted(
+      m: NewMessage,
+    ): Promise<
+      | { inserted: true }
+      | { inserted: false; existing: { id: string; requestHash: string | null; createdAt: Date } }
+    > {
+      // One statement, so one round trip: the row and its first event, atomically. A concurrent
+      // insert with the same key waits for the first to commit, then inserts nothing.
+      const { rows } = await db.raw<{ rows: Array<{ id: string }> }>(
+        `WITH m AS (
+           INSERT INTO messages (id, workspace_id, api_key_id, phone_number_id, contact_id, recipient, type, template_name,
+                                 payload, status, idempotency_key, request_hash, request_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, 'ACCEPTED', ?, ?, ?)
+           ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+           RETURNING id
+         ), e AS (
+           INSERT INTO message_events (message_id, status) SELECT id, 'ACCEPTED' FROM m
+         )
+         SELECT id FROM m`,
+        [
+          m.id,
+          m.workspaceId,
+          m.apiKeyId,
+          m.phoneNumberId,
+          m.contactId,
+          m.recipient,
+          m.type,
+          m.templateName,
+          JSON.stringify(m.payload),
+          m.idempotencyKey,
+          m.requestHash,
+          m.requestId,
+        ],
+      );
+      if (rows.length > 0) return { inserted: true as const };
+      const existing = await db<MessageRow>('messages')
+        .select('id', 'request_hash', 'created_at')
+        .where({ workspace_id: m.workspaceId, idempotency_key: m.idempotencyKey })
+        .first();
+      if (!existing) throw new Error('idempotency conflict without a row');
+      return {
+        inserted: false as const,
+        existing: { id: existing.id, requestHash: existing.request_hash, createdAt: existing.created_at },
+      };
+    },
+
+    /** ACCEPTED → QUEUED for a batch, after the broker confirmed them (never moves a later status back). */
+    async markQueued(ids: readonly string[]): Promise<number> {
+      if (ids.length === 0) return 0;
+      const { rows } = await db.raw<{ rows: Array<{ id: string }> }>(
+        `WITH q AS (
+           UPDATE messages SET status = 'QUEUED', updated_at = now()
+            WHERE id = ANY(?::uuid[]) AND status = 'ACCEPTED' RETURNING id
+         ), e AS (
+           INSERT INTO message_events (message_id, status) SELECT id, 'QUEUED' FROM q
+         )
+         SELECT id FROM q`,
+        [[...ids]],
+      );
+      return rows.length;
+    },
+
+    /**
+     * Outbox relay: ACCEPTED messages older than `olderThanMs`, and SENDING messages untouched for
+     * `stuckAfterMs` (a retry lost with an in-process broker, a claim whose envelope is gone),
+     * not relayed recently; locked against other relays.
+     */
+    async claimForRelay(
+      olderThanMs: number,
+      stuckAfterMs: number,
+      limit: number,
+    ): Promise<
+      Array<{
+        id: string;
+        workspaceId: string;
+        phoneNumberId: string;
+        createdAt: Date;
+        requestId: string | null;
+      }>
+    > {
+      const result = await db.raw<{
+        rows: Array<{
+          id: string;
+          workspace_id: string;
+          phone_number_id: string;
+          created_at: Date;
+          request_id: string | null;
+        }>;
+      }>(
+        `UPDATE messages SET relayed_at = now()
+          WHERE id IN (
+            SELECT id FROM (
+              (SELECT id, created_at FROM messages
+                WHERE status = 'ACCEPTED' AND created_at < now() - (? * interval '1 millisecond')
+                  AND (relayed_at IS NULL OR relayed_at < now() - (? * interval '1 millisecond'))
+                ORDER BY created_at LIMIT ?)
+              UNION ALL
+              (SELECT id, created_at FROM messages
+                WHERE status = 'SENDING' AND updated_at < now() - (? * interval '1 millisecond')
+                  AND (relayed_at IS NULL OR relayed_at < now() - (? * interval '1 millisecond'))
+                ORDER BY updated_at LIMIT ?)
+            ) due)
+          RETURNING id, workspace_id, phone_number_id, created_at, request_id`,
+        [olderThanMs, olderThanMs, limit, stuckAfterMs, stuckAfterMs, limit],
+      );
+      return result.rows.map((r) => ({
+        id: r.id,
+        workspaceId: r.workspace_id,
+        phoneNumberId: r.phone_number_id,
+        createdAt: new Date(r.created_at),
+        requestId: r.request_id,
+      }));
+    },
+
+    async view(workspaceId: string, id: string): Promise<MessageView | undefined> {
+      const row = await db<MessageRow>('messages').where({ id, workspace_id: workspaceId }).first();
+      if (!row) return undefined;
+      const events = await db('message_events')
+        .select<Array<{ status: string; detail: string | null; created_at: Date }>>(
+          'status',
+          'detail',
+          'created_at',
+        )
+        .where({ message_id: id })
+        .orderBy('id');
+      return {
+        id: row.id,
+        status: row.status,
+        type: row.type,
+        recipient: row.recipient,
+        phoneNumberId: row.phone_number_id,
+        templateName: row.template_name,
+        providerMessageId: row.provider_message_id,
+        error:
+          row.error_code !== null || row.error_title !== null
+            ? { code: row.error_code, title: row.error_title, details: row.error_details }
+            : null,
+        attempts: row.attempts,
+        createdAt: new Date(row.created_at),
+        updatedAt: new Date(row.updated_at),
+        history: events.map((e) => ({ status: e.status, at: new Date(e.created_at), detail: e.detail })),
+      };
+    },
+  };
+}
+
+export type MessageRepository = ReturnType<typeof messageRepository>;

@@ -1,0 +1,150 @@
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { DispatchEnvelopeV1, SendMessageRequest } from '@flowgate/contracts';
+import { UnprocessableError } from '@flowgate/errors';
+import { buildCloudApiBody, selectTemplate } from '@flowgate/whatsapp-cloud';
+import type { Logger } from '@flowgate/logger';
+import { newId, isUuid } from '../ids';
+import type { PhoneNumberService } from '../phone-numbers/phone-number.service';
+import type { TemplateService } from '../templates/template.service';
+import { messageRepository } from './message.repository';
+import type { QueuedMarker } from './queued-marker';
+
+/** Publishes a dispatch envelope and resolves once the broker confirmed it. */
+export interface EnvelopePublisher {
+  publish(envelope: DispatchEnvelopeV1): Promise<void>;
+}
+
+export interface SendResult {
+  id: string;
+  status: 'ACCEPTED';
+  /** True when an earlier request with the same Idempotency-Key and body created the message. */
+  replayed: boolean;
+}
+
+export interface SendContext {
+  workspaceId: string;
+  apiKeyId: string | null;
+  requestId: string | null;
+  idempotencyKey: string | undefined;
+  /** The request body as received, for the idempotency fingerprint. */
+  rawBody: unknown;
+}
+
+/**
+ * Accepts a validated send (DESIGN §2.2, ADR 0002): resolves recipient, sender and template,
+ * builds the exact Cloud API body (so what Meta would reject is rejected now), stores the message
+ * durably, and only then publishes. A failed publish is left to the outbox relay: the 201 stands.
+ */
+export function sendMessageUseCase(deps: {
+  db: Knex;
+  phoneNumbers: PhoneNumberService;
+  templates: TemplateService;
+  publisher: EnvelopePublisher;
+  queued: QueuedMarker;
+  logger: Logger;
+}) {
+  const messages = messageRepository(deps.db);
+
+  async function resolveRecipient(
+    workspaceId: string,
+    request: SendMessageRequest,
+  ): Promise<{ to: string; contactId: string | null }> {
+    if ('phone' in request && typeof request.phone === 'string')
+      return { to: request.phone, contactId: null };
+    const contactId =
+      'contactId' in request && typeof request.contactId === 'string' ? request.contactId : '';
+    const contact = isUuid(contactId)
+      ? await deps
+          .db('contacts')
+          .select('id', 'phone', 'opted_out')
+          .where({ id: contactId, workspace_id: workspaceId })
+          .first<{ id: string; phone: string; opted_out: boolean } | undefined>()
+      : undefined;
+    if (!contact)
+      throw new UnprocessableError('CONTACT_NOT_FOUND', 'contactId is not a contact of this workspace.', [
+        { path: '/contactId', message: 'unknown contact id' },
+      ]);
+    if (contact.opted_out)
+      throw new UnprocessableError('CONTACT_OPTED_OUT', 'This contact has opted out of messages.', [
+        { path: '/contactId', message: 'contact opted out' },
+      ]);
+    return { to: contact.phone.replace(/\D/g, ''), contactId: contact.id };
+  }
+
+  return async function sendMessage(request: SendMessageRequest, ctx: SendContext): Promise<SendResult> {
+    const { to, contactId } = await resolveRecipient(ctx.workspaceId, request);
+    const sender = await deps.phoneNumbers.resolveSender(ctx.workspaceId, request.phoneNumberId);
+    const template =
+      request.type === 'template'
+        ? selectTemplate(
+            await deps.templates.candidates(ctx.workspaceId, request.templateName),
+            request.templateName,
+            request.templateLanguage,
+          )
+        : undefined;
+    const id = newId();
+    const payload = buildCloudApiBody({ to, request, template, bizOpaqueCallbackData: id });
+    const requestHash = ctx.idempotencyKey !== undefined ? fingerprint(ctx.rawBody) : null;
+
+    const result = await messages.insertAccepted({
+      id,
+      workspaceId: ctx.workspaceId,
+      apiKeyId: ctx.apiKeyId,
+      phoneNumberId: sender.id,
+      contactId,
+      recipient: to,
+      type: request.type,
+      templateName: template?.name ?? null,
+      payload: payload as unknown as Record<string, unknown>,
+      idempotencyKey: ctx.idempotencyKey ?? null,
+      requestHash,
+      requestId: ctx.requestId,
+    });
+    if (!result.inserted) {
+      if (result.existing.requestHash !== requestHash) {
+        throw new UnprocessableError(
+          'IDEMPOTENCY_KEY_REUSED',
+          'This Idempotency-Key was already used with a different body.',
+          [{ path: 'Idempotency-Key', message: 'reused with a different body' }],
+        );
+      }
+      return { id: result.existing.id, status: 'ACCEPTED', replayed: true };
+    }
+
+    const envelope: DispatchEnvelopeV1 = {
+      schemaVersion: 1,
+      messageId: id,
+      workspaceId: ctx.workspaceId,
+      phoneNumberId: sender.id,
+      createdAt: new Date().toISOString(),
+      ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+    };
+    // Not awaited by the caller's answer: the row is committed, so the 201 holds either way.
+    deps.publisher.publish(envelope).then(
+      () => deps.queued.add(id),
+      (err: unknown) =>
+        deps.logger.warn('publish failed; the outbox relay will retry', {
+          messageId: id,
+          err: err instanceof Error ? err.message : String(err),
+        }),
+    );
+    return { id, status: 'ACCEPTED', replayed: false };
+  };
+}
+
+export type SendMessage = ReturnType<typeof sendMessageUseCase>;
+
+/** SHA-256 of the body with object keys sorted, so key order does not change the fingerprint. */
+export function fingerprint(body: unknown): string {
+  return createHash('sha256').update(stableStringify(body)).digest('hex');
+}
+
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

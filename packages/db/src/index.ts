@@ -1,0 +1,4 @@
+export * from './knex';
+export * from './cipher';
+export * from './migrate';
+export * from './pg-errors';

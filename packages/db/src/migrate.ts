@@ -1,0 +1,26 @@
+import type { Knex } from 'knex';
+import * as m0001 from './migrations/20261122000100_foundation';
+import * as m0002 from './migrations/20261122000200_messages';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/** Migrations are listed explicitly so they run the same under tsx, ts-jest and a bundle. */
+const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
+  ['20261122000100_foundation', m0001],
+  ['20261122000200_messages', m0002],
+];
+
+const source: Knex.MigrationSource<Migration> = {
+  getMigrations: () => Promise.resolve(MIGRATIONS.map(([, m]) => m)),
+  getMigrationName: (m) => MIGRATIONS.find(([, candidate]) => candidate === m)?.[0] ?? 'unknown',
+  getMigration: (m) => Promise.resolve(m),
+};
+
+/** Runs every pending migration; returns the names applied. Safe to run concurrently (knex lock). */
+export async function migrateLatest(db: Knex): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest({ migrationSource: source })) as [number, string[]];
+  return applied;
+}

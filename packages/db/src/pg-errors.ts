@@ -1,0 +1,38 @@
+/** PostgreSQL SQLSTATE codes the repositories translate. */
+export const PG_UNIQUE_VIOLATION = '23505';
+export const PG_FOREIGN_KEY_VIOLATION = '23503';
+
+export function pgCode(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string')
+    return err.code;
+  return undefined;
+}
+
+/** True for errors that mean "the database cannot be reached right now" (→ 503, retry). */
+export function isConnectionError(err: unknown): boolean {
+  const code = pgCode(err);
+  if (
+    code &&
+    [
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'ETIMEDOUT',
+      'EPIPE',
+      'ENOTFOUND',
+      '57P01',
+      '57P02',
+      '57P03',
+      '08000',
+      '08001',
+      '08003',
+      '08006',
+    ].includes(code)
+  )
+    return true;
+  const name = typeof err === 'object' && err !== null && 'name' in err ? String(err.name) : '';
+  const message = err instanceof Error ? err.message : '';
+  return (
+    name === 'KnexTimeoutError' ||
+    /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(message)
+  );
+}

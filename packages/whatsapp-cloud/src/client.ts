@@ -1,0 +1,238 @@
+/**
+ * Minimal Cloud API client: `POST /{version}/{phone-number-id}/messages`.
+ *
+ * Uses Node 20's global `fetch` (keep-alive connection reuse is the default) with a per-call
+ * timeout. Every failure becomes a {@link ProviderError} carrying Meta's code and its
+ * classification (cloud-api.md §3); neither the request body nor the access token ever ends up
+ * in an error.
+ */
+import { ProviderError } from './error-policy';
+
+export interface CloudApiClientOptions {
+  /** e.g. `https://graph.facebook.com` or the sandbox's url. A trailing slash is ignored. */
+  baseUrl: string;
+  /** Pinned Graph version, e.g. `v25.0`. */
+  graphVersion: string;
+  /** Whole-call budget (connect, send, answer, body) in milliseconds. */
+  timeoutMs: number;
+  /** For tests; defaults to the global `fetch`. */
+  fetchImpl?: typeof fetch;
+}
+
+export interface SendMessageArgs {
+  /** Meta's phone-number-id of the sending number. */
+  phoneNumberId: string;
+  accessToken: string;
+  /** A complete Cloud API send-message body (`messaging_product`, `to`, `type`, ...). */
+  body: Record<string, unknown>;
+}
+
+export interface SendMessageResult {
+  /** `messages[0].id` of Meta's answer. */
+  wamid: string;
+  /** `contacts[0].wa_id`: Meta's canonical id of the recipient (may differ from what was sent). */
+  waId?: string;
+  /** `messages[0].message_status` (templates only: accepted, held_for_quality_assessment, paused). */
+  messageStatus?: string;
+}
+
+export interface CloudApiClient {
+  sendMessage(args: SendMessageArgs): Promise<SendMessageResult>;
+}
+
+const GRAPH_VERSION = /^v\d+\.\d+$/;
+
+export function createCloudApiClient(opts: CloudApiClientOptions): CloudApiClient {
+  let base: URL;
+  try {
+    base = new URL(opts.baseUrl);
+  } catch {
+    throw new TypeError(`createCloudApiClient: baseUrl is not a valid URL`);
+  }
+  if (base.protocol !== 'https:' && base.protocol !== 'http:') {
+    throw new TypeError('createCloudApiClient: baseUrl must be http(s)');
+  }
+  if (!GRAPH_VERSION.test(opts.graphVersion)) {
+    throw new TypeError(`createCloudApiClient: graphVersion must look like v25.0`);
+  }
+  if (!Number.isFinite(opts.timeoutMs) || opts.timeoutMs <= 0) {
+    throw new TypeError('createCloudApiClient: timeoutMs must be a positive number');
+  }
+  const baseUrl = opts.baseUrl.replace(/\/+$/, '');
+  const { graphVersion, timeoutMs } = opts;
+  const fetchImpl = opts.fetchImpl ?? fetch;
+
+  async function sendMessage(args: SendMessageArgs): Promise<SendMessageResult> {
+    if (typeof args.phoneNumberId !== 'string' || args.phoneNumberId.trim() === '') {
+      throw new ProviderError({
+        title: 'Missing phone-number-id for the sending number',
+        classification: { kind: 'account' },
+      });
+    }
+    if (typeof args.accessToken !== 'string' || args.accessToken.trim() === '') {
+      throw new ProviderError({
+        title: 'Missing access token for the sending number',
+        classification: { kind: 'account' },
+      });
+    }
+    const url = `${baseUrl}/${graphVersion}/${encodeURIComponent(args.phoneNumberId)}/messages`;
+    const payload = JSON.stringify(args.body);
+    const signal = AbortSignal.timeout(timeoutMs);
+
+    let response: Response;
+    try {
+      response = await fetchImpl(url, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${args.accessToken}`,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
+        body: payload,
+        signal,
+      });
+    } catch (err) {
+      throw transportError(err, 'request');
+    }
+
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (err) {
+      throw transportError(err, 'response', response.status);
+    }
+    const traceHeader = response.headers.get('x-fb-trace-id') ?? undefined;
+    const json = parseJson(text);
+
+    if (response.ok) {
+      const result = parseSuccess(json);
+      if (result === undefined) {
+        // Meta answered 2xx, so it has most likely accepted the message: retrying could send it
+        // twice, so this is not retryable; it is flagged so the dispatcher can record it.
+        throw new ProviderError({
+          httpStatus: response.status,
+          title: 'Unrecognised success response from the Cloud API',
+          details: 'The 2xx answer has no messages[0].id',
+          fbtraceId: traceHeader,
+          outcomeUnknown: true,
+          classification: { kind: 'permanent' },
+        });
+      }
+      return result;
+    }
+
+    throw errorFromResponse(response.status, json, traceHeader);
+  }
+
+  return { sendMessage };
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function nonEmptyString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** Validates Meta's success body; `undefined` when it is not one. */
+function parseSuccess(json: unknown): SendMessageResult | undefined {
+  if (!isRecord(json)) return undefined;
+  const messages = json['messages'];
+  if (!Array.isArray(messages)) return undefined;
+  const first: unknown = messages[0];
+  if (!isRecord(first)) return undefined;
+  const wamid = nonEmptyString(first['id']);
+  if (wamid === undefined) return undefined;
+  const result: SendMessageResult = { wamid };
+  const status = nonEmptyString(first['message_status']);
+  if (status !== undefined) result.messageStatus = status;
+  const contacts = json['contacts'];
+  if (Array.isArray(contacts)) {
+    const contact: unknown = contacts[0];
+    if (isRecord(contact)) {
+      const waId = nonEmptyString(contact['wa_id']);
+      if (waId !== undefined) result.waId = waId;
+    }
+  }
+  return result;
+}
+
+function toInteger(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  if (typeof value === 'string' && /^\d{1,9}$/.test(value)) return Number(value);
+  return undefined;
+}
+
+/** Builds the error for a non-2xx answer from Meta's error object, or from the status alone. */
+function errorFromResponse(status: number, json: unknown, traceHeader: string | undefined): ProviderError {
+  const error = isRecord(json) ? json['error'] : undefined;
+  if (!isRecord(error)) {
+    return new ProviderError({
+      httpStatus: status,
+      title: `Cloud API answered HTTP ${status} without a Graph error object`,
+      fbtraceId: traceHeader,
+    });
+  }
+  const code = toInteger(error['code']);
+  const rawMessage = nonEmptyString(error['message']);
+  const title =
+    nonEmptyString(error['error_user_title']) ??
+    (rawMessage !== undefined ? rawMessage.replace(/^\(#\d+\)\s*/, '') : undefined) ??
+    `HTTP ${status}`;
+  const errorData = error['error_data'];
+  const details =
+    (isRecord(errorData) ? nonEmptyString(errorData['details']) : undefined) ??
+    nonEmptyString(error['error_user_msg']);
+  return new ProviderError({
+    code,
+    httpStatus: status,
+    title,
+    details,
+    fbtraceId: nonEmptyString(error['fbtrace_id']) ?? traceHeader,
+    errorSubcode: toInteger(error['error_subcode']),
+    type: nonEmptyString(error['type']),
+  });
+}
+
+/** `AbortSignal.timeout` makes fetch reject with a DOMException named `TimeoutError`. */
+function isTimeout(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const name: unknown = (err as { name?: unknown }).name;
+  return name === 'TimeoutError' || name === 'AbortError';
+}
+
+/** Timeout or network failure: retryable, and Meta may or may not have processed the call. */
+function transportError(err: unknown, phase: 'request' | 'response', status?: number): ProviderError {
+  if (isTimeout(err)) {
+    return new ProviderError({
+      httpStatus: status,
+      title: `Cloud API call timed out (${phase})`,
+      timedOut: true,
+      outcomeUnknown: true,
+      classification: { kind: 'retryable' },
+    });
+  }
+  // Duck-typed: fetch's errors may come from another realm (e.g. under Jest), so no instanceof.
+  const cause: unknown =
+    typeof err === 'object' && err !== null ? (err as { cause?: unknown }).cause : undefined;
+  const causeCode = isRecord(cause) && typeof cause['code'] === 'string' ? cause['code'] : undefined;
+  return new ProviderError({
+    httpStatus: status,
+    title: `Cloud API network error (${phase})${causeCode !== undefined ? `: ${causeCode}` : ''}`,
+    networkError: true,
+    // A refused connection never reached Meta; anything else may have.
+    outcomeUnknown: causeCode !== 'ECONNREFUSED' && causeCode !== 'ENOTFOUND',
+    classification: { kind: 'retryable' },
+    cause: err,
+  });
+}

@@ -1,0 +1,61 @@
+/**
+ * In-process cost of partner authentication: a cached `ApiKeyVerifier.verify` (the hot path of
+ * every request once a key is warm) and one argon2id verification (what a cache miss pays).
+ */
+import { performance } from 'node:perf_hooks';
+import type { Database } from '@flowgate/db';
+import { ApiKeyVerifier, apiKeyRepository, createArgon2Hasher, generateApiSecret } from '@flowgate/core';
+import { ARGON2_PARAMS, type Seeded } from './environment';
+import { mean, percentile, round } from './stats';
+
+export interface AuthResult {
+  cachedUs: number;
+  cachedIterations: number;
+  argon2Ms: number;
+  argon2P50Ms: number;
+  argon2P99Ms: number;
+  argon2Iterations: number;
+  argon2Params: typeof ARGON2_PARAMS;
+}
+
+export async function benchAuth(db: Database, seeded: Seeded, quick: boolean): Promise<AuthResult> {
+  const hasher = createArgon2Hasher(ARGON2_PARAMS);
+  const verifier = new ApiKeyVerifier(apiKeyRepository(db), hasher, {
+    cacheTtlMs: 3_600_000,
+    maxConcurrentVerifications: 2,
+    maxQueuedVerifications: 32,
+    failuresPerKey: 10,
+    failuresPerIp: 30,
+  });
+  const credentials = { apiKey: seeded.apiKey, apiSecret: seeded.apiSecret };
+  // Warm: the first call reads the key and runs argon2 once; then warm the JIT.
+  await verifier.verify(credentials, '127.0.0.1');
+  for (let i = 0; i < 20_000; i += 1) await verifier.verify(credentials, '127.0.0.1');
+
+  const cachedIterations = quick ? 100_000 : 500_000;
+  const t0 = performance.now();
+  for (let i = 0; i < cachedIterations; i += 1) await verifier.verify(credentials, '127.0.0.1');
+  const cachedUs = ((performance.now() - t0) * 1000) / cachedIterations;
+
+  const secret = generateApiSecret();
+  const hash = await hasher.hash(secret);
+  await hasher.verify(hash, secret);
+  const argon2Iterations = quick ? 10 : 40;
+  const times: number[] = [];
+  for (let i = 0; i < argon2Iterations; i += 1) {
+    const s = performance.now();
+    const ok = await hasher.verify(hash, secret);
+    times.push(performance.now() - s);
+    if (!ok) throw new Error('argon2 verification failed');
+  }
+  times.sort((a, b) => a - b);
+  return {
+    cachedUs: round(cachedUs, 3),
+    cachedIterations,
+    argon2Ms: round(mean(times), 2),
+    argon2P50Ms: round(percentile(times, 0.5), 2),
+    argon2P99Ms: round(percentile(times, 0.99), 2),
+    argon2Iterations,
+    argon2Params: ARGON2_PARAMS,
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * The benchmark's data and infrastructure: its own database (created and migrated if missing,
+ * emptied at the start of a run), a workspace seeded through @flowgate/core, and a RabbitMQ
+ * topology under a prefix of its own that is deleted at the end.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { Client } from 'pg';
+import type amqplibModule from 'amqplib';
+import { createDatabase, migrateLatest, TokenCipher, type Database } from '@flowgate/db';
+import {
+  apiKeyService,
+  createArgon2Hasher,
+  createLocalRevocationBus,
+  phoneNumberService,
+  templateService,
+  workspaceService,
+  type Hasher,
+} from '@flowgate/core';
+import { rabbitTopology } from '@flowgate/messaging';
+
+// amqplib is a dependency of @flowgate/messaging, not of the repository root: load that copy.
+const fromMessaging = createRequire(path.resolve(__dirname, '../../packages/messaging/package.json'));
+const amqplib = fromMessaging('amqplib') as typeof amqplibModule;
+
+export const BENCH_DATABASE_URL =
+  process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/flowgate_bench';
+export const BENCH_AMQP_URL = process.env['BENCH_AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const RETRY_DELAYS_MS = [1000, 5000, 30000];
+
+/** OWASP's minimum argon2id parameters (the production floor; config refuses anything lower). */
+export const ARGON2_PARAMS = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
+
+/** Creates the bench database if needed, migrates it, and empties it (it belongs to the benchmark). */
+export async function prepareDatabase(opts: { keepData: boolean }): Promise<Database> {
+  const url = new URL(BENCH_DATABASE_URL);
+  const dbName = url.pathname.slice(1);
+  if (!/^[A-Za-z0-9_]+$/.test(dbName)) throw new Error(`unexpected bench database name "${dbName}"`);
+  const admin = new URL(BENCH_DATABASE_URL);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${dbName}"`);
+  } finally {
+    await client.end();
+  }
+  const db = createDatabase({ kind: 'postgres', url: BENCH_DATABASE_URL }, { poolMax: 4 });
+  await migrateLatest(db);
+  // Every run starts from empty tables so that runs compare (index sizes, table bloat).
+  if (!opts.keepData) await db.raw('TRUNCATE workspaces, users CASCADE');
+  return db;
+}
+
+export interface Seeded {
+  workspaceId: string;
+  phoneNumberId: string;
+  apiKeyId: string;
+  apiKey: string;
+  apiSecret: string;
+  headers: Record<string, string>;
+}
+
+const TEMPLATES = [
+  {
+    name: 'order_confirmation',
+    language: 'en_US',
+    category: 'UTILITY',
+    status: 'APPROVED',
+    components: [{ type: 'BODY', text: 'Hi {{1}}, your order {{2}} arrives {{3}}.' }],
+  },
+  {
+    name: 'payment_thank_you',
+    language: 'en_US',
+    category: 'UTILITY',
+    status: 'APPROVED',
+    components: [
+      { type: 'BODY', text: 'Dear {{1}}, we received {{2}} for invoice {{3}}. Thank you, {{4}}.' },
+    ],
+  },
+];
+
+/** A workspace with one sandbox sending number, two approved templates and an API key. */
+export async function seedWorkspace(
+  db: Database,
+  secretKey: Buffer,
+  label: string,
+  hasher: Hasher,
+): Promise<Seeded> {
+  const { workspaceId } = await workspaceService(db, hasher).createWorkspace({
+    name: `bench-${label}`,
+    ownerEmail: `bench-${randomUUID()}@example.test`,
+    ownerPassword: randomBytes(18).toString('base64url'),
+  });
+  const { phoneNumberId } = await phoneNumberService(db, new TokenCipher(secretKey)).add({
+    workspaceId,
+    providerPhoneNumberId: String(100000000000000 + Math.floor(Math.random() * 1e14)),
+    displayPhoneNumber: '+15550001234',
+    accessToken: `bench-token-${randomUUID()}`,
+    isDefault: true,
+  });
+  for (const t of TEMPLATES) await templateService(db).add(workspaceId, t);
+  const key = await apiKeyService(db, hasher, createLocalRevocationBus()).create({ workspaceId, label });
+  return {
+    workspaceId,
+    phoneNumberId,
+    apiKeyId: key.id,
+    apiKey: key.apiKey,
+    apiSecret: key.apiSecret,
+    headers: { 'content-type': 'application/json', apiKey: key.apiKey, apiSecret: key.apiSecret },
+  };
+}
+
+export function benchHasher(): Hasher {
+  return createArgon2Hasher(ARGON2_PARAMS);
+}
+
+/** A unique AMQP prefix for this run (AMQP_PREFIX's pattern: lowercase, digits, `._-`). */
+export function uniquePrefix(): string {
+  return `bench.${randomUUID().slice(0, 8)}`;
+}
+
+/** Messages of a workspace not yet final (still on their way to the provider). */
+export async function pendingCount(db: Database, workspaceId: string): Promise<number> {
+  const row = await db('messages')
+    .where({ workspace_id: workspaceId })
+    .whereIn('status', ['ACCEPTED', 'QUEUED', 'SENDING'])
+    .count<{ count: number }>({ count: '*' })
+    .first();
+  return Number(row?.count ?? 0);
+}
+
+/** Fails fast, with a plain message, when RabbitMQ is not reachable. */
+export async function checkBroker(): Promise<void> {
+  try {
+    const conn = await amqplib.connect(BENCH_AMQP_URL);
+    await conn.close();
+  } catch (err) {
+    throw new Error(
+      `RabbitMQ is not reachable at ${new URL(BENCH_AMQP_URL).host} (${err instanceof Error ? err.message : String(err)}); set BENCH_AMQP_URL`,
+    );
+  }
+}
+
+/** Deletes every queue and exchange of a prefix's topology (idempotent; missing ones are fine). */
+export async function deleteTopology(prefix: string): Promise<void> {
+  const t = rabbitTopology(prefix, RETRY_DELAYS_MS);
+  const conn = await amqplib.connect(BENCH_AMQP_URL);
+  try {
+    const ch = await conn.createChannel();
+    for (const q of [t.workQueue, t.parkingQueue, ...t.retryQueues.map((r) => r.queue)])
+      await ch.deleteQueue(q);
+    for (const x of [t.workExchange, t.parkingExchange]) await ch.deleteExchange(x);
+    await ch.close();
+  } finally {
+    await conn.close();
+  }
+}

@@ -1,0 +1,210 @@
+/** The shape of bench/results/latest.json and the table printed at the end of a run. */
+import type { AuthResult } from './auth';
+import type { ProfileSummary } from './profile';
+import type { StepResult } from './protocol';
+
+export interface StepRecord extends StepResult {
+  label: string;
+  pass: boolean;
+  /** CPU of the process under test during the step, as a share of one core. */
+  targetCpuPct: number | undefined;
+  /** CPU of the process under test per expected-status answer, microseconds. */
+  targetCpuUsPerReq: number | undefined;
+  /**
+   * CPU during the step as a share of one core (100 = a full core): `target`, `load`,
+   * `dispatcher`, `sandbox`, `bench` (the orchestrator), `postgres`, `rabbitmq`, `other` (the rest
+   * of the machine); `machine` is the busy share of all cores.
+   */
+  cpu: Record<string, number>;
+  /** How long the step waited for the machine to be quiet (other processes' CPU). */
+  quietWaitMs: number;
+  /** When the step ran, CLOCK_MONOTONIC microseconds (to cut a CPU profile to it). */
+  monotonicUs: { from: number; to: number };
+  /** Messages still on their way to the provider when the step started (send steps). */
+  backlogAtStart?: number;
+}
+
+export interface RateSearch {
+  /** The highest rate that passed: p99 ≤ 50 ms and < 0.1 % errors. */
+  maxRps: number;
+  p50Ms: number;
+  p99Ms: number;
+  steps: StepRecord[];
+}
+
+export type ProfileResult = ProfileSummary & {
+  logLevel: 'warn' | 'info';
+  rate: number;
+  step: StepRecord;
+  window: { fromUs: number; toUs: number };
+};
+
+export interface BenchResults {
+  schemaVersion: 1;
+  mode: 'full' | 'quick';
+  startedAt: string;
+  durationS: number;
+  commit: string;
+  dirty: boolean;
+  machine: {
+    cpuModel: string;
+    cpus: number;
+    memoryMb: number;
+    node: string;
+    platform: string;
+    release: string;
+    postgres: string;
+    loadAvgAtStart: number[];
+  };
+  criteria: { p99MaxMs: number; maxErrorRate: number; stepMs: number; timeoutMs: number; maxSockets: number };
+  baseline: { rps: number; p50Ms: number; p99Ms: number; steps: StepRecord[] };
+  send: RateSearch & { ratioToBaseline: number; logLevel: 'warn' };
+  sendInfoLog?: RateSearch & { ratioToBaseline: number; logLevel: 'info'; ratioToWarn: number };
+  auth: AuthResult;
+  e2e: {
+    msgsPerSec: number;
+    p50Ms: number;
+    p99Ms: number;
+    maxMs: number;
+    offeredRps: number;
+    accepted: number;
+    sent: number;
+    failed: number;
+    duplicateSentEvents: number;
+    drainS: number;
+    /** True when messages reached SENT as fast as they were offered (the pipeline kept up). */
+    keptUp: boolean;
+    http: StepRecord;
+  };
+  rssMb: { api: number; apiInfoLog?: number; dispatcher: number; sandbox?: number; baseline?: number };
+  /** CPU profile of the API (LOG_LEVEL=warn) during one send step (full run, or --profile). */
+  profile?: ProfileResult;
+  /** The same at LOG_LEVEL=info (--profile-info). */
+  profileInfoLog?: ProfileResult;
+  env: Record<string, string>;
+  /** The machine is shared: CPU used by processes outside the benchmark during steps. */
+  noise: { otherCpuPctMean: number; stepsRepeated: number };
+  notes: string[];
+}
+
+const fmt = (n: number | undefined, digits = 1): string => (n === undefined ? '-' : n.toFixed(digits));
+
+export function stepLine(s: StepRecord): string {
+  const kinds = Object.entries(s.errorKinds)
+    .map(([k, v]) => `${k}×${v}`)
+    .join(' ');
+  return [
+    `  ${s.label.padEnd(12)}`,
+    `${String(s.rate).padStart(6)} rps`,
+    `got ${fmt(s.achievedRps, 0).padStart(6)}/s`,
+    `err ${(s.errorRate * 100).toFixed(2).padStart(6)}%`,
+    `p50 ${fmt(s.latencyMs.p50, 2).padStart(7)}`,
+    `p99 ${fmt(s.latencyMs.p99, 2).padStart(8)}`,
+    `max ${fmt(s.latencyMs.max, 0).padStart(6)} ms`,
+    `cpu ${fmt(s.targetCpuPct, 0).padStart(3)}% ${fmt(s.targetCpuUsPerReq, 0).padStart(5)}µs/req`,
+    `disp ${fmt(s.cpu['dispatcher'], 0).padStart(3)}%`,
+    `pg ${fmt(s.cpu['postgres'], 0).padStart(3)}%`,
+    `mq ${fmt(s.cpu['rabbitmq'], 0).padStart(3)}%`,
+    `gen ${fmt(s.cpu['load'], 0).padStart(3)}%`,
+    `other ${fmt(s.cpu['other'], 0).padStart(3)}%`,
+    s.pass ? 'PASS' : 'fail',
+    kinds,
+  ]
+    .filter((x) => x !== '')
+    .join('  ');
+}
+
+function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows
+    .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  '))
+    .join('\n');
+}
+
+export function summaryTable(r: BenchResults): string {
+  const rows: string[][] = [
+    ['measure', 'value', 'detail'],
+    [
+      'baseline (Express 5 + helmet hello)',
+      `${r.baseline.rps} rps`,
+      `p50 ${fmt(r.baseline.p50Ms, 2)} / p99 ${fmt(r.baseline.p99Ms, 2)} ms`,
+    ],
+    [
+      'send path, LOG_LEVEL=warn',
+      `${r.send.maxRps} rps`,
+      `p50 ${fmt(r.send.p50Ms, 2)} / p99 ${fmt(r.send.p99Ms, 2)} ms`,
+    ],
+    ['  ratio to baseline', `${fmt(r.send.ratioToBaseline * 100, 1)} %`, ''],
+  ];
+  if (r.sendInfoLog)
+    rows.push(
+      [
+        'send path, LOG_LEVEL=info',
+        `${r.sendInfoLog.maxRps} rps`,
+        `p50 ${fmt(r.sendInfoLog.p50Ms, 2)} / p99 ${fmt(r.sendInfoLog.p99Ms, 2)} ms`,
+      ],
+      [
+        '  ratio to baseline / to warn',
+        `${fmt(r.sendInfoLog.ratioToBaseline * 100, 1)} %`,
+        `${fmt(r.sendInfoLog.ratioToWarn * 100, 1)} % of warn`,
+      ],
+    );
+  rows.push(
+    ['auth: cached verify', `${fmt(r.auth.cachedUs, 2)} µs`, `${r.auth.cachedIterations} calls, in-process`],
+    [
+      'auth: argon2id verify (19456/2/1)',
+      `${fmt(r.auth.argon2Ms, 1)} ms`,
+      `p50 ${fmt(r.auth.argon2P50Ms, 1)} / p99 ${fmt(r.auth.argon2P99Ms, 1)} ms`,
+    ],
+    [
+      'end to end: accept → SENT',
+      `${fmt(r.e2e.msgsPerSec, 0)} msg/s`,
+      `${r.e2e.sent}/${r.e2e.accepted} sent, ${r.e2e.offeredRps} rps offered${r.e2e.keptUp ? ' (kept up)' : ''}`,
+    ],
+    [
+      '  accept → SENT latency',
+      `p50 ${fmt(r.e2e.p50Ms, 0)} ms`,
+      `p99 ${fmt(r.e2e.p99Ms, 0)} ms, max ${fmt(r.e2e.maxMs, 0)} ms`,
+    ],
+    [
+      'peak RSS api / dispatcher',
+      `${fmt(r.rssMb.api, 0)} / ${fmt(r.rssMb.dispatcher, 0)} MB`,
+      `sandbox ${fmt(r.rssMb.sandbox, 0)} MB, baseline ${fmt(r.rssMb.baseline, 0)} MB`,
+    ],
+  );
+  rows.push([
+    'noise: other processes during steps',
+    `${fmt(r.noise.otherCpuPctMean, 0)} % of a core`,
+    `${r.noise.stepsRepeated} steps repeated`,
+  ]);
+  return table(rows);
+}
+
+export function profileTable(p: ProfileSummary): string {
+  const rows: string[][] = [['self time', '%', 'function', 'where', 'for (nearest caller outside node)']];
+  for (const e of p.topEntries)
+    rows.push([
+      `${fmt(e.selfMs, 0)} ms`,
+      fmt(e.pct, 1),
+      e.name,
+      e.where,
+      (e.origins ?? []).map((o) => `${o.name} ${o.pct}%`).join(', '),
+    ]);
+  const pk: string[][] = [['self time', '%', 'package (self)', '', 'self time', '%', 'package (by origin)']];
+  for (let i = 0; i < 10; i += 1) {
+    const a = p.byPackage[i];
+    const b = p.byOrigin[i];
+    if (!a && !b) break;
+    pk.push([
+      a ? `${fmt(a.selfMs, 0)} ms` : '',
+      a ? fmt(a.pct, 1) : '',
+      a?.name ?? '',
+      '',
+      b ? `${fmt(b.selfMs, 0)} ms` : '',
+      b ? fmt(b.pct, 1) : '',
+      b?.name ?? '',
+    ]);
+  }
+  return `busy ${p.busyMs} ms on the main thread during the step\n${table(rows)}\n\n${table(pk)}`;
+}

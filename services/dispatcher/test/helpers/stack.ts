@@ -1,0 +1,132 @@
+import request from 'supertest';
+import { startSandbox, type Sandbox } from '@flowgate/sandbox';
+import type { Database } from '@flowgate/db';
+import { addPhoneNumber, createApiKey, createWorkspace } from '../../../../test/support/factories';
+import { startProcess, type ServiceProcess } from '../../../../test/support/processes';
+import { uniquePrefix } from '../../../../test/support/rabbit';
+import { testEnv } from '../../../../test/support/test-env';
+import { createTestApp, type TestApp } from '../../../public-api/test/helpers/test-app';
+
+/**
+ * The real stack for dispatcher tests: the sandbox provider (our stand-in for Meta), the API
+ * (in-process, through supertest) and N dispatchers as separate processes, on PostgreSQL and a
+ * RabbitMQ topology of their own.
+ */
+export interface Stack {
+  sandbox: Sandbox;
+  api: TestApp;
+  db: Database;
+  env: Record<string, string>;
+  dispatchers: ServiceProcess[];
+  startDispatcher(): Promise<ServiceProcess>;
+  partner(opts?: {
+    numbers?: number;
+  }): Promise<{ workspaceId: string; phoneNumberIds: string[]; headers: Record<string, string> }>;
+  send(headers: Record<string, string>, body: Record<string, unknown>): Promise<string>;
+  waitForFinal(
+    ids: readonly string[],
+    timeoutMs?: number,
+  ): Promise<Map<string, { status: string; provider_message_id: string | null; error_code: number | null }>>;
+  close(): Promise<void>;
+}
+
+export async function startStack(extraEnv: Record<string, string> = {}, dispatchers = 1): Promise<Stack> {
+  const sandbox = await startSandbox({ port: 0, slowMs: 3000 });
+  const env = testEnv({
+    AMQP_PREFIX: uniquePrefix('disp'),
+    GRAPH_API_BASE_URL: sandbox.url,
+    LOG_LEVEL: 'info',
+    DISPATCH_RETRY_DELAYS_MS: '1000,5000,30000',
+    ...extraEnv,
+  });
+  const api = await createTestApp(env, { relayIntervalMs: 500, relayOlderThanMs: 2000 });
+  const procs: ServiceProcess[] = [];
+
+  const startDispatcher = async (): Promise<ServiceProcess> => {
+    const proc = startProcess('services/dispatcher/src/main.ts', env);
+    procs.push(proc);
+    const deadline = Date.now() + 30_000;
+    while (!proc.output.join('').includes('dispatcher consuming')) {
+      if (proc.child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`dispatcher did not start:\n${proc.output.join('')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return proc;
+  };
+  for (let i = 0; i < dispatchers; i += 1) await startDispatcher();
+
+  const stack: Stack = {
+    sandbox,
+    api,
+    db: api.runtime.db,
+    env,
+    dispatchers: procs,
+    startDispatcher,
+    async partner(opts = {}) {
+      const ws = await createWorkspace(api.runtime.db);
+      const phoneNumberIds: string[] = [];
+      for (let i = 0; i < (opts.numbers ?? 1); i += 1)
+        phoneNumberIds.push(
+          (await addPhoneNumber(api.runtime.db, api.config.secretKey, ws.workspaceId, { isDefault: i === 0 }))
+            .phoneNumberId,
+        );
+      const key = await createApiKey(api.runtime.db, ws.workspaceId);
+      return {
+        workspaceId: ws.workspaceId,
+        phoneNumberIds,
+        headers: { apiKey: key.apiKey, apiSecret: key.apiSecret },
+      };
+    },
+    async send(headers, body) {
+      const res = await request(api.app).post('/api/v1/public/messages/send').set(headers).send(body);
+      if (res.status !== 201) throw new Error(`send failed ${res.status}: ${JSON.stringify(res.body)}`);
+      return (res.body as { data: { id: string } }).data.id;
+    },
+    async waitForFinal(ids, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const rows = await api.runtime
+          .db('messages')
+          .select<
+            Array<{
+              id: string;
+              status: string;
+              provider_message_id: string | null;
+              error_code: number | null;
+            }>
+          >('id', 'status', 'provider_message_id', 'error_code')
+          .whereIn('id', ids);
+        const final = rows.filter((r) => r.status === 'SENT' || r.status === 'FAILED');
+        if (final.length === ids.length || Date.now() > deadline) return new Map(rows.map((r) => [r.id, r]));
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+    async close() {
+      await Promise.all(procs.map((p) => p.stop()));
+      await api.close();
+      await sandbox.close();
+    },
+  };
+  return stack;
+}
+
+/** Runs `fn` over `items` with at most `concurrency` in flight. */
+export async function pool<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      for (;;) {
+        const i = next;
+        next += 1;
+        if (i >= items.length) return;
+        out[i] = await fn(items[i] as T, i);
+      }
+    }),
+  );
+  return out;
+}

@@ -1,0 +1,66 @@
+import { isUtf8 } from 'node:buffer';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Logger } from '@flowgate/logger';
+import type {
+  ApiKeyService,
+  ApiKeyVerifier,
+  MessageRepository,
+  SendMessage,
+  TemplateService,
+  WorkspaceService,
+} from '@flowgate/core';
+import { requestContext } from './http/middleware/request-context';
+import { accessLog } from './http/middleware/access-log';
+import { requireJson } from './http/middleware/require-json';
+import { errorHandler, notFound } from './http/errors';
+import { adminRouter } from './http/routes/admin.routes';
+import { partnerRouter } from './http/routes/partner.routes';
+import { healthRouter, type ReadinessCheck } from './http/routes/health.routes';
+
+export interface AppDependencies {
+  logger: Logger;
+  jwtSecret: string;
+  trustProxy: boolean;
+  verifier: ApiKeyVerifier;
+  workspaces: WorkspaceService;
+  apiKeys: ApiKeyService;
+  templates: TemplateService;
+  messages: MessageRepository;
+  sendMessage: SendMessage;
+  readiness: Record<string, ReadinessCheck>;
+}
+
+/** Builds the Express app from its dependencies; never listens (tests use supertest on it). */
+export function buildApp(deps: AppDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy);
+  app.set('etag', false);
+  app.use(requestContext());
+  app.use(accessLog(deps.logger));
+  app.use(helmet());
+  app.use(healthRouter(deps.readiness));
+  app.use(requireJson());
+  app.use(
+    express.json({
+      limit: '256kb',
+      strict: true,
+      // body-parser replaces invalid UTF-8 with U+FFFD; refuse it instead of sending mangled text.
+      verify: (req, _res, buf) => {
+        const charset = /charset=([^;]+)/i
+          .exec(req.headers['content-type'] ?? '')?.[1]
+          ?.trim()
+          .toLowerCase();
+        if ((charset === undefined || charset === 'utf-8' || charset === 'utf8') && !isUtf8(buf)) {
+          throw Object.assign(new Error('invalid UTF-8'), { type: 'entity.verify.failed' });
+        }
+      },
+    }),
+  );
+  app.use('/api/v1/public', partnerRouter(deps));
+  app.use('/api/v1', adminRouter(deps));
+  app.use(notFound());
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,305 @@
+/**
+ * DESIGN §6: "A 201 means the message is durably stored and will reach the provider: a broker
+ * that is down … may delay it, never lose it." The API's connections go through TCP proxies, so
+ * RabbitMQ and PostgreSQL can be cut off for this app alone while the shared servers keep running
+ * for every other test.
+ *
+ * The app gets a database of its own: the outbox relay of any other API process on the same
+ * database would otherwise publish this test's held messages to *its* queues (and mark them
+ * QUEUED), which is right in production (one prefix) but would make this test depend on what
+ * else runs in parallel.
+ */
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import { Client } from 'pg';
+import { createDatabase, migrateLatest } from '@flowgate/db';
+import { addPhoneNumber, createApiKey, createWorkspace } from '../../../test/support/factories';
+import { drainWorkQueue } from '../../../test/support/rabbit';
+import { TcpProxy } from '../../../test/support/tcp-proxy';
+import { TEST_AMQP_URL, TEST_DATABASE_URL } from '../../../test/support/test-env';
+import { createTestApp, type TestApp } from './helpers/test-app';
+
+const SEND = '/api/v1/public/messages/send';
+const MESSAGES = 1000;
+const CONCURRENCY = 25;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it is true; fails with `what` after `timeoutMs`. */
+async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Runs `fn(0..n-1)` with at most `concurrency` calls in flight; results in index order. */
+async function inPool<T>(n: number, concurrency: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array<T>(n);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < n; i = next++) out[i] = await fn(i);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+  return out;
+}
+
+/** `url` with its port (and optionally database) replaced. */
+function withPort(url: string, port: number, database?: string): string {
+  const u = new URL(url);
+  u.hostname = '127.0.0.1';
+  u.port = String(port);
+  if (database !== undefined) u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** A fresh, migrated database on the shared server (dropped by the returned function). */
+async function isolatedDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `flowgate_outage_${randomBytes(6).toString('hex')}`;
+  const admin = new URL(TEST_DATABASE_URL);
+  admin.pathname = '/postgres';
+  const run = async (sql: string): Promise<void> => {
+    const client = new Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE DATABASE "${name}"`);
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  const db = createDatabase({ kind: 'postgres', url: url.toString() }, { poolMax: 1 });
+  try {
+    await migrateLatest(db);
+  } finally {
+    await db.destroy();
+  }
+  return { name, url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
+interface Partner {
+  workspaceId: string;
+  headers: Record<string, string>;
+}
+
+async function partner(t: TestApp): Promise<Partner> {
+  const ws = await createWorkspace(t.runtime.db);
+  await addPhoneNumber(t.runtime.db, t.config.secretKey, ws.workspaceId);
+  const key = await createApiKey(t.runtime.db, ws.workspaceId);
+  return { workspaceId: ws.workspaceId, headers: { apiKey: key.apiKey, apiSecret: key.apiSecret } };
+}
+
+/** The app on a real port, so a thousand requests share one server instead of one each. */
+async function listen(app: TestApp['app']): Promise<{ server: http.Server; close(): Promise<void> }> {
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    server,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+interface ErrorBody {
+  success: false;
+  error: { code: string; message: string; requestId: string; details?: unknown[] };
+}
+
+let database: Awaited<ReturnType<typeof isolatedDatabase>>;
+beforeAll(async () => {
+  database = await isolatedDatabase();
+});
+afterAll(async () => {
+  await database.drop();
+});
+
+describe('with RabbitMQ unreachable, sends still get 201 and go out once it is back', () => {
+  let proxy: TcpProxy;
+  let t: TestApp;
+  let served: Awaited<ReturnType<typeof listen>>;
+  let p: Partner;
+
+  beforeAll(async () => {
+    const amqp = new URL(TEST_AMQP_URL);
+    proxy = await TcpProxy.start(amqp.hostname, Number(amqp.port || 5672));
+    t = await createTestApp(
+      { AMQP_URL: withPort(TEST_AMQP_URL, proxy.port), DATABASE_URL: database.url },
+      { relayIntervalMs: 200, relayOlderThanMs: 500 },
+    );
+    served = await listen(t.app);
+    // Connected once, so the topology (and the work queue this test drains) exists.
+    await waitFor('the API to connect to RabbitMQ through the proxy', () => t.runtime.broker.isHealthy());
+    p = await partner(t);
+    // One verification up front: the key is cached, so 25 concurrent first requests do not queue on argon2.
+    expect((await request(served.server).get('/api/v1/public/templates').set(p.headers)).status).toBe(200);
+  });
+  afterAll(async () => {
+    proxy.accept();
+    await served.close();
+    await t.close();
+    await proxy.close();
+  });
+
+  it(`when ${MESSAGES} messages are sent while the broker is cut off, then all get 201, and after it is back all ${MESSAGES} envelopes reach the work queue and every row is QUEUED`, async () => {
+    proxy.refuse();
+    await waitFor('the API to notice RabbitMQ is gone', () => !t.runtime.broker.isHealthy());
+
+    const started = Date.now();
+    const responses = await inPool(MESSAGES, CONCURRENCY, (i) =>
+      request(served.server)
+        .post(SEND)
+        .set(p.headers)
+        .send({ type: 'text', phone: '919876543210', content: `outage message ${i}` }),
+    );
+    const sendSeconds = (Date.now() - started) / 1000;
+
+    const statuses = new Map<number, number>();
+    for (const r of responses) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+    expect(Object.fromEntries(statuses)).toEqual({ 201: MESSAGES });
+    const ids = responses.map((r) => (r.body as { data: { id: string } }).data.id);
+    expect(new Set(ids).size).toBe(MESSAGES);
+
+    // Still cut off: every message is held in the outbox, none was marked QUEUED.
+    expect(t.runtime.broker.isHealthy()).toBe(false);
+    const held = await t.runtime
+      .db('messages')
+      .where({ workspace_id: p.workspaceId })
+      .select<Array<{ status: string }>>('status');
+    expect(held.map((r) => r.status)).toEqual(Array<string>(MESSAGES).fill('ACCEPTED'));
+
+    proxy.accept();
+    const restored = Date.now();
+    const wanted = new Set(ids);
+    const seen = new Map<string, number>();
+    const foreign: string[] = [];
+    let notQueued = MESSAGES;
+    await waitFor(
+      `all ${MESSAGES} envelopes on the work queue and all rows QUEUED`,
+      async () => {
+        for (const m of await drainWorkQueue(t.prefix)) {
+          if (m.messageId === undefined || !wanted.has(m.messageId)) foreign.push(String(m.messageId));
+          else seen.set(m.messageId, (seen.get(m.messageId) ?? 0) + 1);
+        }
+        const [row] = await t.runtime
+          .db('messages')
+          .where({ workspace_id: p.workspaceId, status: 'ACCEPTED' })
+          .count<Array<{ n: number }>>('* as n');
+        notQueued = Number(row?.n ?? -1);
+        return seen.size === MESSAGES && notQueued === 0;
+      },
+      90_000,
+    );
+    const queuedSeconds = (Date.now() - restored) / 1000;
+    // One more drain: envelopes published twice may still be arriving after the last row turned QUEUED.
+    for (const m of await drainWorkQueue(t.prefix))
+      if (m.messageId !== undefined && wanted.has(m.messageId))
+        seen.set(m.messageId, (seen.get(m.messageId) ?? 0) + 1);
+    const duplicates = [...seen.values()].reduce((n, c) => n + c - 1, 0);
+
+    console.log(
+      `broker outage: ${MESSAGES} sends, ${statuses.get(201) ?? 0} × 201 in ${sendSeconds.toFixed(2)} s ` +
+        `(${Math.round(MESSAGES / sendSeconds)}/s, ${CONCURRENCY} concurrent); all ${seen.size} queued ` +
+        `${queuedSeconds.toFixed(2)} s after RabbitMQ was reachable again; ${duplicates} duplicate envelope(s)`,
+    );
+
+    expect(foreign).toEqual([]);
+    expect(seen.size).toBe(MESSAGES);
+    const rows = await t.runtime
+      .db('messages')
+      .where({ workspace_id: p.workspaceId })
+      .select<Array<{ id: string; status: string }>>('id', 'status');
+    expect(rows).toHaveLength(MESSAGES);
+    expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['QUEUED']));
+    // Each message moved to QUEUED exactly once, however often its envelope was published.
+    const [events] = await t.runtime
+      .db('message_events')
+      .whereIn('message_id', ids)
+      .andWhere({ status: 'QUEUED' })
+      .count<Array<{ n: number }>>('* as n');
+    expect(Number(events?.n)).toBe(MESSAGES);
+  }, 180_000);
+});
+
+describe('with PostgreSQL unreachable, sends get 503 and recover without a restart', () => {
+  let proxy: TcpProxy;
+  let direct: TestApp;
+  let t: TestApp;
+  let p: Partner;
+  let coldHeaders: Record<string, string>;
+
+  beforeAll(async () => {
+    const pg = new URL(TEST_DATABASE_URL);
+    proxy = await TcpProxy.start(pg.hostname, Number(pg.port || 5432));
+    // Data is made through a direct connection; the app under test reaches the same database only through the proxy.
+    direct = await createTestApp({ DATABASE_URL: database.url });
+    p = await partner(direct);
+    const second = await createApiKey(direct.runtime.db, p.workspaceId);
+    coldHeaders = { apiKey: second.apiKey, apiSecret: second.apiSecret };
+    t = await createTestApp({ DATABASE_URL: withPort(database.url, proxy.port, database.name) });
+    await waitFor('the API to connect to RabbitMQ', () => t.runtime.broker.isHealthy());
+    expect((await request(t.app).get('/api/v1/public/templates').set(p.headers)).status).toBe(200);
+  });
+  afterAll(async () => {
+    proxy.accept();
+    await t.close();
+    await direct.close();
+    await proxy.close();
+  });
+
+  const body = (content: string) => ({ type: 'text', phone: '919876543210', content });
+  const count = async (): Promise<number> => {
+    const [row] = await direct.runtime
+      .db('messages')
+      .where({ workspace_id: p.workspaceId })
+      .count<Array<{ n: number }>>('* as n');
+    return Number(row?.n ?? -1);
+  };
+
+  it('when the database is cut off, then POST /messages/send answers 503 SERVICE_UNAVAILABLE with Retry-After; once it is back, sends succeed on the same app', async () => {
+    const before = await request(t.app).post(SEND).set(p.headers).send(body('before the outage'));
+    expect(before.status).toBe(201);
+
+    proxy.refuse();
+    for (let i = 0; i < 5; i++) {
+      const res = await request(t.app)
+        .post(SEND)
+        .set(p.headers)
+        .send(body(`during the outage ${i}`));
+      const err = (res.body as ErrorBody).error;
+      expect({ status: res.status, code: err?.code }).toEqual({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+      expect(res.headers['content-type']).toMatch(/^application\/json\b/);
+      expect(res.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
+      expect(err.requestId).toBe(res.headers['x-request-id']);
+      expect(res.text).not.toMatch(/ECONN|Connection terminated|\bat \S+ \(|node_modules|SELECT|INSERT/);
+    }
+    // A key this process has not verified yet cannot be checked either: 503 too, not 401 or 500.
+    const cold = await request(t.app).post(SEND).set(coldHeaders).send(body('unverified key'));
+    expect({ status: cold.status, code: (cold.body as ErrorBody).error?.code }).toEqual({
+      status: 503,
+      code: 'SERVICE_UNAVAILABLE',
+    });
+    expect(cold.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
+    expect(await count()).toBe(1);
+
+    proxy.accept();
+    const after = await request(t.app).post(SEND).set(p.headers).send(body('after the outage'));
+    expect(after.status).toBe(201);
+    const again = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        request(t.app)
+          .post(SEND)
+          .set(p.headers)
+          .send(body(`after the outage ${i}`)),
+      ),
+    );
+    expect(again.map((r) => r.status)).toEqual(Array<number>(10).fill(201));
+    expect(await count()).toBe(12);
+  }, 60_000);
+});

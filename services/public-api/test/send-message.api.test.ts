@@ -1,0 +1,353 @@
+import request from 'supertest';
+import { randomUUID } from 'node:crypto';
+import {
+  addPhoneNumber,
+  addTemplate,
+  createApiKey,
+  createWorkspace,
+  ORDER_CONFIRMATION,
+  PAYMENT_THANK_YOU,
+} from '../../../test/support/factories';
+import { DEMO_TEMPLATES } from '@flowgate/core';
+import { drainWorkQueue } from '../../../test/support/rabbit';
+import { createTestApp, type TestApp } from './helpers/test-app';
+
+describe('POST /api/v1/public/messages/send', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  async function partner() {
+    const ws = await createWorkspace(t.runtime.db);
+    const { phoneNumberId } = await addPhoneNumber(t.runtime.db, t.config.secretKey, ws.workspaceId);
+    await addTemplate(t.runtime.db, ws.workspaceId, ORDER_CONFIRMATION);
+    await addTemplate(t.runtime.db, ws.workspaceId, PAYMENT_THANK_YOU);
+    const carousel = DEMO_TEMPLATES.find((x) => x['name'] === 'summer_carousel');
+    if (carousel) await addTemplate(t.runtime.db, ws.workspaceId, carousel);
+    const key = await createApiKey(t.runtime.db, ws.workspaceId);
+    return { ...ws, phoneNumberId, headers: { apiKey: key.apiKey, apiSecret: key.apiSecret } };
+  }
+
+  async function waitForEnvelopes(ids: string[]): Promise<Map<string, unknown>> {
+    const seen = new Map<string, unknown>();
+    const deadline = Date.now() + 10_000;
+    while (ids.some((id) => !seen.has(id)) && Date.now() < deadline) {
+      for (const m of await drainWorkQueue(t.prefix)) if (m.messageId) seen.set(m.messageId, m.body);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return seen;
+  }
+
+  const BODIES: Array<[string, Record<string, unknown>, (payload: Record<string, unknown>) => void]> = [
+    [
+      'text (seed)',
+      { type: 'text', phone: '919876543210', content: 'Your order has shipped.' },
+      (p) => expect(p['text']).toMatchObject({ body: 'Your order has shipped.' }),
+    ],
+    [
+      'text with + and spaces',
+      { type: 'text', phone: '+91 98765-43210', content: 'Hi', previewUrl: true },
+      (p) => expect(p['to']).toBe('919876543210'),
+    ],
+    [
+      'template simple (seed order_confirmation)',
+      {
+        type: 'template',
+        phone: '919876543210',
+        templateName: 'order_confirmation',
+        templateLanguage: 'en',
+        templateVariables: { '1': 'Jane', '2': 'ORD-9921', '3': 'Tomorrow 5pm' },
+      },
+      (p) => expect(p['template']).toMatchObject({ name: 'order_confirmation', language: { code: 'en_US' } }),
+    ],
+    [
+      'template simple (seed payment_thank_you)',
+      {
+        type: 'template',
+        phone: '919876543210',
+        templateName: 'payment_thank_you',
+        templateLanguage: 'en_US',
+        templateVariables: {
+          '1': 'Shree Balaji Traders',
+          '2': '₹75,600.00',
+          '3': 'INV-00516',
+          '4': 'Hiren Enterprises',
+        },
+      },
+      (p) => expect(JSON.stringify(p['template'])).toContain('₹75,600.00'),
+    ],
+    [
+      'template advanced',
+      {
+        type: 'template',
+        phone: '919876543210',
+        templateName: 'order_confirmation',
+        templateComponents: [
+          {
+            type: 'body',
+            parameters: [
+              { type: 'text', text: 'Jane' },
+              { type: 'text', text: 'ORD-1' },
+              { type: 'text', text: 'today' },
+            ],
+          },
+        ],
+      },
+      (p) => expect(p['type']).toBe('template'),
+    ],
+    [
+      'interactive as a JSON string (seed)',
+      {
+        type: 'interactive',
+        phone: '919876543210',
+        content: JSON.stringify({
+          type: 'button',
+          body: 'Choose',
+          buttons: [
+            { id: 'yes', title: 'Yes' },
+            { id: 'no', title: 'No' },
+          ],
+        }),
+      },
+      (p) => expect(p['interactive']).toMatchObject({ type: 'button', body: { text: 'Choose' } }),
+    ],
+    [
+      'interactive list object',
+      {
+        type: 'interactive',
+        phone: '919876543210',
+        content: {
+          type: 'list',
+          body: { text: 'Pick' },
+          action: { button: 'Options', sections: [{ title: 'A', rows: [{ id: 'r1', title: 'Row 1' }] }] },
+        },
+      },
+      (p) => expect(p['interactive']).toMatchObject({ type: 'list' }),
+    ],
+    [
+      'interactive cta_url',
+      {
+        type: 'interactive',
+        phone: '919876543210',
+        content: {
+          type: 'cta_url',
+          body: { text: 'See dates' },
+          action: {
+            name: 'cta_url',
+            parameters: { display_text: 'See Dates', url: 'https://example.com/book' },
+          },
+        },
+      },
+      (p) => expect(p['interactive']).toMatchObject({ type: 'cta_url' }),
+    ],
+    [
+      'image by url',
+      { type: 'image', phone: '919876543210', mediaUrl: 'https://example.com/a.png', caption: 'A' },
+      (p) => expect(p['image']).toEqual({ link: 'https://example.com/a.png', caption: 'A' }),
+    ],
+    [
+      'video by id',
+      { type: 'video', phone: '919876543210', mediaId: '1013859600285441' },
+      (p) => expect(p['video']).toEqual({ id: '1013859600285441' }),
+    ],
+    [
+      'audio',
+      { type: 'audio', phone: '919876543210', mediaUrl: 'https://example.com/a.ogg' },
+      (p) => expect(p['audio']).toEqual({ link: 'https://example.com/a.ogg' }),
+    ],
+    [
+      'document',
+      { type: 'document', phone: '919876543210', mediaId: '42', filename: 'invoice.pdf', caption: 'Invoice' },
+      (p) => expect(p['document']).toEqual({ id: '42', filename: 'invoice.pdf', caption: 'Invoice' }),
+    ],
+    [
+      'sticker',
+      { type: 'sticker', phone: '919876543210', mediaId: '43' },
+      (p) => expect(p['sticker']).toEqual({ id: '43' }),
+    ],
+    [
+      'location',
+      {
+        type: 'location',
+        phone: '919876543210',
+        latitude: 37.758056,
+        longitude: -122.425332,
+        name: 'HQ',
+        address: '1 Hacker Way',
+      },
+      (p) =>
+        expect(p['location']).toEqual({
+          latitude: 37.758056,
+          longitude: -122.425332,
+          name: 'HQ',
+          address: '1 Hacker Way',
+        }),
+    ],
+  ];
+
+  it.each(BODIES)(
+    'when a valid %s message is sent, then 201 ACCEPTED, the row is stored and the envelope reaches RabbitMQ',
+    async (_name, body, checkPayload) => {
+      const p = await partner();
+      const res = await request(t.app).post('/api/v1/public/messages/send').set(p.headers).send(body);
+      expect(res.status).toBe(201);
+      const data = (res.body as { success: boolean; data: { id: string; status: string; message: string } })
+        .data;
+      expect(res.body).toEqual({
+        success: true,
+        data: {
+          id: expect.any(String),
+          status: 'ACCEPTED',
+          message: 'Message received and being sent to the recipient.',
+        },
+      });
+      expect(res.headers['location']).toBe(`/api/v1/public/messages/${data.id}`);
+
+      const row = await t.runtime.db('messages').where({ id: data.id }).first<{
+        workspace_id: string;
+        phone_number_id: string;
+        payload: Record<string, unknown>;
+        status: string;
+      }>();
+      expect(row?.workspace_id).toBe(p.workspaceId);
+      expect(row?.phone_number_id).toBe(p.phoneNumberId);
+      expect(row?.payload).toMatchObject({
+        messaging_product: 'whatsapp',
+        to: '919876543210',
+        type: body['type'],
+        biz_opaque_callback_data: data.id,
+      });
+      checkPayload(row?.payload ?? {});
+
+      const envelopes = await waitForEnvelopes([data.id]);
+      expect(envelopes.get(data.id)).toEqual({
+        schemaVersion: 1,
+        messageId: data.id,
+        workspaceId: p.workspaceId,
+        phoneNumberId: p.phoneNumberId,
+        requestId: res.headers['x-request-id'],
+        createdAt: expect.any(String),
+      });
+    },
+  );
+
+  it('when the same Idempotency-Key is sent 20 times concurrently, then one message is stored and all 20 answers are identical', async () => {
+    const p = await partner();
+    const key = randomUUID();
+    const body = { type: 'text', phone: '919876543210', content: 'once only' };
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        request(t.app)
+          .post('/api/v1/public/messages/send')
+          .set(p.headers)
+          .set('Idempotency-Key', key)
+          .send(body),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(201));
+    const ids = new Set(responses.map((r) => (r.body as { data: { id: string } }).data.id));
+    expect(ids.size).toBe(1);
+    for (const r of responses) expect(r.body).toEqual(responses[0]?.body);
+    expect(responses.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(19);
+    const rows = await t.runtime.db('messages').where({ workspace_id: p.workspaceId, idempotency_key: key });
+    expect(rows).toHaveLength(1);
+
+    const reused = await request(t.app)
+      .post('/api/v1/public/messages/send')
+      .set(p.headers)
+      .set('Idempotency-Key', key)
+      .send({ ...body, content: 'different' });
+    expect(reused.status).toBe(422);
+    expect((reused.body as { error: { code: string } }).error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('when GET /messages/{id} asks for its own message, then status and history; another workspace gets 404', async () => {
+    const p = await partner();
+    const other = await partner();
+    const sent = await request(t.app)
+      .post('/api/v1/public/messages/send')
+      .set(p.headers)
+      .send({ type: 'text', phone: '919876543210', content: 'hello' });
+    const id = (sent.body as { data: { id: string } }).data.id;
+    const mine = await request(t.app).get(`/api/v1/public/messages/${id}`).set(p.headers);
+    expect(mine.status).toBe(200);
+    const data = (mine.body as { data: { id: string; status: string; history: Array<{ status: string }> } })
+      .data;
+    expect(data.id).toBe(id);
+    expect(['ACCEPTED', 'QUEUED']).toContain(data.status);
+    expect(data.history[0]?.status).toBe('ACCEPTED');
+    expect((await request(t.app).get(`/api/v1/public/messages/${id}`).set(other.headers)).status).toBe(404);
+    expect((await request(t.app).get('/api/v1/public/messages/not-a-uuid').set(p.headers)).status).toBe(404);
+  });
+
+  it('when phoneNumberId or contactId belong to another workspace, then 422 and nothing is stored', async () => {
+    const p = await partner();
+    const other = await partner();
+    const contactId = randomUUID();
+    await t.runtime
+      .db('contacts')
+      .insert({ id: contactId, workspace_id: other.workspaceId, phone: '919876543210' });
+    const before = await t.runtime
+      .db('messages')
+      .where({ workspace_id: p.workspaceId })
+      .count<{ n: number }[]>('* as n');
+    const a = await request(t.app)
+      .post('/api/v1/public/messages/send')
+      .set(p.headers)
+      .send({ type: 'text', phone: '919876543210', content: 'x', phoneNumberId: other.phoneNumberId });
+    expect(a.status).toBe(422);
+    expect((a.body as { error: { code: string } }).error.code).toBe('PHONE_NUMBER_NOT_FOUND');
+    const b = await request(t.app)
+      .post('/api/v1/public/messages/send')
+      .set(p.headers)
+      .send({ type: 'text', contactId, content: 'x' });
+    expect(b.status).toBe(422);
+    expect((b.body as { error: { code: string } }).error.code).toBe('CONTACT_NOT_FOUND');
+    const after = await t.runtime
+      .db('messages')
+      .where({ workspace_id: p.workspaceId })
+      .count<{ n: number }[]>('* as n');
+    expect(after).toEqual(before);
+  });
+
+  it('when a contact of the same workspace is the recipient, then its phone is used', async () => {
+    const p = await partner();
+    const contactId = randomUUID();
+    await t.runtime
+      .db('contacts')
+      .insert({ id: contactId, workspace_id: p.workspaceId, phone: '+44 7700 900123', name: 'Ann' });
+    const res = await request(t.app)
+      .post('/api/v1/public/messages/send')
+      .set(p.headers)
+      .send({ type: 'text', contactId, content: 'hi Ann' });
+    expect(res.status).toBe(201);
+    const row = await t.runtime
+      .db('messages')
+      .where({ id: (res.body as { data: { id: string } }).data.id })
+      .first<{ recipient: string; contact_id: string }>();
+    expect(row).toMatchObject({ recipient: '447700900123', contact_id: contactId });
+  });
+
+  it('when template variables do not match the template, then 422 TEMPLATE_PARAMS_MISMATCH naming the missing and the extra key', async () => {
+    const p = await partner();
+    const res = await request(t.app)
+      .post('/api/v1/public/messages/send')
+      .set(p.headers)
+      .send({
+        type: 'template',
+        phone: '919876543210',
+        templateName: 'order_confirmation',
+        templateVariables: { '1': 'Jane', '3': 'x', '7': 'extra' },
+      });
+    expect(res.status).toBe(422);
+    const error = (res.body as { error: { code: string; details: Array<{ path: string }> } }).error;
+    expect(error.code).toBe('TEMPLATE_PARAMS_MISMATCH');
+    const paths = error.details.map((d) => d.path).join(' ');
+    expect(paths).toContain('2');
+    expect(paths).toContain('7');
+  });
+});

@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { Client } from 'pg';
+import { loadConfig, type Config } from '@flowgate/config';
+import { createDatabase, migrateLatest, type Database } from '@flowgate/db';
+import { createLogger, type Logger } from '@flowgate/logger';
+
+/** Connection strings the tests use; override with TEST_DATABASE_URL / TEST_AMQP_URL. */
+export const TEST_DATABASE_URL =
+  process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/flowgate_test';
+export const TEST_AMQP_URL = process.env['TEST_AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/** Creates the test database if needed and migrates it (once per Jest run, from globalSetup). */
+export async function prepareTestDatabase(): Promise<void> {
+  const url = new URL(TEST_DATABASE_URL);
+  const dbName = url.pathname.slice(1);
+  const admin = new URL(TEST_DATABASE_URL);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${dbName.replace(/"/g, '')}"`);
+  } finally {
+    await client.end();
+  }
+  const db = createDatabase({ kind: 'postgres', url: TEST_DATABASE_URL }, { poolMax: 1 });
+  try {
+    await migrateLatest(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** Environment for a test process against the shared test database (each test makes its own data). */
+export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: TEST_DATABASE_URL,
+    AMQP_URL: TEST_AMQP_URL,
+    FLOWGATE_SECRET_KEY: randomBytes(32).toString('base64'),
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'debug',
+    ...extra,
+  };
+}
+
+export function testConfig(extra: Record<string, string> = {}): Config {
+  return loadConfig(testEnv(extra));
+}
+
+export function testDatabase(): Database {
+  return createDatabase({ kind: 'postgres', url: TEST_DATABASE_URL }, { poolMax: 5 });
+}
+
+/** A logger whose every line is kept, so tests can search the logs for leaked secrets. */
+export function capturingLogger(
+  service: string,
+  secrets: readonly string[] = [],
+): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(chunk.toString('utf8'));
+      cb();
+    },
+  });
+  return { logger: createLogger({ service, level: 'debug', stream, secrets }), lines };
+}
