@@ -3,7 +3,6 @@ import net from 'node:net';
 import path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -23,9 +22,13 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts a TypeScript entry point as a real separate process with the given environment. */
+/**
+ * Starts a TypeScript entry point as a real separate process with the given environment. It runs
+ * as `node --import tsx <entry>` (not the `tsx` CLI, which forks the real process as a child),
+ * so `child.pid` is the service itself and `stop('SIGKILL')` really kills it.
+ */
 export function startProcess(entry: string, env: Record<string, string>): ServiceProcess {
-  const child = spawn(TSX, [path.join(REPO_ROOT, entry)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry)], {
     cwd: REPO_ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
