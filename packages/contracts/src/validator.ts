@@ -3,6 +3,7 @@ import addFormats from 'ajv-formats';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { FieldError } from './http/errors';
 import { LIMITS } from './messages/common';
+import { INTERACTIVE_TYPES_TEXT } from './messages/interactive';
 import {
   checkSendMessage,
   normaliseSendMessage,
@@ -72,9 +73,10 @@ const validateSendMessage = compile(SendMessageInputSchema);
  * of an interactive message is parsed first, so its errors have paths under `/content`.
  */
 export function parseSendMessageRequest(body: unknown): ParseResult<SendMessageRequest> {
-  const text = invalidTextErrors(body, '');
-  if (text.length > 0) return { ok: false, errors: text.slice(0, MAX_FIELD_ERRORS) };
   const pre = parseInteractiveString(body);
+  // After the JSON-string `content` is parsed, so text inside it is checked too (with its path).
+  const text = invalidTextErrors(pre.body);
+  if (text.length > 0) return { ok: false, errors: mergeErrors(pre.errors, text) };
   const result = validateSendMessage(pre.body);
   if (!result.ok || pre.errors.length > 0)
     return { ok: false, errors: mergeErrors(pre.errors, result.ok ? [] : result.errors) };
@@ -87,22 +89,62 @@ export function parseSendMessageRequest(body: unknown): ParseResult<SendMessageR
 // Meta would reject or mangle it: refuse such strings anywhere in the body, naming the field.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function invalidTextErrors(value: unknown, path: string, depth = 0): FieldError[] {
-  if (depth > 64) return [];
-  if (typeof value === 'string') {
-    if (value.includes('\u0000')) return [{ path: path || '/', message: 'must not contain NUL characters' }];
-    if (LONE_SURROGATE.test(value))
-      return [{ path: path || '/', message: 'must be valid Unicode text (it contains a lone surrogate)' }];
-    return [];
+function textViolation(value: string): string | undefined {
+  if (value.includes('\u0000')) return 'must not contain NUL characters';
+  if (LONE_SURROGATE.test(value)) return 'must be valid Unicode text (it contains a lone surrogate)';
+  return undefined;
+}
+
+/** A value met while walking the body, with the way back to the root (paths are built only for errors). */
+interface Visit {
+  value: unknown;
+  key: string;
+  parent: Visit | undefined;
+}
+
+/** Deeper than this, an error names the ancestor at this depth (a 100,000-segment path helps nobody). */
+const MAX_PATH_DEPTH = 32;
+
+const problemAt = (v: Visit, message: string): FieldError => {
+  const segments: string[] = [];
+  for (let at: Visit | undefined = v; at?.parent !== undefined; at = at.parent) segments.push(at.key);
+  const depth = segments.length;
+  const shown = segments.reverse().slice(0, MAX_PATH_DEPTH).map(escapePointer);
+  const path = shown.length === 0 ? '/' : `/${shown.join('/')}`;
+  return depth > MAX_PATH_DEPTH
+    ? { path, message: `${message} (${depth - MAX_PATH_DEPTH} levels below this path)` }
+    : { path, message };
+};
+
+/**
+ * Every string (keys included) of the body, at any depth: iterative, so a body nested 100,000
+ * levels deep is walked without recursion, and a NUL at the bottom of free-form JSON (a flow
+ * button's `flow_action_data`) is still found.
+ */
+function invalidTextErrors(body: unknown): FieldError[] {
+  const errors: FieldError[] = [];
+  const stack: Visit[] = [{ value: body, key: '', parent: undefined }];
+  while (stack.length > 0 && errors.length < MAX_FIELD_ERRORS) {
+    const visit = stack.pop() as Visit;
+    const { value } = visit;
+    if (typeof value === 'string') {
+      const message = textViolation(value);
+      if (message !== undefined) errors.push(problemAt(visit, message));
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--)
+        stack.push({ value: value[i] as unknown, key: String(i), parent: visit });
+    } else if (typeof value === 'object' && value !== null) {
+      const entries = Object.entries(value);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, v] = entries[i] as [string, unknown];
+        const child: Visit = { value: v, key: k, parent: visit };
+        const keyProblem = textViolation(k);
+        if (keyProblem !== undefined) errors.push(problemAt(child, keyProblem));
+        stack.push(child);
+      }
+    }
   }
-  if (Array.isArray(value)) return value.flatMap((v, i) => invalidTextErrors(v, `${path}/${i}`, depth + 1));
-  if (typeof value === 'object' && value !== null) {
-    return Object.entries(value).flatMap(([k, v]) => [
-      ...invalidTextErrors(k, `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, depth + 1),
-      ...invalidTextErrors(v, `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, depth + 1),
-    ]);
-  }
-  return [];
+  return errors;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -117,6 +159,16 @@ function parseInteractiveString(body: unknown): { body: unknown; errors: FieldEr
     delete copy.content;
     return copy;
   };
+  if (content.trim() === '')
+    return {
+      body: without(),
+      errors: [
+        {
+          path: '/content',
+          message: `must not be blank: send the interactive object (type ${INTERACTIVE_TYPES_TEXT}), or a JSON string holding it`,
+        },
+      ],
+    };
   if (content.length > LIMITS.interactiveJsonString)
     return {
       body: without(),
@@ -232,7 +284,10 @@ function translate(e: AjvError): FieldError | null {
       const allowed = Array.isArray(variants)
         ? variants.map((v) => read(read(read(v, 'properties'), tag), 'const'))
         : [];
-      return { path: child(at, tag), message: `must be one of ${allowed.map(quote).join(', ')}` };
+      return {
+        path: child(at, tag),
+        message: customText ?? `must be one of ${allowed.map(quote).join(', ')}`,
+      };
     }
     case 'oneOf': {
       const names = exactlyOneOfNames(e);

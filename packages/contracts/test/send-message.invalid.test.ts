@@ -696,7 +696,11 @@ describe('parseSendMessageRequest: messages', () => {
       '/content',
       'must be valid JSON: send the interactive object itself, or a string holding it as valid JSON',
     ],
-    [interactive(5), '/content', 'must be an interactive object, or a JSON string encoding one'],
+    [
+      interactive(5),
+      '/content',
+      "must be an interactive object (type 'button' (reply buttons), 'list' or 'cta_url'), or a JSON string encoding one",
+    ],
     [cv({ index: 10 }), '/carousel/cards/0/index', 'must be at most 9'],
     [
       template({ templateVariables: { '1': 'a\nb' } }),

@@ -58,6 +58,8 @@ interface HostileCase {
   code: ErrorCode;
   /** A `details[].path` the error must name; `null`: the error has no details. */
   path: string | null;
+  /** What the detail at `path` must say, when the wording matters (it tells the client what to do). */
+  message?: RegExp;
 }
 
 const long = (n: number, ch = 'x'): string => ch.repeat(n);
@@ -382,6 +384,26 @@ const CASES: HostileCase[] = [
     '/content/url',
   ),
   invalid('interactive type "product"', interactive({ type: 'product', body: 'x' }), '/content/type'),
+  invalid('interactive content of only spaces', interactive('   '), '/content', {
+    message: /blank.*'button'.*'list'.*'cta_url'/,
+  }),
+  invalid('interactive content of an empty string', interactive(''), '/content', { message: /blank/ }),
+  invalid('interactive content that is a JSON string of spaces', interactive('"   "'), '/content', {
+    message: /'button'.*'list'.*'cta_url'/,
+  }),
+  invalid(
+    'interactive type "carousel" (Meta has it; Flowgate sends carousels as templates)',
+    interactive({ type: 'carousel', body: 'Pick a card' }),
+    '/content/type',
+    { message: /'button'.*'list'.*'cta_url'.*not supported.*carousel template/ },
+  ),
+  invalid(
+    'interactive type "carousel" in Meta form inside a JSON string',
+    interactive(JSON.stringify({ type: 'carousel', body: { text: 'Pick' }, action: { cards: [] } })),
+    '/content/type',
+    { message: /not supported/ },
+  ),
+
   invalid('interactive content is a string that is not JSON', interactive('{"type":"button",'), '/content'),
   invalid('interactive content is a JSON string of a number', interactive('42'), '/content'),
   invalid('interactive content string of 32,769 characters', interactive(`"${long(32767)}"`), '/content'),
@@ -682,6 +704,51 @@ const CASES: HostileCase[] = [
     '/name',
   ),
 
+  invalid(
+    'NUL inside a JSON-string interactive content',
+    interactive(JSON.stringify({ ...buttons('A'), body: 'a\u0000b' })),
+    '/content/body',
+    { message: /NUL/ },
+  ),
+  invalid(
+    'lone surrogate inside a JSON-string interactive content (escaped in the inner JSON)',
+    interactive('{"type":"button","body":"a\\ud800b","buttons":[{"id":"a","title":"A"}]}'),
+    '/content/body',
+    { message: /lone surrogate/ },
+  ),
+  invalid(
+    'NUL in a reply button title inside a JSON-string interactive content',
+    interactive(JSON.stringify(buttons('A\u0000'))),
+    '/content/buttons/0/title',
+  ),
+  invalid(
+    'NUL in a list row id of a JSON-string interactive content (Meta form)',
+    interactive(
+      JSON.stringify({
+        type: 'list',
+        body: { text: 'Pick' },
+        action: { button: 'Options', sections: [{ rows: [{ id: 'r\u0000', title: 'Row' }] }] },
+      }),
+    ),
+    '/content/action/sections/0/rows/0/id',
+  ),
+  invalid(
+    'NUL in an object interactive content',
+    interactive({ ...buttons('A'), footer: '\u0000' }),
+    '/content/footer',
+  ),
+  invalid(
+    'NUL deep inside free-form flow button data',
+    raw(
+      JSON.stringify(advanced(textParams('Jane', 'x', 'y'))).replace(
+        /\]\}\]/,
+        `]},{"type":"button","sub_type":"flow","index":"0","parameters":[{"type":"action","action":{"flow_action_data":{"deep":${nested(40, '[', ']', '"a\\u0000"')}}}}]}]`,
+      ),
+    ),
+    '/templateComponents/1/parameters/0/action/flow_action_data/deep/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0/0',
+    { message: /NUL characters \(15 levels below this path\)/ },
+  ),
+
   // --- deep nesting ------------------------------------------------------------------------
   invalid(
     'content nested 10,000 arrays deep',
@@ -934,7 +1001,10 @@ const LEAKS: Array<[string, RegExp]> = [
 ];
 
 /** The envelope of DESIGN §2.4, with the expected code and path, and nothing leaked. */
-function expectErrorEnvelope(res: Response, c: Pick<HostileCase, 'status' | 'code' | 'path'>): void {
+function expectErrorEnvelope(
+  res: Response,
+  c: Pick<HostileCase, 'status' | 'code' | 'path' | 'message'>,
+): void {
   const body = res.body as ErrorBody;
   expect({ status: res.status, code: body.error?.code }).toEqual({ status: c.status, code: c.code });
   expect(res.headers['content-type']).toMatch(/^application\/json\b/);
@@ -950,6 +1020,8 @@ function expectErrorEnvelope(res: Response, c: Pick<HostileCase, 'status' | 'cod
   } else {
     const paths = (body.error.details ?? []).map((d) => d.path);
     expect(paths).toContain(c.path);
+    if (c.message !== undefined)
+      expect(body.error.details?.find((d) => d.path === c.path)?.message).toMatch(c.message);
     for (const d of body.error.details ?? []) {
       expect(typeof d.message).toBe('string');
       expect(d.message.length).toBeGreaterThan(0);

@@ -12,6 +12,19 @@ import {
   WebUrl,
 } from './common';
 
+/** The interactive types Flowgate sends (DESIGN §2.2): reply buttons, list, CTA URL. */
+export const INTERACTIVE_TYPES = ['button', 'list', 'cta_url'] as const;
+/** For messages: "'button' (reply buttons), 'list' or 'cta_url'". */
+export const INTERACTIVE_TYPES_TEXT = "'button' (reply buttons), 'list' or 'cta_url'";
+
+/**
+ * Meta also has interactive media carousels, product and flow messages; DESIGN §2.2 does not list
+ * them, so the message says what exists and where a carousel can be had instead.
+ */
+const INTERACTIVE_TYPE_MESSAGE =
+  `must be ${INTERACTIVE_TYPES_TEXT}; other interactive types (carousel, product, flow) are not supported ` +
+  "(for a media carousel, send a carousel template with type 'template')";
+
 // ---------------------------------------------------------------------------------------------
 // Meta's interactive object (cloud-api.md §1.4): reply buttons, list, CTA URL.
 // This is the shape the dispatcher sends as `interactive` and what every accepted request holds.
@@ -153,7 +166,11 @@ export const MetaCtaUrlInteractiveSchema = Type.Object(
 export const MetaInteractiveSchema = Discriminated(
   'type',
   [MetaButtonInteractiveSchema, MetaListInteractiveSchema, MetaCtaUrlInteractiveSchema],
-  { title: 'MetaInteractive', description: "WhatsApp Cloud API `interactive` object (Meta's own shape)." },
+  {
+    title: 'MetaInteractive',
+    description: "WhatsApp Cloud API `interactive` object (Meta's own shape).",
+    ...errorMessages({ discriminator: INTERACTIVE_TYPE_MESSAGE }),
+  },
 );
 export type MetaInteractive = Static<typeof MetaInteractiveSchema>;
 
@@ -215,7 +232,7 @@ export const SimpleCtaUrlInteractiveSchema = Type.Object(
 export const SimpleInteractiveSchema = Discriminated(
   'type',
   [SimpleButtonInteractiveSchema, SimpleListInteractiveSchema, SimpleCtaUrlInteractiveSchema],
-  { title: 'SimpleInteractive' },
+  { title: 'SimpleInteractive', ...errorMessages({ discriminator: INTERACTIVE_TYPE_MESSAGE }) },
 );
 export type SimpleInteractive = Static<typeof SimpleInteractiveSchema>;
 
@@ -235,7 +252,9 @@ export const InteractiveContentSchema = Type.Unsafe<MetaInteractive | SimpleInte
   if: { anyOf: [{ required: ['action'] }, { properties: { body: { type: 'object' } }, required: ['body'] }] },
   then: MetaInteractiveSchema,
   else: SimpleInteractiveSchema,
-  ...errorMessages({ type: 'must be an interactive object, or a JSON string encoding one' }),
+  ...errorMessages({
+    type: `must be an interactive object (type ${INTERACTIVE_TYPES_TEXT}), or a JSON string encoding one`,
+  }),
 });
 export type InteractiveContent = Static<typeof InteractiveContentSchema>;
 
