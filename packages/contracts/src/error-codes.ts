@@ -25,6 +25,10 @@ export const ERROR_CODES = {
   PHONE_NUMBER_NOT_FOUND: { status: 422, meaning: '`phoneNumberId` is not a number of this workspace.' },
   CONTACT_NOT_FOUND: { status: 422, meaning: '`contactId` is not a contact of this workspace.' },
   CONTACT_OPTED_OUT: { status: 422, meaning: 'The contact has opted out of messages.' },
+  CONTACT_PHONE_INVALID: {
+    status: 422,
+    meaning: "The contact's stored phone is not 8 to 15 digits with country code.",
+  },
   TEMPLATE_NOT_FOUND: { status: 422, meaning: 'No stored template with that name (and language).' },
   TEMPLATE_LANGUAGE_AMBIGUOUS: {
     status: 422,

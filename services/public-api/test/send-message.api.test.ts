@@ -265,6 +265,85 @@ describe('POST /api/v1/public/messages/send', () => {
     expect((reused.body as { error: { code: string } }).error.code).toBe('IDEMPOTENCY_KEY_REUSED');
   });
 
+  it('when a template is PAUSED after a keyed send, then the same key and body replay the 201, and a different body is IDEMPOTENCY_KEY_REUSED', async () => {
+    const p = await partner();
+    const key = randomUUID();
+    const body = {
+      type: 'template',
+      phone: '919876543210',
+      templateName: 'order_confirmation',
+      templateVariables: { '1': 'Jane', '2': 'ORD-1', '3': 'today' },
+    };
+    const send = (b: Record<string, unknown>) =>
+      request(t.app).post('/api/v1/public/messages/send').set(p.headers).set('Idempotency-Key', key).send(b);
+    const first = await send(body);
+    expect(first.status).toBe(201);
+    await t.runtime
+      .db('templates')
+      .where({ workspace_id: p.workspaceId, name: 'order_confirmation' })
+      .update({ status: 'PAUSED' });
+
+    const replay = await send(body);
+    expect(replay.status).toBe(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toEqual(first.body);
+    expect(replay.headers['location']).toBe(first.headers['location']);
+
+    const reused = await send({ ...body, templateVariables: { '1': 'Jane', '2': 'ORD-2', '3': 'today' } });
+    expect(reused.status).toBe(422);
+    expect((reused.body as { error: { code: string } }).error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+
+    // Without a key, the paused template is refused as such (once this process has seen the change).
+    let fresh: request.Response | undefined;
+    const deadline = Date.now() + 10_000;
+    do {
+      fresh = await request(t.app)
+        .post('/api/v1/public/messages/send')
+        .set(p.headers)
+        .set('Idempotency-Key', randomUUID())
+        .send(body);
+      if (fresh.status === 422) break;
+      await new Promise((r) => setTimeout(r, 100));
+    } while (Date.now() < deadline);
+    expect(fresh.status).toBe(422);
+    expect((fresh.body as { error: { code: string } }).error.code).toBe('TEMPLATE_NOT_APPROVED');
+    const rows = await t.runtime.db('messages').where({ workspace_id: p.workspaceId, idempotency_key: key });
+    expect(rows).toHaveLength(1);
+  });
+
+  it('when two workspaces use the same Idempotency-Key, then each gets its own message', async () => {
+    const a = await partner();
+    const b = await partner();
+    const key = `order-${randomUUID()}`;
+    const body = { type: 'text', phone: '919876543210', content: 'same key, two workspaces' };
+    const ra = await request(t.app)
+      .post('/api/v1/public/messages/send')
+      .set(a.headers)
+      .set('Idempotency-Key', key)
+      .send(body);
+    const rb = await request(t.app)
+      .post('/api/v1/public/messages/send')
+      .set(b.headers)
+      .set('Idempotency-Key', key)
+      .send(body);
+    expect([ra.status, rb.status]).toEqual([201, 201]);
+    expect(rb.headers['idempotent-replayed']).toBeUndefined();
+    const ida = (ra.body as { data: { id: string } }).data.id;
+    const idb = (rb.body as { data: { id: string } }).data.id;
+    expect(ida).not.toBe(idb);
+    const rows = await t.runtime
+      .db('messages')
+      .where({ idempotency_key: key })
+      .select<Array<{ id: string; workspace_id: string }>>('id', 'workspace_id')
+      .orderBy('workspace_id');
+    expect(rows).toEqual(
+      [
+        { id: ida, workspace_id: a.workspaceId },
+        { id: idb, workspace_id: b.workspaceId },
+      ].sort((x, y) => (x.workspace_id < y.workspace_id ? -1 : 1)),
+    );
+  });
+
   it('when GET /messages/{id} asks for its own message, then status and history; another workspace gets 404', async () => {
     const p = await partner();
     const other = await partner();
@@ -330,6 +409,52 @@ describe('POST /api/v1/public/messages/send', () => {
       .where({ id: (res.body as { data: { id: string } }).data.id })
       .first<{ recipient: string; contact_id: string }>();
     expect(row).toMatchObject({ recipient: '447700900123', contact_id: contactId });
+  });
+
+  it.each([
+    ['n/a', 'no digits at all'],
+    ['12345', 'too few digits'],
+    ['+1 555 0100 2000 3000 4', 'too many digits'],
+    ['0044 7700 900123', 'a leading 0 (a trunk prefix, not a country code)'],
+    ['+44 7700 900123 ext. 5', 'letters after the number'],
+  ])(
+    "when a contact's stored phone is %p (%s), then 422 CONTACT_PHONE_INVALID and nothing is stored",
+    async (phone) => {
+      const p = await partner();
+      const contactId = randomUUID();
+      await t.runtime.db('contacts').insert({ id: contactId, workspace_id: p.workspaceId, phone });
+      const res = await request(t.app)
+        .post('/api/v1/public/messages/send')
+        .set(p.headers)
+        .send({ type: 'text', contactId, content: 'hi' });
+      expect(res.status).toBe(422);
+      expect((res.body as { error: unknown }).error).toEqual({
+        code: 'CONTACT_PHONE_INVALID',
+        message: expect.stringMatching(/8 to 15 digits/),
+        details: [{ path: '/contactId', message: 'the contact has no valid phone number' }],
+        requestId: res.headers['x-request-id'],
+      });
+      expect(await t.runtime.db('messages').where({ workspace_id: p.workspaceId })).toEqual([]);
+    },
+  );
+
+  it("when a contact's stored phone has parentheses, dots and dashes, then they are removed like a request's", async () => {
+    const p = await partner();
+    const contactId = randomUUID();
+    await t.runtime
+      .db('contacts')
+      .insert({ id: contactId, workspace_id: p.workspaceId, phone: '+44 (7700) 900.123' });
+    const res = await request(t.app)
+      .post('/api/v1/public/messages/send')
+      .set(p.headers)
+      .send({ type: 'text', contactId, content: 'hi' });
+    expect(res.status).toBe(201);
+    const row = await t.runtime
+      .db('messages')
+      .where({ id: (res.body as { data: { id: string } }).data.id })
+      .first<{ recipient: string; payload: { to: string } }>();
+    expect(row?.recipient).toBe('447700900123');
+    expect(row?.payload.to).toBe('447700900123');
   });
 
   it('when template variables do not match the template, then 422 TEMPLATE_PARAMS_MISMATCH naming the missing and the extra key', async () => {

@@ -103,6 +103,18 @@ export function messageRepository(db: Knex) {
       };
     },
 
+    /** The message an earlier send with this Idempotency-Key created in the workspace, if any. */
+    async findByIdempotencyKey(
+      workspaceId: string,
+      key: string,
+    ): Promise<{ id: string; requestHash: string | null } | undefined> {
+      const row = await db<MessageRow>('messages')
+        .select('id', 'request_hash')
+        .where({ workspace_id: workspaceId, idempotency_key: key })
+        .first();
+      return row ? { id: row.id, requestHash: row.request_hash } : undefined;
+    },
+
     /** ACCEPTED → QUEUED for a batch, after the broker confirmed them (never moves a later status back). */
     async markQueued(ids: readonly string[]): Promise<number> {
       if (ids.length === 0) return 0;

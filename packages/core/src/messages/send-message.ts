@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { DispatchEnvelopeV1, SendMessageRequest } from '@flowgate/contracts';
+import { PHONE_DIGITS_PATTERN, type DispatchEnvelopeV1, type SendMessageRequest } from '@flowgate/contracts';
 import { UnprocessableError } from '@flowgate/errors';
 import { buildCloudApiBody, selectTemplate } from '@flowgate/whatsapp-cloud';
 import type { Logger } from '@flowgate/logger';
 import { newId, isUuid } from '../ids';
+
+const PHONE_DIGITS = new RegExp(PHONE_DIGITS_PATTERN);
 import type { PhoneNumberService } from '../phone-numbers/phone-number.service';
 import type { TemplateService } from '../templates/template.service';
 import { messageRepository } from './message.repository';
@@ -69,10 +71,41 @@ export function sendMessageUseCase(deps: {
       throw new UnprocessableError('CONTACT_OPTED_OUT', 'This contact has opted out of messages.', [
         { path: '/contactId', message: 'contact opted out' },
       ]);
-    return { to: contact.phone.replace(/\D/g, ''), contactId: contact.id };
+    // Contacts are stored as people typed them: the same tolerance as for `phone` (+, spaces,
+    // dashes, dots, parentheses), then the same rule (8 to 15 digits, country code first).
+    const to = contact.phone.replace(/[\s().+-]/g, '');
+    if (!PHONE_DIGITS.test(to))
+      throw new UnprocessableError(
+        'CONTACT_PHONE_INVALID',
+        "This contact's stored phone number is not a WhatsApp number (8 to 15 digits with country code); correct the contact, or send to `phone` instead.",
+        [{ path: '/contactId', message: 'the contact has no valid phone number' }],
+      );
+    return { to, contactId: contact.id };
+  }
+
+  /** An earlier send with this key: replayed when the body is the same, refused when it is not. */
+  function replayOrRefuse(
+    existing: { id: string; requestHash: string | null },
+    requestHash: string | null,
+  ): SendResult {
+    if (existing.requestHash !== requestHash) {
+      throw new UnprocessableError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was already used with a different body.',
+        [{ path: 'Idempotency-Key', message: 'reused with a different body' }],
+      );
+    }
+    return { id: existing.id, status: 'ACCEPTED', replayed: true };
   }
 
   return async function sendMessage(request: SendMessageRequest, ctx: SendContext): Promise<SendResult> {
+    // The key first: a replay answers what the first request got, whatever changed since (a
+    // template paused, a number removed), and a different body is refused as such.
+    const requestHash = ctx.idempotencyKey !== undefined ? fingerprint(ctx.rawBody) : null;
+    if (ctx.idempotencyKey !== undefined) {
+      const earlier = await messages.findByIdempotencyKey(ctx.workspaceId, ctx.idempotencyKey);
+      if (earlier) return replayOrRefuse(earlier, requestHash);
+    }
     const { to, contactId } = await resolveRecipient(ctx.workspaceId, request);
     const sender = await deps.phoneNumbers.resolveSender(ctx.workspaceId, request.phoneNumberId);
     const template =
@@ -85,7 +118,6 @@ export function sendMessageUseCase(deps: {
         : undefined;
     const id = newId();
     const payload = buildCloudApiBody({ to, request, template, bizOpaqueCallbackData: id });
-    const requestHash = ctx.idempotencyKey !== undefined ? fingerprint(ctx.rawBody) : null;
 
     const result = await messages.insertAccepted({
       id,
@@ -101,16 +133,8 @@ export function sendMessageUseCase(deps: {
       requestHash,
       requestId: ctx.requestId,
     });
-    if (!result.inserted) {
-      if (result.existing.requestHash !== requestHash) {
-        throw new UnprocessableError(
-          'IDEMPOTENCY_KEY_REUSED',
-          'This Idempotency-Key was already used with a different body.',
-          [{ path: 'Idempotency-Key', message: 'reused with a different body' }],
-        );
-      }
-      return { id: result.existing.id, status: 'ACCEPTED', replayed: true };
-    }
+    // A concurrent request with the same key committed first.
+    if (!result.inserted) return replayOrRefuse(result.existing, requestHash);
 
     const envelope: DispatchEnvelopeV1 = {
       schemaVersion: 1,
