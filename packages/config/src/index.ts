@@ -1,2 +1,3 @@
 export * from './load-config';
+export * from './sandbox-config';
 export * from './schema';

@@ -165,6 +165,24 @@ export const EnvSchema = Type.Object(
       description:
         'Port of the sandbox provider (`pnpm sandbox`, and `pnpm start` when it runs one; 0 = any free port)',
     }),
+    SANDBOX_HOST: Type.String({
+      default: '0.0.0.0',
+      minLength: 1,
+      description: '`pnpm sandbox`: listen address',
+    }),
+    SANDBOX_SLOW_MS: Type.Integer({
+      default: 3000,
+      minimum: 0,
+      maximum: 600000,
+      description: '`pnpm sandbox`: answer delay of the SLOW magic number, milliseconds',
+    }),
+    SANDBOX_CHAOS: Type.Optional(
+      Type.String({
+        minLength: 2,
+        description:
+          '`pnpm sandbox`: fault mix from the start, JSON as for `PUT /_sandbox/chaos` (e.g. `{"http500Rate":0.1}`)',
+      }),
+    ),
     TRUST_PROXY: Type.Union([Type.Literal('true'), Type.Literal('false')], {
       default: 'false',
       description: 'Trust X-Forwarded-For (set behind a reverse proxy)',

@@ -1,3 +1,5 @@
+import type { ChaosFault } from './chaos';
+
 /** What the sandbox remembers about each `POST …/messages` call, including rejected ones. */
 export interface SandboxCall {
   phoneNumberId: string;
@@ -11,6 +13,8 @@ export interface SandboxCall {
   wamid?: string;
   /** Meta error code of a rejected call. */
   errorCode?: number;
+  /** Set when the chaos mix (./chaos) chose this call's answer. */
+  fault?: ChaosFault;
   /** Epoch milliseconds when the request was received. */
   at: number;
 }
@@ -28,7 +32,35 @@ export interface StoredCall {
   status: number;
   wamid?: string;
   errorCode?: number;
+  fault?: ChaosFault;
   at: number;
+}
+
+/** Per-message figures of {@link CallSummary.perMessage}. */
+export interface MessageCalls {
+  calls: number;
+  /** Calls the sandbox accepted (a wamid was issued, also when the answer was late or dropped). */
+  accepted: number;
+  wamids: string[];
+}
+
+/**
+ * Totals over the calls still in the log (`GET /_sandbox/calls/summary`). "Messages" are the
+ * distinct `biz_opaque_callback_data` values (the dispatcher puts its message id there); a
+ * provider duplicate is an accepted call for a message that had already been accepted.
+ */
+export interface CallSummary {
+  calls: number;
+  byStatus: Record<string, number>;
+  faults: Record<ChaosFault, number>;
+  messages: number;
+  accepted: number;
+  /** Accepted calls beyond the first, summed over messages. */
+  duplicates: number;
+  /** Messages accepted more than once. */
+  duplicatedMessages: number;
+  /** With `perMessage`: the figures of every message, keyed by `biz_opaque_callback_data`. */
+  perMessage?: Record<string, MessageCalls>;
 }
 
 /** Default bound of the in-memory call log. */
@@ -44,6 +76,7 @@ function toCall(s: StoredCall): SandboxCall {
   };
   if (s.wamid !== undefined) call.wamid = s.wamid;
   if (s.errorCode !== undefined) call.errorCode = s.errorCode;
+  if (s.fault !== undefined) call.fault = s.fault;
   return call;
 }
 
@@ -109,6 +142,52 @@ export class CallLog {
           : matching
         ).map(toCall),
     };
+  }
+
+  /** Totals over the calls matching `filter` (see {@link CallSummary}). */
+  summary(filter: (call: StoredCall) => boolean, perMessage: boolean): CallSummary {
+    const byStatus: Record<string, number> = {};
+    const faults: Record<ChaosFault, number> = { http500: 0, timeout: 0, throttle: 0 };
+    const byMessage = new Map<string, MessageCalls>();
+    let calls = 0;
+    let accepted = 0;
+    for (const call of this.calls) {
+      if (!filter(call)) continue;
+      calls += 1;
+      byStatus[call.status] = (byStatus[call.status] ?? 0) + 1;
+      if (call.fault !== undefined) faults[call.fault] += 1;
+      if (call.wamid !== undefined) accepted += 1;
+      if (call.bizOpaque === undefined) continue;
+      let entry = byMessage.get(call.bizOpaque);
+      if (entry === undefined) {
+        entry = { calls: 0, accepted: 0, wamids: [] };
+        byMessage.set(call.bizOpaque, entry);
+      }
+      entry.calls += 1;
+      if (call.wamid !== undefined) {
+        entry.accepted += 1;
+        entry.wamids.push(call.wamid);
+      }
+    }
+    let duplicates = 0;
+    let duplicatedMessages = 0;
+    for (const entry of byMessage.values()) {
+      if (entry.accepted > 1) {
+        duplicates += entry.accepted - 1;
+        duplicatedMessages += 1;
+      }
+    }
+    const summary: CallSummary = {
+      calls,
+      byStatus,
+      faults,
+      messages: byMessage.size,
+      accepted,
+      duplicates,
+      duplicatedMessages,
+    };
+    if (perMessage) summary.perMessage = Object.fromEntries(byMessage);
+    return summary;
   }
 
   get size(): number {

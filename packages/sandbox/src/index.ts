@@ -1,11 +1,21 @@
 /**
  * @flowgate/sandbox: a stand-in for the WhatsApp Cloud API's send-message endpoint (DESIGN §8).
  * Start it with `startSandbox()`, point the Cloud API client's base URL at `sandbox.url`, and
- * pick outcomes with the magic recipient numbers in `SANDBOX_NUMBERS`.
+ * pick outcomes with the magic recipient numbers in `SANDBOX_NUMBERS`, or inject a fault mix
+ * (HTTP 500s, late answers, 130429 bursts) with `chaos` / `setChaos` / `PUT /_sandbox/chaos`.
  */
 export { startSandbox } from './server';
 export type { Sandbox, SandboxOptions } from './server';
-export type { SandboxCall } from './call-log';
+export type { CallSummary, MessageCalls, SandboxCall } from './call-log';
+export { DEFAULT_CHAOS_TIMEOUT_MS, parseChaosJson, parseChaosSettings } from './chaos';
+export type {
+  ChaosCounters,
+  ChaosFault,
+  ChaosParse,
+  ChaosSettings,
+  ChaosState,
+  ThrottleBurst,
+} from './chaos';
 export { DEFAULT_MAX_CALLS } from './call-log';
 export {
   SANDBOX_NUMBERS,

@@ -1,53 +1,61 @@
 /**
- * Runs the sandbox provider standalone: `pnpm sandbox`.
- * SANDBOX_PORT (default 4010), SANDBOX_HOST (default 0.0.0.0), SANDBOX_SLOW_MS (default 3000).
+ * Runs the sandbox provider standalone: `pnpm sandbox`. Settings come from @flowgate/config
+ * (`SANDBOX_PORT`, `SANDBOX_HOST`, `SANDBOX_SLOW_MS`, `SANDBOX_CHAOS`, `LOG_LEVEL`); a bad value
+ * stops the process (exit 78) with the list of problems.
  */
+import { ConfigError, loadSandboxConfig, type SandboxConfig } from '@flowgate/config';
+import { createLogger } from '@flowgate/logger';
+import { parseChaosJson, type ChaosSettings } from './chaos';
 import { startSandbox } from './server';
 
-function intFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) {
-    console.error(`${name} must be a non-negative integer (got "${raw}")`);
-    process.exit(1);
+function configOrExit(): { config: SandboxConfig; chaos: ChaosSettings | undefined } {
+  try {
+    const config = loadSandboxConfig(process.env);
+    if (config.chaos === undefined) return { config, chaos: undefined };
+    const parsed = parseChaosJson(config.chaos);
+    if (!parsed.ok) throw new ConfigError(parsed.problems.map((p) => `SANDBOX_CHAOS: ${p}`));
+    return { config, chaos: parsed.settings };
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
   }
-  return n;
 }
 
 async function main(): Promise<void> {
-  const port = intFromEnv('SANDBOX_PORT', 4010);
-  const host = process.env['SANDBOX_HOST'] ?? '0.0.0.0';
-  const slowMs = intFromEnv('SANDBOX_SLOW_MS', 3000);
+  const { config, chaos } = configOrExit();
+  const logger = createLogger({ service: 'sandbox', level: config.logLevel });
   const sandbox = await startSandbox({
-    port,
-    host,
-    slowMs,
-    log: (msg, meta) => console.error(JSON.stringify({ level: 'error', msg, ...meta })),
+    port: config.port,
+    host: config.host,
+    slowMs: config.slowMs,
+    logger,
+    ...(chaos !== undefined ? { chaos } : {}),
   });
-  console.log(
-    JSON.stringify({
-      level: 'info',
-      msg: 'sandbox provider listening',
-      url: sandbox.url,
-      host,
-      port: sandbox.port,
-    }),
-  );
+  logger.info('sandbox provider listening', {
+    url: sandbox.url,
+    host: config.host,
+    port: sandbox.port,
+    slowMs: config.slowMs,
+  });
   let closing = false;
-  const shutdown = (): void => {
+  const shutdown = (signal: string): void => {
     if (closing) return;
     closing = true;
+    logger.info('shutting down', { signal });
     sandbox.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : String(err));
+  // Start-up failed (port in use, bad address): say why, without a stack dump.
+  process.stderr.write(`start-up failed: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -11,7 +11,12 @@
  * - `GET /_sandbox/calls[?bizOpaque=…][&phoneNumberId=…][&limit=N]`: `{"count": <matching>,
  *   "calls": [<the last `limit` matching calls, oldest first>]}`; `limit` defaults to 1000.
  * - `DELETE /_sandbox/calls`: forgets every call and every attempt counter (`reset()`).
+ * - `GET /_sandbox/calls/summary[?phoneNumberId=…][&perMessage=true]`: totals (calls by status,
+ *   injected faults, messages, accepted calls, provider duplicates; see `CallSummary`), with
+ *   `perMessage=true` also the calls, accepted calls and wamids of every message.
  * - `GET /_sandbox/numbers`: the magic numbers, template names and tokens with their behaviour.
+ * - `GET | PUT | DELETE /_sandbox/chaos`: read, set or clear the fault mix (./chaos) and read how
+ *   many calls each fault has hit. A bad `PUT` body is a 400 listing every problem.
  *
  * Memory: the call log keeps at most `maxCalls` calls (default 200 000), bodies as their raw
  * text (parsed when read: about 1 KB per call of typical size, so ~200 MB at the bound); past
@@ -21,7 +26,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
-import { CallLog, DEFAULT_MAX_CALLS, type SandboxCall, type StoredCall } from './call-log';
+import type { Logger } from '@flowgate/logger';
+import { CallLog, DEFAULT_MAX_CALLS, type CallSummary, type SandboxCall, type StoredCall } from './call-log';
+import {
+  ChaosEngine,
+  parseChaosSettings,
+  type ChaosFault,
+  type ChaosSettings,
+  type ChaosState,
+} from './chaos';
 import { httpStatusForCode, metaErrorBody, newFbtraceId, type MetaErrorOptions } from './meta-errors';
 import {
   SANDBOX_NUMBERS,
@@ -41,8 +54,12 @@ export interface SandboxOptions {
   slowMs?: number;
   /** Bound of the in-memory call log, default 200 000. */
   maxCalls?: number;
-  /** Called for unexpected internal errors only (never per request). */
-  log?: (msg: string, meta?: object) => void;
+  /** Fault mix from the start (see ./chaos); change it later with `setChaos` or `PUT /_sandbox/chaos`. */
+  chaos?: ChaosSettings;
+  /** Random source of the chaos draws (tests pass a fixed sequence); default `Math.random`. */
+  random?: () => number;
+  /** Unexpected internal errors and chaos changes only: never a line per request. */
+  logger?: Logger;
 }
 
 export interface Sandbox {
@@ -53,7 +70,13 @@ export interface Sandbox {
   calls(): SandboxCall[];
   /** The calls whose body carried this `biz_opaque_callback_data`, oldest first. */
   callsFor(bizOpaque: string): SandboxCall[];
-  /** Forgets every call and every attempt counter. */
+  /** Totals over the calls in memory, optionally for one phone-number id (see `CallSummary`). */
+  summary(opts?: { phoneNumberId?: string; perMessage?: boolean }): CallSummary;
+  /** Sets the fault mix (`null` clears it); throws a TypeError listing the problems of a bad one. */
+  setChaos(settings: ChaosSettings | null): void;
+  /** The current fault mix and how many calls each fault has hit since it was set. */
+  chaos(): ChaosState;
+  /** Forgets every call, every attempt counter and the chaos counters (the mix stays). */
   reset(): void;
   close(): Promise<void>;
 }
@@ -79,8 +102,8 @@ const TEXTS = {
 
 type Outcome =
   | { kind: 'success'; messageStatus?: string }
-  | { kind: 'error'; code: number; opts?: MetaErrorOptions }
-  | { kind: 'slow' }
+  | { kind: 'error'; code: number; opts?: MetaErrorOptions; fault?: ChaosFault }
+  | { kind: 'slow'; delayMs: number; fault?: ChaosFault }
   | { kind: 'bad-gateway' }
   | { kind: 'drop' };
 
@@ -142,7 +165,20 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const attempts = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
   const instanceId = randomBytes(9);
+  const chaos = new ChaosEngine(opts.random);
   let wamidSeq = 0;
+
+  function setChaos(settings: ChaosSettings | null): void {
+    if (settings !== null) {
+      const parsed = parseChaosSettings(settings);
+      if (!parsed.ok) throw new TypeError(`invalid chaos settings: ${parsed.problems.join('; ')}`);
+      chaos.set(parsed.settings);
+    } else chaos.set(null);
+    opts.logger?.info(settings === null ? 'sandbox chaos cleared' : 'sandbox chaos set', {
+      chaos: chaos.state().settings,
+    });
+  }
+  if (opts.chaos !== undefined) setChaos(opts.chaos);
 
   /** `wamid.` + base64url(9 random bytes of this instance + 6-byte counter): unique, 26 chars. */
   function nextWamid(): string {
@@ -174,6 +210,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   function reset(): void {
     callLog.clear();
     attempts.clear();
+    chaos.resetCounters();
   }
 
   async function handleMessages(
@@ -199,7 +236,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       isRecord(body) && typeof body['biz_opaque_callback_data'] === 'string'
         ? body['biz_opaque_callback_data']
         : undefined;
-    const record = (status: number, extra?: { wamid?: string; errorCode?: number }): void => {
+    const record = (
+      status: number,
+      extra?: { wamid?: string; errorCode?: number; fault?: ChaosFault },
+    ): void => {
       const call: StoredCall = {
         phoneNumberId,
         version,
@@ -211,10 +251,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       };
       if (extra?.wamid !== undefined) call.wamid = extra.wamid;
       if (extra?.errorCode !== undefined) call.errorCode = extra.errorCode;
+      if (extra?.fault !== undefined) call.fault = extra.fault;
       callLog.add(call);
     };
-    const fail = (code: number, errOpts: MetaErrorOptions = {}, status = httpStatusForCode(code)): void => {
-      record(status, { errorCode: code });
+    const fail = (code: number, errOpts: MetaErrorOptions = {}, fault?: ChaosFault): void => {
+      const status = httpStatusForCode(code);
+      record(status, fault !== undefined ? { errorCode: code, fault } : { errorCode: code });
       sendJson(res, status, metaErrorBody(code, { ...errOpts, fbtraceId: traceId }), traceId);
     };
     const tokenExpired = (): void =>
@@ -273,7 +315,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
           outcome = { kind: 'error', code: 131000, opts: { details: TEXTS[131000] } };
           break;
         case 'SLOW':
-          outcome = { kind: 'slow' };
+          outcome = { kind: 'slow', delayMs: slowMs };
           break;
         case 'PAIR_LIMITED_ONCE':
           if (nth() <= 1) outcome = { kind: 'error', code: 131056, opts: { details: TEXTS[131056] } };
@@ -293,9 +335,19 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       }
     }
 
+    // The fault mix only touches calls that would otherwise have succeeded plainly.
+    if (outcome.kind === 'success' && outcome.messageStatus === undefined && magic === undefined) {
+      const fault = chaos.next();
+      if (fault === 'http500')
+        outcome = { kind: 'error', code: 131000, opts: { details: TEXTS[131000] }, fault };
+      else if (fault === 'throttle')
+        outcome = { kind: 'error', code: 130429, opts: { details: TEXTS[130429] }, fault };
+      else if (fault === 'timeout') outcome = { kind: 'slow', delayMs: chaos.timeoutMs, fault };
+    }
+
     switch (outcome.kind) {
       case 'error':
-        return fail(outcome.code, outcome.opts);
+        return fail(outcome.code, outcome.opts, outcome.fault);
       case 'bad-gateway': {
         record(502);
         const html = '<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>';
@@ -312,7 +364,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       case 'success':
       case 'slow': {
         const wamid = nextWamid();
-        record(200, { wamid });
+        record(200, outcome.kind === 'slow' && outcome.fault ? { wamid, fault: outcome.fault } : { wamid });
         const message: Record<string, string> = { id: wamid };
         const messageStatus = outcome.kind === 'success' ? outcome.messageStatus : undefined;
         if (messageStatus !== undefined) message['message_status'] = messageStatus;
@@ -326,11 +378,67 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         const timer = setTimeout(() => {
           timers.delete(timer);
           if (!res.destroyed && !res.writableEnded) sendJson(res, 200, payload, traceId);
-        }, slowMs);
+        }, outcome.delayMs);
         timers.add(timer);
         return;
       }
     }
+  }
+
+  function handleSummary(req: http.IncomingMessage, res: http.ServerResponse, query: string): void {
+    if (req.method !== 'GET') return sendJson(res, 405, { error: { message: 'Use GET', code: 405 } });
+    const params = new URLSearchParams(query);
+    const phoneNumberId = params.get('phoneNumberId');
+    const summaryOpts: { phoneNumberId?: string; perMessage?: boolean } = {
+      perMessage: params.get('perMessage') === 'true',
+    };
+    if (phoneNumberId !== null) summaryOpts.phoneNumberId = phoneNumberId;
+    sendJson(res, 200, summary(summaryOpts));
+  }
+
+  function summary(o: { phoneNumberId?: string; perMessage?: boolean } = {}): CallSummary {
+    const id = o.phoneNumberId;
+    return callLog.summary(
+      id !== undefined ? (c) => c.phoneNumberId === id : () => true,
+      o.perMessage === true,
+    );
+  }
+
+  async function handleChaos(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (req.method === 'GET') {
+      req.resume();
+      return sendJson(res, 200, chaos.state());
+    }
+    if (req.method === 'DELETE') {
+      req.resume();
+      setChaos(null);
+      return sendJson(res, 200, chaos.state());
+    }
+    if (req.method !== 'PUT') {
+      req.resume();
+      return sendJson(res, 405, { error: { message: 'Use GET, PUT or DELETE', code: 405 } });
+    }
+    const { text, tooLarge } = await readBody(req);
+    const badRequest = (details: string): void => {
+      const traceId = newFbtraceId();
+      sendJson(
+        res,
+        400,
+        metaErrorBody(100, { message: 'Invalid chaos settings', details, fbtraceId: traceId }),
+        traceId,
+      );
+    };
+    if (tooLarge) return badRequest(`The request body exceeds ${MAX_BODY_BYTES} bytes`);
+    let body: unknown;
+    try {
+      body = JSON.parse(text) as unknown;
+    } catch {
+      return badRequest('The request body is not valid JSON');
+    }
+    const parsed = parseChaosSettings(body);
+    if (!parsed.ok) return badRequest(parsed.problems.join('; '));
+    setChaos(parsed.settings);
+    sendJson(res, 200, chaos.state());
   }
 
   function handleCalls(req: http.IncomingMessage, res: http.ServerResponse, query: string): void {
@@ -361,12 +469,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       const m = MESSAGES_PATH.exec(pathname);
       if (m !== null) return handleMessages(req, res, m[1] ?? '', m[2] ?? '');
     }
+    if (pathname === '/_sandbox/chaos') return handleChaos(req, res);
     // Drain any body so keep-alive connections stay usable.
     req.resume();
     if (pathname === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       return sendJson(res, 200, { status: 'ok' });
     }
     if (pathname === '/_sandbox/calls') return handleCalls(req, res, query);
+    if (pathname === '/_sandbox/calls/summary') return handleSummary(req, res, query);
     if (pathname === '/_sandbox/numbers' && req.method === 'GET') {
       return sendJson(res, 200, {
         numbers: Object.fromEntries(
@@ -378,6 +488,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         templates: SANDBOX_TEMPLATES,
         tokens: SANDBOX_TOKENS,
         slowMs,
+        chaos: chaos.state(),
       });
     }
     const traceId = newFbtraceId();
@@ -394,7 +505,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      opts.log?.('sandbox: request failed', { error: err instanceof Error ? err.message : String(err) });
+      opts.logger?.error('sandbox: request failed', {
+        err: err instanceof Error ? err.message : String(err),
+      });
       if (!res.headersSent) sendJson(res, 500, metaErrorBody(1, { details: 'Sandbox internal error' }));
       else res.destroy();
     });
@@ -408,7 +521,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       resolve();
     });
   });
-  server.on('error', (err) => opts.log?.('sandbox: server error', { error: err.message }));
+  server.on('error', (err) => opts.logger?.error('sandbox: server error', { err: err.message }));
   const port = (server.address() as AddressInfo).port;
 
   return {
@@ -416,6 +529,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     port,
     calls: () => callLog.all(),
     callsFor: (bizOpaque: string) => callLog.forBizOpaque(bizOpaque),
+    summary,
+    setChaos,
+    chaos: () => chaos.state(),
     reset,
     close: () =>
       new Promise<void>((resolve) => {
