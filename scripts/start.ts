@@ -44,6 +44,9 @@ async function main(): Promise<void> {
 
   const api = await createApiRuntime(effective, logger, { db, ...(broker ? { broker } : {}) });
   const dispatcher = await createDispatcherRuntime(effective, logger, { db, ...(broker ? { broker } : {}) });
+  // The in-process broker's queue (ready and retrying deliveries) did not survive the last stop:
+  // every unfinished message goes back on it before the dispatcher starts (ADR 0012).
+  if (broker) await api.relay.republishUnfinished();
   await dispatcher.start();
   const server = await listen(buildApp(api.deps), config.http);
   const base = `http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${server.port}`;

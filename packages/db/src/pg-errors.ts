@@ -8,7 +8,7 @@ export function pgCode(err: unknown): string | undefined {
   return undefined;
 }
 
-/** True for errors that mean "the database cannot be reached right now" (→ 503, retry). */
+/** True for errors that mean "the database cannot be reached, or answer, right now" (→ 503, retry). */
 export function isConnectionError(err: unknown): boolean {
   const code = pgCode(err);
   if (
@@ -26,6 +26,9 @@ export function isConnectionError(err: unknown): boolean {
       '08001',
       '08003',
       '08006',
+      // statement_timeout / lock_timeout: the database is too slow or stalled right now.
+      '57014',
+      '55P03',
     ].includes(code)
   )
     return true;
@@ -33,6 +36,8 @@ export function isConnectionError(err: unknown): boolean {
   const message = err instanceof Error ? err.message : '';
   return (
     name === 'KnexTimeoutError' ||
-    /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(message)
+    /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Query read timeout|^timeout expired$/i.test(
+      message,
+    )
   );
 }

@@ -18,6 +18,7 @@ import {
   templateService,
   workspaceService,
   type EnvelopePublisher,
+  type OutboxRelay,
   type RevocationBus,
 } from '@flowgate/core';
 import type { AppDependencies } from './app';
@@ -26,7 +27,7 @@ export interface ApiRuntime {
   deps: AppDependencies;
   db: Database;
   broker: Broker;
-  relay: { runOnce(): Promise<number> };
+  relay: OutboxRelay;
   /** Stops the relay and timers, flushes batched writes, closes broker and pool. */
   close(): Promise<void>;
 }
@@ -39,6 +40,10 @@ export interface RuntimeOverrides {
   lastUsedFlushMs?: number;
   relayIntervalMs?: number;
   relayOlderThanMs?: number;
+  /** How long Idempotency-Keys are kept (default 48 h). */
+  idempotencyRetentionMs?: number;
+  /** How often the relay frees expired Idempotency-Keys (default every minute). */
+  purgeIntervalMs?: number;
 }
 
 export function envelopePublisher(broker: Broker): EnvelopePublisher {
@@ -97,6 +102,8 @@ export async function createApiRuntime(
     logger,
     intervalMs: overrides.relayIntervalMs,
     olderThanMs: overrides.relayOlderThanMs,
+    idempotencyRetentionMs: overrides.idempotencyRetentionMs,
+    purgeIntervalMs: overrides.purgeIntervalMs,
   });
 
   // last_used_at is gathered in memory and written in one statement every few seconds.

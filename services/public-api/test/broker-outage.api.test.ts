@@ -10,7 +10,7 @@
  * else runs in parallel.
  */
 import http from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { Client } from 'pg';
 import { createDatabase, migrateLatest } from '@flowgate/db';
@@ -227,6 +227,144 @@ describe('with RabbitMQ unreachable, sends still get 201 and go out once it is b
   }, 180_000);
 });
 
+describe('with RabbitMQ down when the API starts, it still starts, answers 201, and the messages go out once the broker is up', () => {
+  let proxy: TcpProxy;
+  let t: TestApp;
+  let p: Partner;
+
+  beforeAll(async () => {
+    const amqp = new URL(TEST_AMQP_URL);
+    proxy = await TcpProxy.start(amqp.hostname, Number(amqp.port || 5672));
+    proxy.refuse();
+    t = await createTestApp(
+      { AMQP_URL: withPort(TEST_AMQP_URL, proxy.port), DATABASE_URL: database.url },
+      { relayIntervalMs: 200, relayOlderThanMs: 500 },
+    );
+    p = await partner(t);
+  });
+  afterAll(async () => {
+    proxy.accept();
+    await t.close();
+    await proxy.close();
+  });
+
+  it('when 50 messages are sent before RabbitMQ was ever reachable, then all get 201 and all reach the work queue after it is', async () => {
+    expect(t.runtime.broker.isHealthy()).toBe(false);
+    const ready = await request(t.app).get('/readyz');
+    expect(ready.status).toBe(503);
+
+    const responses = await inPool(50, 10, (i) =>
+      request(t.app)
+        .post(SEND)
+        .set(p.headers)
+        .send({ type: 'text', phone: '919876543210', content: `early ${i}` }),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array<number>(50).fill(201));
+    const ids = responses.map((r) => (r.body as { data: { id: string } }).data.id);
+
+    proxy.accept();
+    await waitFor('the API to connect to RabbitMQ', () => t.runtime.broker.isHealthy(), 30_000);
+    const wanted = new Set(ids);
+    const seen = new Set<string>();
+    await waitFor(
+      'all 50 envelopes on the work queue and every row QUEUED',
+      async () => {
+        for (const m of await drainWorkQueue(t.prefix))
+          if (m.messageId && wanted.has(m.messageId)) seen.add(m.messageId);
+        const statuses = await t.runtime
+          .db('messages')
+          .whereIn('id', ids)
+          .select<Array<{ status: string }>>('status');
+        return seen.size === 50 && statuses.every((r) => r.status === 'QUEUED');
+      },
+      30_000,
+    );
+    expect(seen.size).toBe(50);
+    expect((await request(t.app).get('/readyz')).status).toBe(200);
+  }, 60_000);
+});
+
+describe('with several API instances, the outbox relays split the work', () => {
+  const HELD = 3000;
+  let a: TestApp;
+  let b: TestApp;
+  const prefix = `test.relay.${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    // Two API processes' worth of runtimes on one database and one broker topology.
+    const env = { DATABASE_URL: database.url, AMQP_PREFIX: prefix };
+    a = await createTestApp(env, { relayIntervalMs: 50 });
+    b = await createTestApp(env, { relayIntervalMs: 50, broker: a.runtime.broker });
+  });
+  afterAll(async () => {
+    await b.close();
+    await a.close();
+  });
+
+  /** The counts an app's relay logged as published. */
+  const published = (t: TestApp): number =>
+    t.logs
+      .map((l) => JSON.parse(l) as { message?: string; count?: number })
+      .filter((l) => l.message === 'outbox relay republished messages')
+      .reduce((n, l) => n + (l.count ?? 0), 0);
+
+  it(`when ${HELD} messages wait in the outbox, then the two relays publish each exactly once between them`, async () => {
+    const ws = await createWorkspace(a.runtime.db);
+    const { phoneNumberId } = await addPhoneNumber(a.runtime.db, a.config.secretKey, ws.workspaceId);
+    const ids: string[] = [];
+    // Stored a minute ago and never published (the API died right after the commit, say).
+    await a.runtime.db.transaction(async (trx) => {
+      for (let i = 0; i < HELD; i += 500) {
+        const rows = Array.from({ length: Math.min(500, HELD - i) }, () => {
+          const id = randomUUID();
+          ids.push(id);
+          return {
+            id,
+            workspace_id: ws.workspaceId,
+            phone_number_id: phoneNumberId,
+            recipient: '919876543210',
+            type: 'text',
+            payload: JSON.stringify({ messaging_product: 'whatsapp', to: '919876543210', type: 'text' }),
+            status: 'ACCEPTED',
+            created_at: trx.raw("now() - interval '1 minute'"),
+          };
+        });
+        await trx('messages').insert(rows);
+      }
+    });
+
+    const wanted = new Set(ids);
+    const seen = new Map<string, number>();
+    await waitFor(
+      `all ${HELD} held messages published and QUEUED`,
+      async () => {
+        for (const m of await drainWorkQueue(prefix))
+          if (m.messageId !== undefined && wanted.has(m.messageId))
+            seen.set(m.messageId, (seen.get(m.messageId) ?? 0) + 1);
+        const [row] = await a.runtime
+          .db('messages')
+          .whereIn('id', ids)
+          .andWhere({ status: 'ACCEPTED' })
+          .count<Array<{ n: number }>>('* as n');
+        return seen.size === HELD && Number(row?.n) === 0;
+      },
+      60_000,
+    );
+    await sleep(300);
+    for (const m of await drainWorkQueue(prefix))
+      if (m.messageId !== undefined && wanted.has(m.messageId))
+        seen.set(m.messageId, (seen.get(m.messageId) ?? 0) + 1);
+
+    const byA = published(a);
+    const byB = published(b);
+    console.log(`outbox relays: instance A published ${byA}, instance B ${byB} of ${HELD}`);
+    expect([...seen.values()].filter((n) => n > 1)).toEqual([]);
+    expect(seen.size).toBe(HELD);
+    expect(byA + byB).toBe(HELD);
+    expect(Math.min(byA, byB)).toBeGreaterThan(0);
+  }, 90_000);
+});
+
 describe('with PostgreSQL unreachable, sends get 503 and recover without a restart', () => {
   let proxy: TcpProxy;
   let direct: TestApp;
@@ -301,5 +439,72 @@ describe('with PostgreSQL unreachable, sends get 503 and recover without a resta
     );
     expect(again.map((r) => r.status)).toEqual(Array<number>(10).fill(201));
     expect(await count()).toBe(12);
+  }, 60_000);
+});
+
+describe('with PostgreSQL stalled (connected, answering nothing), sends get 503 within the statement timeout and recover', () => {
+  const STATEMENT_TIMEOUT_MS = 1000;
+  let proxy: TcpProxy;
+  let direct: TestApp;
+  let t: TestApp;
+  let p: Partner;
+
+  beforeAll(async () => {
+    const pg = new URL(TEST_DATABASE_URL);
+    proxy = await TcpProxy.start(pg.hostname, Number(pg.port || 5432));
+    direct = await createTestApp({ DATABASE_URL: database.url });
+    p = await partner(direct);
+    const url = withPort(database.url, proxy.port, database.name);
+    t = await createTestApp(
+      { DATABASE_URL: url },
+      {
+        db: createDatabase(
+          { kind: 'postgres', url },
+          { poolMax: 4, statementTimeoutMs: STATEMENT_TIMEOUT_MS },
+        ),
+      },
+    );
+    await waitFor('the API to connect to RabbitMQ', () => t.runtime.broker.isHealthy());
+    expect((await request(t.app).get('/api/v1/public/templates').set(p.headers)).status).toBe(200);
+  });
+  afterAll(async () => {
+    proxy.unstall();
+    await t.close();
+    await t.runtime.db.destroy();
+    await direct.close();
+    await proxy.close();
+  });
+
+  it('when every database connection stalls, then concurrent sends answer 503 SERVICE_UNAVAILABLE after about the query timeout instead of hanging; after the stall, sends succeed on the same app', async () => {
+    const send = (content: string) =>
+      request(t.app).post(SEND).set(p.headers).send({ type: 'text', phone: '919876543210', content });
+    expect((await send('before the stall')).status).toBe(201);
+
+    proxy.stall();
+    const started = Date.now();
+    const during = await Promise.all(Array.from({ length: 6 }, (_, i) => send(`during the stall ${i}`)));
+    const elapsedMs = Date.now() - started;
+    for (const res of during) {
+      const err = (res.body as ErrorBody).error;
+      expect({ status: res.status, code: err?.code }).toEqual({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+      expect(res.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
+      expect(res.text).not.toMatch(/Query read timeout|timeout|knex|\bat \S+ \(/i);
+    }
+    // Bounded by the query timeout (statement timeout + 1 s; 6 sends on 4 connections queue
+    // behind the first 4), not by the client giving up.
+    console.log(
+      `PostgreSQL stall: 6 concurrent sends answered 503 after ${elapsedMs} ms (query timeout ${STATEMENT_TIMEOUT_MS + 1000} ms)`,
+    );
+    expect(elapsedMs).toBeLessThan(4 * (STATEMENT_TIMEOUT_MS + 1000));
+
+    proxy.unstall();
+    let after: Awaited<ReturnType<typeof send>> | undefined;
+    await waitFor('a send to succeed after the stall', async () => {
+      after = await send('after the stall');
+      return after.status === 201;
+    });
+    expect(after?.status).toBe(201);
+    const again = await Promise.all(Array.from({ length: 10 }, (_, i) => send(`after the stall ${i}`)));
+    expect(again.map((r) => r.status)).toEqual(Array<number>(10).fill(201));
   }, 60_000);
 });

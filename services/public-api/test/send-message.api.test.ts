@@ -311,6 +311,52 @@ describe('POST /api/v1/public/messages/send', () => {
     expect(rows).toHaveLength(1);
   });
 
+  it('when an Idempotency-Key is older than the retention (48 h), then the relay frees it and it makes a new message; a younger key still replays', async () => {
+    const purging = await createTestApp({}, { relayIntervalMs: 50, purgeIntervalMs: 50 });
+    try {
+      const p = await partner();
+      const [oldKey, youngKey] = [`old-${randomUUID()}`, `young-${randomUUID()}`];
+      const send = (key: string, content: string) =>
+        request(purging.app)
+          .post('/api/v1/public/messages/send')
+          .set(p.headers)
+          .set('Idempotency-Key', key)
+          .send({ type: 'text', phone: '919876543210', content });
+      const oldId = ((await send(oldKey, 'first')).body as { data: { id: string } }).data.id;
+      const youngId = ((await send(youngKey, 'first')).body as { data: { id: string } }).data.id;
+      await purging.runtime
+        .db('messages')
+        .where({ id: oldId })
+        .update({ created_at: purging.runtime.db.raw("now() - interval '49 hours'") });
+      await purging.runtime
+        .db('messages')
+        .where({ id: youngId })
+        .update({ created_at: purging.runtime.db.raw("now() - interval '47 hours'") });
+
+      const keyOf = async (id: string) =>
+        (await purging.runtime.db('messages').where({ id }).first<{ idempotency_key: string | null }>())
+          ?.idempotency_key;
+      const deadline = Date.now() + 10_000;
+      while ((await keyOf(oldId)) !== null && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(await keyOf(oldId)).toBeNull();
+      expect(await keyOf(youngId)).toBe(youngKey);
+
+      const reuse = await send(oldKey, 'second, a day later');
+      expect(reuse.status).toBe(201);
+      expect(reuse.headers['idempotent-replayed']).toBeUndefined();
+      expect((reuse.body as { data: { id: string } }).data.id).not.toBe(oldId);
+
+      const replay = await send(youngKey, 'first');
+      expect(replay.status).toBe(201);
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect((replay.body as { data: { id: string } }).data.id).toBe(youngId);
+      expect((await send(youngKey, 'different')).status).toBe(422);
+    } finally {
+      await purging.close();
+    }
+  });
+
   it('when two workspaces use the same Idempotency-Key, then each gets its own message', async () => {
     const a = await partner();
     const b = await partner();

@@ -50,6 +50,31 @@ interface MessageRow {
   updated_at: Date;
 }
 
+/** A message to publish again, with what its envelope carries. */
+export interface RelayItem {
+  id: string;
+  workspaceId: string;
+  phoneNumberId: string;
+  createdAt: Date;
+  requestId: string | null;
+}
+
+interface RelayRow {
+  id: string;
+  workspace_id: string;
+  phone_number_id: string;
+  created_at: Date;
+  request_id: string | null;
+}
+
+const toRelayItem = (r: RelayRow): RelayItem => ({
+  id: r.id,
+  workspaceId: r.workspace_id,
+  phoneNumberId: r.phone_number_id,
+  createdAt: new Date(r.created_at),
+  requestId: r.request_id,
+});
+
 /** Messages and their status history. Status only moves forward; every move is an event. */
 export function messageRepository(db: Knex) {
   return {
@@ -134,53 +159,70 @@ export function messageRepository(db: Knex) {
     /**
      * Outbox relay: ACCEPTED messages older than `olderThanMs`, and SENDING messages untouched for
      * `stuckAfterMs` (a retry lost with an in-process broker, a claim whose envelope is gone),
-     * not relayed recently; locked against other relays.
+     * not relayed recently. Rows another relay is claiming at the same moment are skipped
+     * (`FOR UPDATE SKIP LOCKED`), so several API instances split the work instead of publishing
+     * the same messages twice; `relayed_at` keeps them from being picked again right after.
      */
-    async claimForRelay(
-      olderThanMs: number,
-      stuckAfterMs: number,
-      limit: number,
-    ): Promise<
-      Array<{
-        id: string;
-        workspaceId: string;
-        phoneNumberId: string;
-        createdAt: Date;
-        requestId: string | null;
-      }>
-    > {
-      const result = await db.raw<{
-        rows: Array<{
-          id: string;
-          workspace_id: string;
-          phone_number_id: string;
-          created_at: Date;
-          request_id: string | null;
-        }>;
-      }>(
-        `UPDATE messages SET relayed_at = now()
-          WHERE id IN (
-            SELECT id FROM (
-              (SELECT id, created_at FROM messages
-                WHERE status = 'ACCEPTED' AND created_at < now() - (? * interval '1 millisecond')
-                  AND (relayed_at IS NULL OR relayed_at < now() - (? * interval '1 millisecond'))
-                ORDER BY created_at LIMIT ?)
-              UNION ALL
-              (SELECT id, created_at FROM messages
-                WHERE status = 'SENDING' AND updated_at < now() - (? * interval '1 millisecond')
-                  AND (relayed_at IS NULL OR relayed_at < now() - (? * interval '1 millisecond'))
-                ORDER BY updated_at LIMIT ?)
-            ) due)
+    async claimForRelay(olderThanMs: number, stuckAfterMs: number, limit: number): Promise<RelayItem[]> {
+      const result = await db.raw<{ rows: RelayRow[] }>(
+        `WITH accepted AS (
+           SELECT id FROM messages
+            WHERE status = 'ACCEPTED' AND created_at < now() - (? * interval '1 millisecond')
+              AND (relayed_at IS NULL OR relayed_at < now() - (? * interval '1 millisecond'))
+            ORDER BY created_at LIMIT ? FOR UPDATE SKIP LOCKED
+         ), stuck AS (
+           SELECT id FROM messages
+            WHERE status = 'SENDING' AND updated_at < now() - (? * interval '1 millisecond')
+              AND (relayed_at IS NULL OR relayed_at < now() - (? * interval '1 millisecond'))
+            ORDER BY updated_at LIMIT ? FOR UPDATE SKIP LOCKED
+         )
+         UPDATE messages SET relayed_at = now()
+          WHERE id IN (SELECT id FROM accepted UNION ALL SELECT id FROM stuck)
           RETURNING id, workspace_id, phone_number_id, created_at, request_id`,
         [olderThanMs, olderThanMs, limit, stuckAfterMs, stuckAfterMs, limit],
       );
-      return result.rows.map((r) => ({
-        id: r.id,
-        workspaceId: r.workspace_id,
-        phoneNumberId: r.phone_number_id,
-        createdAt: new Date(r.created_at),
-        requestId: r.request_id,
-      }));
+      return result.rows.map(toRelayItem);
+    },
+
+    /**
+     * Every unfinished message (ACCEPTED, QUEUED, SENDING), oldest first, one page after
+     * `cursor`: an embedded start republishes them all, because the in-process broker's queue did
+     * not survive the restart. The cursor is the last row's exact (created_at, id).
+     */
+    async unfinishedPage(
+      cursor: string | undefined,
+      limit: number,
+    ): Promise<{ items: RelayItem[]; cursor: string | undefined }> {
+      const after = cursor === undefined ? undefined : (JSON.parse(cursor) as [string, string]);
+      const result = await db.raw<{ rows: Array<RelayRow & { at: string }> }>(
+        `SELECT id, workspace_id, phone_number_id, created_at, request_id, created_at::text AS at FROM messages
+          WHERE status IN ('ACCEPTED', 'QUEUED', 'SENDING')
+            ${after ? 'AND (created_at, id) > (?::timestamptz, ?::uuid)' : ''}
+          ORDER BY created_at, id LIMIT ?`,
+        after ? [...after, limit] : [limit],
+      );
+      const last = result.rows[result.rows.length - 1];
+      return {
+        items: result.rows.map(toRelayItem),
+        cursor: last ? JSON.stringify([last.at, last.id]) : undefined,
+      };
+    },
+
+    /**
+     * Frees Idempotency-Keys older than `retentionMs` (DESIGN §2.2 keeps them at least 24 h), at
+     * most `limit` per call so one purge never holds many row locks. Returns how many were freed.
+     */
+    async purgeIdempotencyKeys(retentionMs: number, limit: number): Promise<number> {
+      const result = await db.raw<{ rows: Array<{ id: string }> }>(
+        `UPDATE messages SET idempotency_key = NULL, request_hash = NULL
+          WHERE id IN (
+            SELECT id FROM messages
+             WHERE idempotency_key IS NOT NULL AND created_at < now() - (? * interval '1 millisecond')
+             ORDER BY created_at LIMIT ? FOR UPDATE SKIP LOCKED)
+          RETURNING id`,
+        [retentionMs, limit],
+      );
+      return result.rows.length;
     },
 
     async view(workspaceId: string, id: string): Promise<MessageView | undefined> {
