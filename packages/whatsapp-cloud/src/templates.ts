@@ -157,6 +157,10 @@ export const TEMPLATE_PARAM_LIMITS = {
   couponCode: 15,
   url: 2000,
   hydratedBody: 1024,
+  /** A text header once its variable is filled in (cloud-api.md §1.7: header 60). */
+  hydratedHeaderText: 60,
+  /** A carousel card's body once filled in (§1.7: card body 160). */
+  hydratedCardBody: 160,
   mediaId: 256,
   filename: 240,
   quickReplyPayload: 1000,
@@ -673,19 +677,51 @@ function buildSimpleComponents(model: TemplateModel, request: TemplateSendReques
     }
   });
 
-  if (model.bodyText !== undefined && problems.details.length === 0) {
-    const length = hydratedLength(
-      model.bodyText,
-      model.bodyVariables,
-      (v) => values.get(templateKeys.body(v))?.text,
-    );
-    if (length > TEMPLATE_PARAM_LIMITS.hydratedBody) {
+  if (problems.details.length === 0) {
+    // Meta's limits apply to the text as the recipient sees it (132005 otherwise).
+    if (model.bodyText !== undefined) {
+      const length = hydratedLength(
+        model.bodyText,
+        model.bodyVariables,
+        (v) => values.get(templateKeys.body(v))?.text,
+      );
+      if (length > TEMPLATE_PARAM_LIMITS.hydratedBody) {
+        problems.add(
+          '/templateVariables',
+          `the body would be ${length} characters once filled in; the limit is ${TEMPLATE_PARAM_LIMITS.hydratedBody}`,
+          'too_long',
+        );
+      }
+    }
+    if (model.header?.kind === 'text' && model.header.variables.length > 0) {
+      const length = hydratedLength(
+        model.header.text,
+        model.header.variables,
+        () => values.get(templateKeys.headerText)?.text,
+      );
+      if (length > TEMPLATE_PARAM_LIMITS.hydratedHeaderText) {
+        problems.add(
+          byKey.get(templateKeys.headerText)?.path ?? `/templateVariables/${templateKeys.headerText}`,
+          `invalid: the header would be ${length} characters once filled in; the limit is ${TEMPLATE_PARAM_LIMITS.hydratedHeaderText}`,
+          'too_long',
+        );
+      }
+    }
+    (model.cards ?? []).forEach((card, c) => {
+      if (card.bodyText === undefined) return;
+      const key = (v: string) => templateKeys.cardBody(c, v);
+      const length = hydratedLength(card.bodyText, card.bodyVariables, (v) => values.get(key(v))?.text);
+      if (length <= TEMPLATE_PARAM_LIMITS.hydratedCardBody) return;
+      // Named after the longest value, the one to shorten first.
+      const longest = [...card.bodyVariables].sort(
+        (a, b) => (byKey.get(key(b))?.value.length ?? 0) - (byKey.get(key(a))?.value.length ?? 0),
+      )[0];
       problems.add(
-        '/templateVariables',
-        `the body would be ${length} characters once filled in; the limit is ${TEMPLATE_PARAM_LIMITS.hydratedBody}`,
+        (longest !== undefined ? byKey.get(key(longest))?.path : undefined) ?? '/templateVariables',
+        `invalid: card ${c}'s body would be ${length} characters once filled in; the limit is ${TEMPLATE_PARAM_LIMITS.hydratedCardBody}`,
         'too_long',
       );
-    }
+    });
   }
   throwIfProblems(problems);
 
@@ -769,6 +805,95 @@ function checkParameterTexts(
   });
 }
 
+/** The text a parameter puts into the message: its text, or a currency's or date's fallback. */
+function displayedText(param: unknown): string | undefined {
+  if (!isRecord(param)) return undefined;
+  if (typeof param['text'] === 'string') return param['text'];
+  for (const kind of ['currency', 'date_time']) {
+    const object = param[kind];
+    if (isRecord(object) && typeof object['fallback_value'] === 'string') return object['fallback_value'];
+  }
+  return undefined;
+}
+
+/**
+ * Which placeholder each parameter fills: by position, or in a NAMED template by its
+ * `parameter_name`, which Meta requires there on every parameter (one per placeholder). Returns
+ * the filled-in values, or undefined after reporting what does not match.
+ */
+function assignParameters(
+  variables: readonly string[],
+  parameters: readonly unknown[],
+  named: boolean,
+  path: string,
+  part: string,
+  problems: Problems,
+): Map<string, string | undefined> | undefined {
+  const values = new Map<string, string | undefined>();
+  if (!named) {
+    variables.forEach((v, i) => values.set(v, displayedText(parameters[i])));
+    return parameters.length === variables.length ? values : undefined;
+  }
+  const before = problems.details.length;
+  const list = variables.map((v) => `{{${v}}}`).join(', ');
+  parameters.forEach((param, i) => {
+    const name = isRecord(param) ? param['parameter_name'] : undefined;
+    if (typeof name !== 'string') {
+      problems.add(
+        `${path}/${i}/parameter_name`,
+        `missing: the template uses named parameters, so every ${part} parameter needs "parameter_name" (${list})`,
+        'missing',
+      );
+      return;
+    }
+    if (!variables.includes(name)) {
+      problems.add(
+        `${path}/${i}/parameter_name`,
+        `unexpected: the template's ${part} has no {{${name}}} (it has ${list || 'none'})`,
+        'unexpected',
+      );
+      return;
+    }
+    if (values.has(name)) {
+      problems.add(
+        `${path}/${i}/parameter_name`,
+        `invalid: {{${name}}} is given more than once`,
+        'duplicate',
+      );
+      return;
+    }
+    values.set(name, displayedText(param));
+  });
+  if (problems.details.length > before) return undefined;
+  const missing = variables.filter((v) => !values.has(v));
+  if (missing.length > 0) {
+    // A count problem has been reported already when the numbers differ; this names the gaps.
+    if (parameters.length === variables.length)
+      problems.add(path, `missing: no parameter for ${missing.map((v) => `{{${v}}}`).join(', ')}`, 'missing');
+    return undefined;
+  }
+  return values;
+}
+
+/** Reports text that would exceed `limit` once its placeholders are filled in. */
+function checkFilledLength(
+  text: string | undefined,
+  values: ReadonlyMap<string, string | undefined> | undefined,
+  limit: number,
+  path: string,
+  what: string,
+  problems: Problems,
+): void {
+  if (text === undefined || values === undefined) return;
+  const length = hydratedLength(text, [...values.keys()], (v) => values.get(v));
+  if (length > limit)
+    problems.add(
+      path,
+      `invalid: ${what} would be ${length} characters once filled in; the limit is ${limit}`,
+      'too_long',
+    );
+}
+
 function expectedHeaderParams(header: HeaderModel | undefined): number {
   if (!header) return 0;
   return header.kind === 'text' ? header.variables.length : 1;
@@ -782,8 +907,12 @@ function checkAdvancedBubble(
   owner: string,
   problems: Problems,
   allowCarousel: boolean,
+  named: boolean,
 ): readonly unknown[] | undefined {
   const where = owner === 'the template' ? 'the template ' : `${owner}'s `;
+  const bodyLimit = allowCarousel
+    ? TEMPLATE_PARAM_LIMITS.hydratedBody
+    : TEMPLATE_PARAM_LIMITS.hydratedCardBody;
   let carousel: readonly unknown[] | undefined;
   const seen = new Set<string>();
   const buttonsSeen = new Set<number>();
@@ -828,10 +957,30 @@ function checkAdvancedBubble(
             );
           }
         }
+        const before = problems.details.length;
         checkParameterTexts(parameters, `${cp}/parameters`, problems);
+        if (bubble.header?.kind === 'text' && parameters.length === expected) {
+          const values = assignParameters(
+            bubble.header.variables,
+            parameters,
+            named,
+            `${cp}/parameters`,
+            'header',
+            problems,
+          );
+          if (problems.details.length === before)
+            checkFilledLength(
+              bubble.header.text,
+              values,
+              TEMPLATE_PARAM_LIMITS.hydratedHeaderText,
+              `${cp}/parameters`,
+              `${where}header`,
+              problems,
+            );
+        }
         break;
       }
-      case 'body':
+      case 'body': {
         if (parameters.length !== bubble.bodyVariables.length) {
           problems.add(
             `${cp}/parameters`,
@@ -839,8 +988,20 @@ function checkAdvancedBubble(
             'count',
           );
         }
+        const before = problems.details.length;
         checkParameterTexts(parameters, `${cp}/parameters`, problems);
+        const values = assignParameters(
+          bubble.bodyVariables,
+          parameters,
+          named,
+          `${cp}/parameters`,
+          'body',
+          problems,
+        );
+        if (problems.details.length === before)
+          checkFilledLength(bubble.bodyText, values, bodyLimit, `${cp}/parameters`, `${where}body`, problems);
         break;
+      }
       case 'button': {
         const index = typeof raw['index'] === 'string' ? Number(raw['index']) : raw['index'];
         const button =
@@ -925,6 +1086,7 @@ function headerCountMessage(header: HeaderModel | undefined, where: string, got:
 
 function checkAdvancedComponents(model: TemplateModel, components: readonly unknown[]): void {
   const problems = new Problems();
+  const named = model.format === 'NAMED';
   const carousel = checkAdvancedBubble(
     model,
     components,
@@ -932,6 +1094,7 @@ function checkAdvancedComponents(model: TemplateModel, components: readonly unkn
     'the template',
     problems,
     true,
+    named,
   );
   const cards = model.cards;
   if (cards && carousel === undefined) {
@@ -975,7 +1138,15 @@ function checkAdvancedComponents(model: TemplateModel, components: readonly unkn
         problems.add(`${path}/card_index`, `invalid: card ${index} is given more than once`, 'invalid');
       seen.add(index);
       const cardComponents = asArray(raw['components']);
-      checkAdvancedBubble(card, cardComponents, `${path}/components`, `card ${index}`, problems, false);
+      checkAdvancedBubble(
+        card,
+        cardComponents,
+        `${path}/components`,
+        `card ${index}`,
+        problems,
+        false,
+        named,
+      );
       // Every card must carry the same components (header, body, the same buttons).
       const shape = cardComponents
         .map((c) =>

@@ -920,6 +920,160 @@ describe('buildTemplateObject: advanced form (templateComponents)', () => {
   });
 });
 
+describe('buildTemplateObject: filled-in lengths and named parameters in both forms (cloud-api.md §1.7)', () => {
+  const body = (...parameters: unknown[]) => ({ type: 'body', parameters }) as TemplateComponent;
+  const header = (...parameters: unknown[]) => ({ type: 'header', parameters }) as TemplateComponent;
+  const advanced = (...templateComponents: TemplateComponent[]) => simple({ templateComponents });
+  const text = (t: string, parameter_name?: string) => ({
+    type: 'text',
+    text: t,
+    ...(parameter_name ? { parameter_name } : {}),
+  });
+
+  it('advanced form of a NAMED template: parameter_name is required on every parameter', () => {
+    const err = catchUnprocessable(() =>
+      buildTemplateObject(named, advanced(body(text('Ana'), text('$10', 'balance')))),
+    );
+    expect(err.code).toBe('TEMPLATE_PARAMS_MISMATCH');
+    expect(err.details).toEqual([
+      {
+        path: '/templateComponents/0/parameters/0/parameter_name',
+        message:
+          'missing: the template uses named parameters, so every body parameter needs "parameter_name" ({{first_name}}, {{balance}})',
+      },
+    ]);
+  });
+
+  it('advanced form of a NAMED template: unknown and repeated names are refused', () => {
+    const unknown = catchUnprocessable(() =>
+      buildTemplateObject(named, advanced(body(text('Ana', 'first'), text('$10', 'balance')))),
+    );
+    expect(unknown.details).toEqual([
+      {
+        path: '/templateComponents/0/parameters/0/parameter_name',
+        message: "unexpected: the template's body has no {{first}} (it has {{first_name}}, {{balance}})",
+      },
+    ]);
+    const twice = catchUnprocessable(() =>
+      buildTemplateObject(named, advanced(body(text('Ana', 'balance'), text('$10', 'balance')))),
+    );
+    expect(twice.details).toEqual([
+      {
+        path: '/templateComponents/0/parameters/1/parameter_name',
+        message: 'invalid: {{balance}} is given more than once',
+      },
+    ]);
+  });
+
+  it('advanced form of a NAMED template: names in any order are accepted and sent as given', () => {
+    const components = [body(text('$10', 'balance'), text('Ana', 'first_name'))];
+    expect(buildTemplateObject(named, advanced(...components)).components).toEqual(components);
+  });
+
+  it('advanced form: a body over 1024 characters once filled in is refused (as in the simple form)', () => {
+    const err = catchUnprocessable(() =>
+      buildTemplateObject(
+        orderConfirmation,
+        advanced(body(text('a'.repeat(600)), text('b'.repeat(600)), text('c'))),
+      ),
+    );
+    expect(err.details).toEqual([
+      {
+        path: '/templateComponents/0/parameters',
+        message: 'invalid: the template body would be 1231 characters once filled in; the limit is 1024',
+      },
+    ]);
+  });
+
+  it('advanced form: currency and date fallbacks count towards the body length', () => {
+    const err = catchUnprocessable(() =>
+      buildTemplateObject(
+        paymentThankYou,
+        advanced(
+          body(
+            text('a'.repeat(500)),
+            { type: 'currency', currency: { fallback_value: 'b'.repeat(500), code: 'USD', amount_1000: 1 } },
+            { type: 'date_time', date_time: { fallback_value: 'c'.repeat(30) } },
+            text('d'),
+          ),
+        ),
+      ),
+    );
+    expect(err.details?.[0]?.message).toMatch(/would be 10\d\d characters once filled in; the limit is 1024/);
+  });
+
+  it('both forms: a text header over 60 characters once filled in is refused', () => {
+    const simpleErr = catchUnprocessable(() =>
+      buildTemplateObject(
+        textHeader,
+        simple({ templateVariables: { '1': 'x', header_text: 'n'.repeat(55) } }),
+      ),
+    );
+    expect(simpleErr.details).toEqual([
+      {
+        path: '/templateVariables/header_text',
+        message: 'invalid: the header would be 61 characters once filled in; the limit is 60',
+      },
+    ]);
+    const advancedErr = catchUnprocessable(() =>
+      buildTemplateObject(textHeader, advanced(header(text('n'.repeat(55))), body(text('x')))),
+    );
+    expect(advancedErr.details).toEqual([
+      {
+        path: '/templateComponents/0/parameters',
+        message: 'invalid: the template header would be 61 characters once filled in; the limit is 60',
+      },
+    ]);
+    // 54 + "Hello " = 60: exactly the limit.
+    expect(
+      buildTemplateObject(
+        textHeader,
+        simple({ templateVariables: { '1': 'x', header_text: 'n'.repeat(54) } }),
+      ),
+    ).toMatchObject({ name: 'welcome_named_header' });
+  });
+
+  const cardVars = (c0: string) => ({
+    '1': 'Ana',
+    c0_header: '111',
+    c0_1: c0,
+    c0_button_1: 'villa-a',
+    c1_header: '222',
+    c1_1: 'Abu Dhabi',
+    c1_button_1: 'villa-b',
+  });
+
+  it('both forms: a carousel card body over 160 characters once filled in is refused', () => {
+    // "Villa 1: " is 9 characters.
+    const simpleErr = catchUnprocessable(() =>
+      buildTemplateObject(carousel, simple({ templateVariables: cardVars('d'.repeat(152)) })),
+    );
+    expect(simpleErr.details).toEqual([
+      {
+        path: '/templateVariables/c0_1',
+        message: "invalid: card 0's body would be 161 characters once filled in; the limit is 160",
+      },
+    ]);
+    expect(
+      buildTemplateObject(carousel, simple({ templateVariables: cardVars('d'.repeat(151)) })),
+    ).toMatchObject({
+      name: 'villa_carousel',
+    });
+
+    const built = buildTemplateObject(carousel, simple({ templateVariables: cardVars('d'.repeat(151)) }));
+    const tooLong = JSON.parse(
+      JSON.stringify(built.components).replace('d'.repeat(151), 'd'.repeat(152)),
+    ) as TemplateComponent[];
+    const advancedErr = catchUnprocessable(() => buildTemplateObject(carousel, advanced(...tooLong)));
+    expect(advancedErr.details).toEqual([
+      {
+        path: '/templateComponents/1/cards/0/components/1/parameters',
+        message: "invalid: card 0's body would be 161 characters once filled in; the limit is 160",
+      },
+    ]);
+  });
+});
+
 describe('validateTemplateDefinition', () => {
   const valid = {
     name: 'order_shipped',

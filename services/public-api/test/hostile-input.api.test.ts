@@ -163,6 +163,42 @@ const unprocessable = (
   extra: Partial<HostileCase> = {},
 ): HostileCase => ({ name, payload, status: 422, code, path, ...extra });
 
+/** A template with named parameters (parameter_format NAMED), and one with a text-header variable. */
+const NAMED_BALANCE = {
+  name: 'named_balance',
+  language: 'en_US',
+  category: 'UTILITY',
+  status: 'APPROVED',
+  parameter_format: 'NAMED',
+  components: [{ type: 'BODY', text: 'Hi {{first_name}}, your balance is {{balance}}.' }],
+};
+const SHIPPING_HEADER = {
+  name: 'shipping_header',
+  language: 'en_US',
+  category: 'UTILITY',
+  status: 'APPROVED',
+  components: [
+    { type: 'HEADER', format: 'TEXT', text: 'Order {{1}} update' },
+    { type: 'BODY', text: 'Your parcel ships {{1}}.' },
+  ],
+};
+const namedAdvanced = (parameters: unknown[]): Record<string, unknown> =>
+  without(
+    template({ templateName: 'named_balance', templateComponents: [{ type: 'body', parameters }] }),
+    'templateVariables',
+  );
+const carouselVars = (c0Body: string) => ({
+  '1': 'Ana',
+  c0_header: 'https://cdn.example.com/0.jpg',
+  c0_1: c0Body,
+  c0_2: 'Shop A',
+  c0_button_0: 'sku-0',
+  c1_header: 'https://cdn.example.com/1.jpg',
+  c1_1: 'Hat',
+  c1_2: 'Shop B',
+  c1_button_0: 'sku-1',
+});
+
 const VALID_TEXT = JSON.stringify(text());
 
 const CASES: HostileCase[] = [
@@ -617,6 +653,122 @@ const CASES: HostileCase[] = [
     '/templateComponents/0/parameters',
   ),
 
+  // --- limits and names the advanced form must meet like the simple one (cloud-api.md §1.7) ---
+  unprocessable(
+    'advanced form of a NAMED template without parameter_name',
+    json(namedAdvanced(textParams('Ana', '$10'))),
+    'TEMPLATE_PARAMS_MISMATCH',
+    '/templateComponents/0/parameters/0/parameter_name',
+    { message: /named parameters.*parameter_name/ },
+  ),
+  unprocessable(
+    'advanced form of a NAMED template with a name it does not declare',
+    json(
+      namedAdvanced([
+        { type: 'text', parameter_name: 'first_name', text: 'Ana' },
+        { type: 'text', parameter_name: 'amount', text: '$10' },
+      ]),
+    ),
+    'TEMPLATE_PARAMS_MISMATCH',
+    '/templateComponents/0/parameters/1/parameter_name',
+    { message: /no \{\{amount\}\}/ },
+  ),
+  unprocessable(
+    'advanced form whose body is over 1024 characters once filled in',
+    json(advanced(textParams(long(600, 'a'), long(600, 'b'), 'c'))),
+    'TEMPLATE_PARAMS_MISMATCH',
+    '/templateComponents/0/parameters',
+    { message: /would be \d+ characters once filled in; the limit is 1024/ },
+  ),
+  unprocessable(
+    'header text over 60 characters once filled in (simple form)',
+    json(
+      template({
+        templateName: 'shipping_header',
+        templateVariables: { '1': 'today', header_text: long(50) },
+      }),
+    ),
+    'TEMPLATE_PARAMS_MISMATCH',
+    '/templateVariables/header_text',
+    { message: /header would be 63 characters.*limit is 60/ },
+  ),
+  unprocessable(
+    'header text over 60 characters once filled in (advanced form)',
+    json(
+      without(
+        template({
+          templateName: 'shipping_header',
+          templateComponents: [
+            { type: 'header', parameters: textParams(long(50)) },
+            { type: 'body', parameters: textParams('today') },
+          ],
+        }),
+        'templateVariables',
+      ),
+    ),
+    'TEMPLATE_PARAMS_MISMATCH',
+    '/templateComponents/0/parameters',
+    { message: /header would be 63 characters.*limit is 60/ },
+  ),
+  unprocessable(
+    'carousel card body over 160 characters once filled in (simple form)',
+    json(template({ templateName: 'summer_carousel', templateVariables: carouselVars(long(150)) })),
+    'TEMPLATE_PARAMS_MISMATCH',
+    '/templateVariables/c0_1',
+    { message: /card 0's body would be 162 characters.*limit is 160/ },
+  ),
+  unprocessable(
+    'carousel card body over 160 characters once filled in (structured carousel form)',
+    json(
+      template({
+        templateName: 'summer_carousel',
+        templateVariables: carouselVars('Sandals'),
+        carousel: { cards: [{ index: 0, bodyValues: { '1': long(150) } }] },
+      }),
+    ),
+    'TEMPLATE_PARAMS_MISMATCH',
+    '/carousel/cards/0/bodyValues/1',
+    { message: /card 0's body would be 162 characters/ },
+  ),
+  unprocessable(
+    'carousel card body over 160 characters once filled in (advanced form)',
+    json(
+      without(
+        template({
+          templateName: 'summer_carousel',
+          templateComponents: [
+            { type: 'body', parameters: textParams('Ana') },
+            {
+              type: 'carousel',
+              cards: [0, 1].map((card_index) => ({
+                card_index,
+                components: [
+                  {
+                    type: 'header',
+                    parameters: [
+                      { type: 'image', image: { link: `https://cdn.example.com/${card_index}.jpg` } },
+                    ],
+                  },
+                  { type: 'body', parameters: textParams(card_index === 0 ? long(151) : 'Hat', 'Shop') },
+                  {
+                    type: 'button',
+                    sub_type: 'url',
+                    index: '0',
+                    parameters: textParams(`sku-${card_index}`),
+                  },
+                ],
+              })),
+            },
+          ],
+        }),
+        'templateVariables',
+      ),
+    ),
+    'TEMPLATE_PARAMS_MISMATCH',
+    '/templateComponents/1/cards/0/components/1/parameters',
+    { message: /card 0's body would be 161 characters.*limit is 160/ },
+  ),
+
   // --- Idempotency-Key ---------------------------------------------------------------------
   invalid('Idempotency-Key of 256 characters', text(), 'Idempotency-Key', {
     headers: { 'Idempotency-Key': long(256, 'k') },
@@ -1016,7 +1168,8 @@ function expectErrorEnvelope(
   expect(body.error.requestId).toBe(res.headers['x-request-id']);
   for (const k of Object.keys(body.error)) expect(['code', 'message', 'details', 'requestId']).toContain(k);
   if (c.path === null) {
-    expect(body.error.details).toBeUndefined();
+    // No details: absent, or (the envelope's newer form) an empty list.
+    expect(body.error.details ?? []).toEqual([]);
   } else {
     const paths = (body.error.details ?? []).map((d) => d.path);
     expect(paths).toContain(c.path);
@@ -1044,6 +1197,8 @@ describe('POST /api/v1/public/messages/send with hostile input', () => {
       const carousel = DEMO_TEMPLATES.find((x) => x['name'] === 'summer_carousel');
       if (!carousel) throw new Error('summer_carousel is missing from DEMO_TEMPLATES');
       await addTemplate(t.runtime.db, ws.workspaceId, carousel);
+      await addTemplate(t.runtime.db, ws.workspaceId, NAMED_BALANCE);
+      await addTemplate(t.runtime.db, ws.workspaceId, SHIPPING_HEADER);
       await addTemplate(t.runtime.db, ws.workspaceId, {
         ...PAYMENT_THANK_YOU,
         name: 'promo_pending',

@@ -164,11 +164,41 @@ export function fingerprint(body: unknown): string {
   return createHash('sha256').update(stableStringify(body)).digest('hex');
 }
 
-function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+/** Literal output between values (brackets, commas, keys) on the stringify stack. */
+class Token {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * JSON with object keys sorted. Iterative (an explicit stack), because a valid body may nest
+ * free-form data (a flow button's `flow_action_data`) 100,000 levels deep.
+ */
+function stableStringify(root: unknown): string {
+  const out: string[] = [];
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (value instanceof Token) {
+      out.push(value.text);
+    } else if (Array.isArray(value)) {
+      out.push('[');
+      stack.push(new Token(']'));
+      for (let i = value.length - 1; i >= 0; i--) {
+        stack.push(value[i]);
+        if (i > 0) stack.push(new Token(','));
+      }
+    } else if (typeof value === 'object' && value !== null) {
+      const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      out.push('{');
+      stack.push(new Token('}'));
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, v] = entries[i] as [string, unknown];
+        stack.push(v, new Token(`${JSON.stringify(k)}:`));
+        if (i > 0) stack.push(new Token(','));
+      }
+    } else {
+      out.push(JSON.stringify(value) ?? 'null');
+    }
   }
-  return JSON.stringify(value) ?? 'null';
+  return out.join('');
 }
