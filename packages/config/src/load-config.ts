@@ -1,8 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import Ajv from 'ajv';
+import { isIP } from 'node:net';
+import Ajv, { type ErrorObject } from 'ajv';
 import { EnvSchema, type Env } from './schema';
+
+/**
+ * Which proxies may set the client address: none (`false`), the nearest N hops, or the listed
+ * addresses/subnets (Express's `trust proxy`). Never "everyone", which would let any client pick
+ * its own address and so its own per-address throttle.
+ */
+export type TrustProxy = false | number | readonly string[];
 
 export interface Config {
   readonly database:
@@ -10,7 +18,14 @@ export interface Config {
   readonly databasePoolMax: number;
   readonly amqp: { readonly url: string | undefined; readonly prefix: string };
   readonly dataDir: string;
-  readonly http: { readonly port: number; readonly host: string; readonly trustProxy: boolean };
+  readonly http: {
+    readonly port: number;
+    readonly host: string;
+    readonly trustProxy: TrustProxy;
+    /** Slow-client limits (slowloris): headers, and the whole request, must arrive within these. */
+    readonly headersTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+  };
   readonly graph: { readonly baseUrl: string; readonly version: string };
   /** 32-byte key for AES-256-GCM encryption of provider tokens. */
   readonly secretKey: Buffer;
@@ -35,6 +50,9 @@ export interface Config {
     readonly retryDelaysMs: readonly number[];
     readonly providerTimeoutMs: number;
     readonly healthPort: number;
+    readonly inFlightPerNumber: number;
+    readonly accountPauseMs: number;
+    readonly shutdownTimeoutMs: number;
   };
 }
 
@@ -49,28 +67,75 @@ const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, str
 const validateEnv = ajv.compile<Env>(EnvSchema);
 
 /**
+ * One readable line per variable from AJV's errors: a choice of literals (which AJV reports as one
+ * "must be equal to constant" per option plus an anyOf) becomes "must be one of: …". Values are
+ * not echoed, since some are secrets.
+ */
+export function formatSchemaErrors(errors: readonly ErrorObject[]): string[] {
+  const byName = new Map<string, ErrorObject[]>();
+  for (const e of errors) {
+    const name = e.instancePath.replace(/^\//, '') || String(e.params['missingProperty'] ?? '');
+    byName.set(name, [...(byName.get(name) ?? []), e]);
+  }
+  const out: string[] = [];
+  for (const [name, list] of byName) {
+    const allowed = list.flatMap((e) => {
+      if (e.keyword === 'const') return [String(e.params['allowedValue'])];
+      if (e.keyword === 'enum' && Array.isArray(e.params['allowedValues']))
+        return (e.params['allowedValues'] as unknown[]).map(String);
+      return [];
+    });
+    if (allowed.length > 0) {
+      out.push(`${name}: must be one of: ${[...new Set(allowed)].join(', ')}`);
+      continue;
+    }
+    const messages = [
+      ...new Set(list.filter((e) => e.keyword !== 'anyOf').map((e) => e.message ?? 'is invalid')),
+    ];
+    out.push(`${name}: ${messages.join('; ') || 'is invalid'}`);
+  }
+  return out;
+}
+
+/** The values the settings take when nothing is set (the benchmark reports with them). */
+export function configDefaults(): { argon2: Config['argon2']; auth: Config['auth'] } {
+  const env: Record<string, unknown> = {};
+  validateEnv(env);
+  const typed = env as Env;
+  return { argon2: argon2Of(typed), auth: authOf(typed) };
+}
+
+/**
  * Parses the environment once. Throws ConfigError listing every problem. With no DATABASE_URL
  * (embedded mode) missing secrets are generated once into `<dataDir>/secrets.json`.
  */
 export function loadConfig(rawEnv: Readonly<Record<string, string | undefined>>): Config {
   const known = Object.keys(EnvSchema.properties);
-  const env: Record<string, unknown> = {};
+  const raw: Record<string, unknown> = {};
   for (const key of known) {
     const value = rawEnv[key];
-    if (value !== undefined && value !== '') env[key] = value;
+    if (value !== undefined && value !== '') raw[key] = value;
   }
   const problems: string[] = [];
-  if (!validateEnv(env)) {
-    for (const e of validateEnv.errors ?? []) {
-      const name = e.instancePath.replace(/^\//, '') || String(e.params['missingProperty'] ?? '');
-      problems.push(`${name}: ${e.message ?? 'is invalid'}`);
-    }
-    throw new ConfigError(problems);
-  }
+  // On failure AJV has still applied the defaults and coerced what it could, so the checks below
+  // run too and the operator sees every problem at once.
+  if (!validateEnv(raw)) problems.push(...formatSchemaErrors(validateEnv.errors ?? []));
+  const env = raw as Env;
+  const schemaValid = problems.length === 0;
+
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY, problems);
+  if (
+    typeof env.HTTP_HEADERS_TIMEOUT_MS === 'number' &&
+    typeof env.HTTP_REQUEST_TIMEOUT_MS === 'number' &&
+    env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS
+  )
+    problems.push('HTTP_HEADERS_TIMEOUT_MS: must not be greater than HTTP_REQUEST_TIMEOUT_MS');
   const dataDir = path.resolve(env.FLOWGATE_DATA_DIR);
   let secretKeyB64 = env.FLOWGATE_SECRET_KEY;
   let jwtSecret = env.JWT_SECRET;
   if (env.DATABASE_URL === undefined) {
+    // Write nothing to disk for a configuration that is refused anyway.
+    if (!schemaValid) throw new ConfigError(problems);
     const generated = ensureDevSecrets(dataDir);
     secretKeyB64 ??= generated.secretKey;
     jwtSecret ??= generated.jwtSecret;
@@ -81,7 +146,7 @@ export function loadConfig(rawEnv: Readonly<Record<string, string | undefined>>)
       problems.push('JWT_SECRET: is required when DATABASE_URL is set (at least 32 characters)');
   }
   let secretKey = Buffer.alloc(0);
-  if (secretKeyB64 !== undefined) {
+  if (typeof secretKeyB64 === 'string') {
     secretKey = Buffer.from(secretKeyB64, 'base64');
     if (secretKey.length !== 32) problems.push('FLOWGATE_SECRET_KEY: must be base64 of exactly 32 bytes');
   }
@@ -95,23 +160,19 @@ export function loadConfig(rawEnv: Readonly<Record<string, string | undefined>>)
     databasePoolMax: env.DATABASE_POOL_MAX,
     amqp: { url: env.AMQP_URL, prefix: env.AMQP_PREFIX },
     dataDir,
-    http: { port: env.PORT, host: env.HOST, trustProxy: env.TRUST_PROXY === 'true' },
+    http: {
+      port: env.PORT,
+      host: env.HOST,
+      trustProxy,
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+    },
     graph: { baseUrl: env.GRAPH_API_BASE_URL.replace(/\/+$/, ''), version: env.GRAPH_API_VERSION },
     secretKey,
     jwtSecret: jwtSecret ?? '',
     logLevel: env.LOG_LEVEL,
-    argon2: {
-      memoryCost: env.ARGON2_MEMORY_KIB,
-      timeCost: env.ARGON2_TIME_COST,
-      parallelism: env.ARGON2_PARALLELISM,
-    },
-    auth: {
-      cacheTtlMs: env.AUTH_CACHE_TTL_SECONDS * 1000,
-      maxConcurrentVerifications: env.AUTH_MAX_CONCURRENT_VERIFICATIONS,
-      maxQueuedVerifications: env.AUTH_MAX_QUEUED_VERIFICATIONS,
-      failuresPerKey: env.AUTH_FAILURES_PER_KEY,
-      failuresPerIp: env.AUTH_FAILURES_PER_IP,
-    },
+    argon2: argon2Of(env),
+    auth: authOf(env),
     sandbox: { enabled: env.SANDBOX === 'true' || env.DATABASE_URL === undefined, port: env.SANDBOX_PORT },
     dispatch: {
       prefetch: env.DISPATCH_PREFETCH,
@@ -123,8 +184,65 @@ export function loadConfig(rawEnv: Readonly<Record<string, string | undefined>>)
       retryDelaysMs: env.DISPATCH_RETRY_DELAYS_MS.split(',').map(Number),
       providerTimeoutMs: env.PROVIDER_TIMEOUT_MS,
       healthPort: env.DISPATCHER_HEALTH_PORT,
+      inFlightPerNumber: env.DISPATCH_IN_FLIGHT_PER_NUMBER,
+      accountPauseMs: env.DISPATCH_ACCOUNT_PAUSE_MS,
+      shutdownTimeoutMs: env.DISPATCH_SHUTDOWN_TIMEOUT_MS,
     },
   } satisfies Config);
+}
+
+function argon2Of(env: Env): Config['argon2'] {
+  return {
+    memoryCost: env.ARGON2_MEMORY_KIB,
+    timeCost: env.ARGON2_TIME_COST,
+    parallelism: env.ARGON2_PARALLELISM,
+  };
+}
+
+function authOf(env: Env): Config['auth'] {
+  return {
+    cacheTtlMs: env.AUTH_CACHE_TTL_SECONDS * 1000,
+    maxConcurrentVerifications: env.AUTH_MAX_CONCURRENT_VERIFICATIONS,
+    maxQueuedVerifications: env.AUTH_MAX_QUEUED_VERIFICATIONS,
+    failuresPerKey: env.AUTH_FAILURES_PER_KEY,
+    failuresPerIp: env.AUTH_FAILURES_PER_IP,
+  };
+}
+
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** TRUST_PROXY: `false`, a hop count, or addresses/subnets/named ranges (ADR 0009). */
+function parseTrustProxy(value: unknown, problems: string[]): TrustProxy {
+  if (typeof value !== 'string') return false;
+  const v = value.trim().toLowerCase();
+  if (v === 'false' || v === '0') return false;
+  if (v === 'true') {
+    problems.push(
+      'TRUST_PROXY: `true` would trust any X-Forwarded-For a client sends; give the number of proxies in front (e.g. 1) or their addresses (e.g. 10.0.0.0/8)',
+    );
+    return false;
+  }
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    if (hops > 20) problems.push('TRUST_PROXY: a hop count must be at most 20');
+    return hops;
+  }
+  const entries = v.split(',').map((e) => e.trim());
+  const bad = entries.filter((e) => !NAMED_RANGES.has(e) && !isAddressOrSubnet(e));
+  if (bad.length > 0)
+    problems.push(
+      `TRUST_PROXY: not an address, subnet (a.b.c.d/n) or loopback/linklocal/uniquelocal: ${bad.map((b) => JSON.stringify(b)).join(', ')}`,
+    );
+  return entries;
+}
+
+function isAddressOrSubnet(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 /** The values the logger must never print. */

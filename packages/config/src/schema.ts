@@ -183,9 +183,25 @@ export const EnvSchema = Type.Object(
           '`pnpm sandbox`: fault mix from the start, JSON as for `PUT /_sandbox/chaos` (e.g. `{"http500Rate":0.1}`)',
       }),
     ),
-    TRUST_PROXY: Type.Union([Type.Literal('true'), Type.Literal('false')], {
+    TRUST_PROXY: Type.String({
       default: 'false',
-      description: 'Trust X-Forwarded-For (set behind a reverse proxy)',
+      minLength: 1,
+      description:
+        'Who may set the client address (X-Forwarded-For): `false` (nobody), a hop count (`1`: one proxy in front) or proxy subnets (`10.0.0.0/8,loopback`)',
+    }),
+    HTTP_HEADERS_TIMEOUT_MS: Type.Integer({
+      default: 10000,
+      minimum: 100,
+      maximum: 600000,
+      description:
+        'public-api: request headers must arrive within this, milliseconds (slow clients are cut off)',
+    }),
+    HTTP_REQUEST_TIMEOUT_MS: Type.Integer({
+      default: 30000,
+      minimum: 100,
+      maximum: 3600000,
+      description:
+        'public-api: the whole request must arrive within this, milliseconds (at least HTTP_HEADERS_TIMEOUT_MS)',
     }),
   },
   { additionalProperties: true },

@@ -1,7 +1,11 @@
+import type { ErrorCode } from '@flowgate/contracts';
+
+export type { ErrorCode };
+
 /**
- * Domain errors. Each carries a stable UPPER_SNAKE `code` (listed in @flowgate/contracts) and
- * optional `details`; none knows about HTTP. The services' single error mapper turns them into
- * status codes.
+ * Domain errors. Each carries a stable UPPER_SNAKE `code` from @flowgate/contracts' ERROR_CODES
+ * (the README's error table is checked against it, so no other code can be thrown) and optional
+ * `details`; none knows about HTTP. The services' single error mapper turns them into status codes.
  */
 export interface ErrorDetail {
   /** JSON pointer-ish path of the offending field, e.g. `/templateVariables/2`. */
@@ -11,11 +15,11 @@ export interface ErrorDetail {
 
 export abstract class AppError extends Error {
   abstract readonly kind: ErrorKind;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly details: readonly ErrorDetail[] | undefined;
 
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     details?: readonly ErrorDetail[],
     options?: { cause?: unknown },
@@ -45,7 +49,7 @@ export class ValidationError extends AppError {
 export class AuthenticationError extends AppError {
   readonly kind = 'authentication' as const;
   constructor(
-    code = 'UNAUTHORIZED',
+    code: ErrorCode = 'UNAUTHORIZED',
     message = 'Missing or invalid credentials. Send apiKey and apiSecret headers.',
   ) {
     super(code, message);

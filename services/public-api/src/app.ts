@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import type { TrustProxy } from '@flowgate/config';
 import type { Logger } from '@flowgate/logger';
 import type {
   ApiKeyService,
@@ -11,7 +12,7 @@ import type {
   WorkspaceService,
 } from '@flowgate/core';
 import { requestContext } from './http/middleware/request-context';
-import { accessLog } from './http/middleware/access-log';
+import { accessLog, routeBase } from './http/middleware/access-log';
 import { requireJson } from './http/middleware/require-json';
 import { errorHandler, notFound } from './http/errors';
 import { adminRouter } from './http/routes/admin.routes';
@@ -21,7 +22,8 @@ import { healthRouter, type ReadinessCheck } from './http/routes/health.routes';
 export interface AppDependencies {
   logger: Logger;
   jwtSecret: string;
-  trustProxy: boolean;
+  /** Which proxies may set the client address (never "all": ADR 0009). */
+  trustProxy: TrustProxy;
   verifier: ApiKeyVerifier;
   workspaces: WorkspaceService;
   apiKeys: ApiKeyService;
@@ -35,7 +37,8 @@ export interface AppDependencies {
 export function buildApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', deps.trustProxy);
+  // Express's `trust proxy` takes false, a hop count or a list of addresses/subnets as they are.
+  app.set('trust proxy', typeof deps.trustProxy === 'object' ? [...deps.trustProxy] : deps.trustProxy);
   app.set('etag', false);
   app.use(requestContext());
   app.use(accessLog(deps.logger));
@@ -58,8 +61,8 @@ export function buildApp(deps: AppDependencies): Express {
       },
     }),
   );
-  app.use('/api/v1/public', partnerRouter(deps));
-  app.use('/api/v1', adminRouter(deps));
+  app.use('/api/v1/public', routeBase('/api/v1/public'), partnerRouter(deps));
+  app.use('/api/v1', routeBase('/api/v1'), adminRouter(deps));
   app.use(notFound());
   app.use(errorHandler(deps.logger));
   return app;

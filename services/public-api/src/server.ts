@@ -8,10 +8,28 @@ export interface RunningServer {
   stop(graceMs?: number): Promise<void>;
 }
 
+export interface ListenOptions {
+  port: number;
+  host: string;
+  /** Headers must arrive within this (default 10 s). */
+  headersTimeoutMs?: number;
+  /** The whole request must arrive within this (default 30 s). */
+  requestTimeoutMs?: number;
+}
+
 /** Listens with timeouts set against slow clients (slowloris) and oversized headers. */
-export function listen(app: Express, opts: { port: number; host: string }): Promise<RunningServer> {
+export function listen(app: Express, opts: ListenOptions): Promise<RunningServer> {
+  const headersTimeout = opts.headersTimeoutMs ?? 10_000;
   const server = http.createServer(
-    { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
+    {
+      maxHeaderSize: 16 * 1024,
+      headersTimeout,
+      requestTimeout: Math.max(headersTimeout, opts.requestTimeoutMs ?? 30_000),
+      // Node checks those timeouts on this interval (default 30 s, which would let a slow client
+      // hold its connection for up to 30 s past them).
+      connectionsCheckingInterval: Math.min(1_000, headersTimeout),
+      keepAliveTimeout: 5_000,
+    },
     app,
   );
   return new Promise((resolve, reject) => {

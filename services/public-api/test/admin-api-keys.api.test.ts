@@ -1,6 +1,12 @@
+import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { addMember, createWorkspace, PASSWORD } from '../../../test/support/factories';
 import { createTestApp, type TestApp } from './helpers/test-app';
+
+/** The access log writes on `finish`, which can come a tick after supertest has the answer. */
+async function waitForLog(found: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !found(); i += 1) await new Promise((r) => setTimeout(r, 10));
+}
 
 describe('admin API: login and API keys', () => {
   let t: TestApp;
@@ -149,11 +155,156 @@ describe('admin API: login and API keys', () => {
     expect(row?.revoked_at).toBeNull();
   });
 
-  it('when the bearer token is missing, forged or the body is invalid, then a JSON 4xx', async () => {
+  it('when the bearer token is missing, forged, expired or of the wrong kind, then one admin 401 that says how to log in', async () => {
     const ws = await createWorkspace(t.runtime.db);
     const base = `/api/v1/workspaces/${ws.workspaceId}/api-keys`;
-    expect((await request(t.app).get(base)).status).toBe(401);
-    expect((await request(t.app).get(base).set({ Authorization: 'Bearer abc.def.ghi' })).status).toBe(401);
+    const expired = jwt.sign({}, t.config.jwtSecret, {
+      subject: ws.ownerId,
+      algorithm: 'HS256',
+      expiresIn: -10,
+      issuer: 'flowgate',
+      audience: 'flowgate-admin',
+    });
+    const otherSecret = jwt.sign({}, 'x'.repeat(40), {
+      subject: ws.ownerId,
+      issuer: 'flowgate',
+      audience: 'flowgate-admin',
+    });
+    const cases: Array<Record<string, string>> = [
+      {},
+      { Authorization: 'Bearer abc.def.ghi' },
+      { Authorization: `Bearer ${expired}` },
+      { Authorization: `Bearer ${otherSecret}` },
+      { Authorization: 'Basic dXNlcjpwYXNz' },
+      // Partner credentials are not an admin session.
+      { apiKey: `pk_${'a'.repeat(40)}`, apiSecret: 'A'.repeat(43) },
+    ];
+    for (const headers of cases) {
+      const res = await request(t.app).get(base).set(headers);
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({
+        success: false,
+        error: {
+          code: 'UNAUTHORIZED',
+          message:
+            'Missing, invalid or expired session token. Log in with POST /api/v1/auth/login and send Authorization: Bearer <token>.',
+          details: [],
+          requestId: res.headers['x-request-id'],
+        },
+      });
+      expect(res.text).not.toMatch(/apiKey|apiSecret/);
+    }
+  });
+
+  it('when an admin path is not valid percent-encoding, then 400 VALIDATION_FAILED, not 500', async () => {
+    const ws = await createWorkspace(t.runtime.db);
+    const auth = { Authorization: `Bearer ${await login(ws.ownerEmail)}` };
+    // A bad workspace id fails before authentication; a bad key id after it.
+    const cases: Array<['get' | 'delete', string, Record<string, string>]> = [
+      ['get', '/api/v1/workspaces/%E0%A4%A/api-keys', {}],
+      ['get', '/api/v1/workspaces/%E0%A4%A/api-keys', auth],
+      ['get', '/api/v1/workspaces/%/api-keys', auth],
+      ['delete', `/api/v1/workspaces/${ws.workspaceId}/api-keys/%E0%A4%A`, auth],
+    ];
+    for (const [method, path, headers] of cases) {
+      const res = await request(t.app)[method](path).set(headers);
+      expect({ path, status: res.status, body: res.body as unknown }).toEqual({
+        path,
+        status: 400,
+        body: {
+          success: false,
+          error: {
+            code: 'VALIDATION_FAILED',
+            message: 'The request path is not valid percent-encoded UTF-8.',
+            details: [],
+            requestId: res.headers['x-request-id'],
+          },
+        },
+      });
+    }
+    expect(t.logs.join('')).not.toMatch(/unhandled error/);
+  });
+
+  it('when admin and partner routes answer, then the access log names each by its route pattern, never by its ids', async () => {
+    const ws = await createWorkspace(t.runtime.db);
+    const member = await addMember(t.runtime.db, ws.workspaceId, 'member');
+    const auth = { Authorization: `Bearer ${await login(ws.ownerEmail)}` };
+    const memberAuth = { Authorization: `Bearer ${await login(member.email)}` };
+    const base = `/api/v1/workspaces/${ws.workspaceId}/api-keys`;
+    const created = await request(t.app).post(base).set(auth).send({});
+    const key = (created.body as { data: { id: string; apiKey: string; apiSecret: string } }).data;
+    const partner = { apiKey: key.apiKey, apiSecret: key.apiSecret };
+    const missingMessage = '00000000-0000-4000-8000-000000000000';
+    const cases: Array<[string, () => request.Test, number, string]> = [
+      ['list', () => request(t.app).get(base).set(auth), 200, '/api/v1/workspaces/:workspaceId/api-keys'],
+      [
+        'create, bad body',
+        () => request(t.app).post(base).set(auth).send({ label: 1 }),
+        400,
+        '/api/v1/workspaces/:workspaceId/api-keys',
+      ],
+      [
+        'revoke unknown',
+        () => request(t.app).delete(`${base}/${missingMessage}`).set(auth),
+        404,
+        '/api/v1/workspaces/:workspaceId/api-keys/:keyId',
+      ],
+      ['member', () => request(t.app).get(base).set(memberAuth), 403, '/api/v1/workspaces/:workspaceId/*'],
+      ['no token', () => request(t.app).get(base), 401, '/api/v1/workspaces/:workspaceId/*'],
+      [
+        'login',
+        () => request(t.app).post('/api/v1/auth/login').send({ email: ws.ownerEmail, password: PASSWORD }),
+        200,
+        '/api/v1/auth/login',
+      ],
+      [
+        'templates',
+        () => request(t.app).get('/api/v1/public/templates').set(partner),
+        200,
+        '/api/v1/public/templates',
+      ],
+      [
+        'message 404',
+        () => request(t.app).get(`/api/v1/public/messages/${missingMessage}`).set(partner),
+        404,
+        '/api/v1/public/messages/:id',
+      ],
+      ['partner 401', () => request(t.app).get('/api/v1/public/templates'), 401, '/api/v1/public/*'],
+      [
+        'openapi',
+        () => request(t.app).get('/api/v1/public/openapi.json'),
+        200,
+        '/api/v1/public/openapi.json',
+      ],
+      ['healthz', () => request(t.app).get('/healthz'), 200, '/healthz'],
+      ['no such route', () => request(t.app).get('/nope'), 404, 'unmatched'],
+      [
+        'revoke',
+        () => request(t.app).delete(`${base}/${key.id}`).set(auth),
+        200,
+        '/api/v1/workspaces/:workspaceId/api-keys/:keyId',
+      ],
+    ];
+    for (const [name, send, status, route] of cases) {
+      const res = await send();
+      expect({ name, status: res.status }).toEqual({ name, status });
+      const requestId = String(res.headers['x-request-id']);
+      await waitForLog(() => t.logs.some((l) => l.includes(requestId) && l.includes('"message":"request"')));
+      const line = t.logs.find((l) => l.includes(requestId) && l.includes('"message":"request"')) ?? '{}';
+      expect({ name, route: (JSON.parse(line) as { route?: string }).route }).toEqual({ name, route });
+    }
+    const accessLines = t.logs.filter((l) => l.includes('"message":"request"'));
+    for (const line of accessLines) {
+      const route = String((JSON.parse(line) as { route?: string }).route);
+      expect(route).not.toContain(ws.workspaceId);
+      expect(route).not.toContain(key.id);
+      expect(route).not.toContain(missingMessage);
+    }
+  });
+
+  it('when the body is invalid, then a JSON 4xx', async () => {
+    const ws = await createWorkspace(t.runtime.db);
+    const base = `/api/v1/workspaces/${ws.workspaceId}/api-keys`;
     const auth = { Authorization: `Bearer ${await login(ws.ownerEmail)}` };
     const bad = await request(t.app).post(base).set(auth).send({ label: 42 });
     expect(bad.status).toBe(400);

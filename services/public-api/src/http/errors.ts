@@ -1,34 +1,19 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { isAppError, type AppError, type ErrorKind } from '@flowgate/errors';
+import { isAppError, type AppError } from '@flowgate/errors';
 import { ERROR_CODES, type ErrorCode } from '@flowgate/contracts';
 import { isConnectionError } from '@flowgate/db';
 import type { Logger } from '@flowgate/logger';
 
-const STATUS_BY_KIND: Record<ErrorKind, number> = {
-  validation: 400,
-  authentication: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  unprocessable: 422,
-  rate_limited: 429,
-  unavailable: 503,
-};
-
+/** Writes the envelope of DESIGN §2.4; `details` is always present (empty when there are none). */
 export function sendError(
   res: Response,
   status: number,
-  code: string,
+  code: ErrorCode,
   message: string,
-  details?: readonly unknown[],
+  details: readonly unknown[] = [],
 ): void {
   const requestId = typeof res.locals['requestId'] === 'string' ? res.locals['requestId'] : '';
-  res.status(status).json({
-    success: false,
-    error: { code, message, ...(details && details.length > 0 ? { details } : {}), requestId },
-  });
+  res.status(status).json({ success: false, error: { code, message, details, requestId } });
 }
 
 /** body-parser / raw-body errors carry `type` and `status`; map them to our codes. */
@@ -56,6 +41,37 @@ function bodyParserError(err: unknown): { status: number; code: ErrorCode; messa
   }
 }
 
+/**
+ * Errors raised by Express and its router before any handler runs carry a 4xx `status` (a path
+ * that is not valid percent-encoding throws URIError with status 400). They are the client's
+ * fault, so they get a 4xx, never a 500. Their own messages may quote the input: not echoed.
+ */
+function clientHttpError(err: unknown): { status: number; code: ErrorCode; message: string } | undefined {
+  if (err instanceof URIError)
+    return {
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      message: 'The request path is not valid percent-encoded UTF-8.',
+    };
+  if (typeof err !== 'object' || err === null) return undefined;
+  const raw = 'status' in err ? err.status : 'statusCode' in err ? err.statusCode : undefined;
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 400 || raw > 499) return undefined;
+  switch (raw) {
+    case 404:
+      return { status: 404, code: 'NOT_FOUND', message: 'No such route.' };
+    case 413:
+      return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'The body is too large.' };
+    case 415:
+      return {
+        status: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        message: 'Send the body as UTF-8 application/json.',
+      };
+    default:
+      return { status: 400, code: 'VALIDATION_FAILED', message: 'The request is malformed.' };
+  }
+}
+
 /** The one mapper from errors to the envelope of DESIGN §2.4. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, next) => {
@@ -73,20 +89,18 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         res.setHeader('Retry-After', String(appErr.retryAfterSeconds));
       }
       if (appErr.kind === 'unavailable') res.setHeader('Retry-After', '5');
-      // The documented status of the code wins (the README's table is generated from it).
-      const documented = (ERROR_CODES as Record<string, { status: number } | undefined>)[appErr.code];
-      sendError(
-        res,
-        documented?.status ?? STATUS_BY_KIND[appErr.kind],
-        appErr.code,
-        appErr.message,
-        appErr.details,
-      );
+      // The status is the code's documented one (the README's table is checked against it).
+      sendError(res, ERROR_CODES[appErr.code].status, appErr.code, appErr.message, appErr.details);
       return;
     }
     const parsed = bodyParserError(err);
     if (parsed) {
       sendError(res, parsed.status, parsed.code, parsed.message);
+      return;
+    }
+    const client = clientHttpError(err);
+    if (client) {
+      sendError(res, client.status, client.code, client.message);
       return;
     }
     if (isConnectionError(err)) {

@@ -22,12 +22,19 @@ export function adminUserId(res: { locals: Record<string, unknown> }): string {
   return id;
 }
 
+/** The admin routes' 401: one body for a missing, malformed, forged or expired session token. */
+export const ADMIN_UNAUTHORIZED_MESSAGE =
+  'Missing, invalid or expired session token. Log in with POST /api/v1/auth/login and send Authorization: Bearer <token>.';
+
+const unauthorized = (): AuthenticationError =>
+  new AuthenticationError('UNAUTHORIZED', ADMIN_UNAUTHORIZED_MESSAGE);
+
 /** `Authorization: Bearer <jwt>` from POST /api/v1/auth/login. */
 export function authenticateAdmin(secret: string): RequestHandler {
   return (req, res, next) => {
     const header = req.get('authorization');
     const token = header !== undefined && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
-    if (!token) throw new AuthenticationError();
+    if (!token) throw unauthorized();
     let payload: string | jwt.JwtPayload;
     try {
       payload = jwt.verify(token, secret, {
@@ -36,9 +43,9 @@ export function authenticateAdmin(secret: string): RequestHandler {
         audience: JWT_AUDIENCE,
       });
     } catch {
-      throw new AuthenticationError();
+      throw unauthorized();
     }
-    if (typeof payload === 'string' || typeof payload.sub !== 'string') throw new AuthenticationError();
+    if (typeof payload === 'string' || typeof payload.sub !== 'string') throw unauthorized();
     res.locals['userId'] = payload.sub;
     next();
   };

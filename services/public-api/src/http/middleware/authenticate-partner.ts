@@ -2,18 +2,36 @@ import type { Request, RequestHandler } from 'express';
 import type { ApiKeyVerifier, Principal } from '@flowgate/core';
 import { extendContext } from '@flowgate/logger';
 
-/** Reads a key pair from any of the three accepted forms (DESIGN §2.1). */
+/**
+ * Reads a key pair from the accepted forms (DESIGN §2.1): `apiKey`/`apiSecret`,
+ * `X-API-Key`/`X-API-Secret`, or HTTP Basic. Forms may be repeated, but if they disagree (say
+ * `apiKey` and `X-API-Key` name different keys) there is no one pair to check: undefined, which
+ * gets the same 401 as any other bad credentials.
+ */
 export function readCredentials(req: Request): { apiKey: string; apiSecret: string } | undefined {
-  const apiKey = req.get('apikey') ?? req.get('x-api-key');
-  const apiSecret = req.get('apisecret') ?? req.get('x-api-secret');
-  if (apiKey !== undefined && apiSecret !== undefined) return { apiKey, apiSecret };
+  const keys = new Set<string>();
+  const secrets = new Set<string>();
+  for (const [k, s] of [
+    ['apikey', 'apisecret'],
+    ['x-api-key', 'x-api-secret'],
+  ] as const) {
+    const key = req.get(k);
+    const secret = req.get(s);
+    if (key !== undefined) keys.add(key);
+    if (secret !== undefined) secrets.add(secret);
+  }
   const auth = req.get('authorization');
   if (auth !== undefined && /^basic /i.test(auth)) {
     const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon > 0) return { apiKey: decoded.slice(0, colon), apiSecret: decoded.slice(colon + 1) };
+    if (colon <= 0) return undefined;
+    keys.add(decoded.slice(0, colon));
+    secrets.add(decoded.slice(colon + 1));
   }
-  return undefined;
+  if (keys.size !== 1 || secrets.size !== 1) return undefined;
+  const [apiKey] = keys;
+  const [apiSecret] = secrets;
+  return apiKey !== undefined && apiSecret !== undefined ? { apiKey, apiSecret } : undefined;
 }
 
 export function principalOf(res: { locals: Record<string, unknown> }): Principal {

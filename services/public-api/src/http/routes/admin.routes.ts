@@ -8,6 +8,7 @@ import {
   signAdminToken,
   JWT_TTL_SECONDS,
 } from '../middleware/authenticate-admin';
+import { routeBase } from '../middleware/access-log';
 import { bodyValidator } from '../validate';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 
@@ -83,6 +84,6 @@ export function adminRouter(deps: AdminRouteDeps): Router {
     res.json({ success: true, data: { revoked: true } });
   });
 
-  router.use('/workspaces/:workspaceId', workspace);
+  router.use('/workspaces/:workspaceId', routeBase('/workspaces/:workspaceId'), workspace);
   return router;
 }
