@@ -30,9 +30,34 @@ interface CacheEntry {
 }
 
 /**
- * Verifies partner key pairs (ADR 0003). argon2id runs only on a cache miss, under a bounded
- * semaphore; successes are cached as an HMAC of the secret under a per-process random key (never
- * the secret); failures are counted per key and per client address and throttled with 429.
+ * One verification in progress for a key, from before its row is read until its result is
+ * known. A revocation or a cache reset arriving meanwhile marks it, so that a result based on a
+ * row read before the revocation is neither cached nor trusted (ADR 0009).
+ */
+interface Attempt {
+  revoked: boolean;
+  uncacheable: boolean;
+}
+
+type Outcome = { kind: 'ok'; principal: Principal } | { kind: 'failed' } | { kind: 'revoked' };
+
+/** One point taken from a failure budget; given back if the attempt does not turn out a failure. */
+interface Reservation {
+  limiter: RateLimiterMemory;
+  key: string;
+  /** End of the counter window the point was taken from; a refund after it would go to the next. */
+  windowEndsAt: number;
+}
+
+const THROTTLED = 'Too many failed authentication attempts; retry later.';
+
+/**
+ * Verifies partner key pairs (ADR 0003, ADR 0009). argon2id runs only on a cache miss, under a
+ * bounded semaphore; successes are cached as an HMAC of the secret under a per-process random key
+ * (never the secret). Before a check runs, it reserves a point of the client address's and the
+ * key's failure budgets (kept if the check fails, given back if it succeeds), so at most
+ * `failuresPerKey` argon2 checks per key and `failuresPerIp` attempts per address run per window,
+ * however many arrive at once. Identical concurrent checks share one argon2 run.
  */
 export class ApiKeyVerifier {
   private readonly cache = new Map<string, CacheEntry>();
@@ -42,6 +67,10 @@ export class ApiKeyVerifier {
   private readonly ipFailures: RateLimiterMemory;
   private cacheEnabled = true;
   private readonly lastUsed = new Map<string, Date>();
+  /** Verifications in progress per key (bounded by the requests in flight). */
+  private readonly attempts = new Map<string, Set<Attempt>>();
+  /** Checks in progress by key and secret digest, so identical concurrent requests share one. */
+  private readonly checks = new Map<string, Promise<Outcome>>();
 
   constructor(
     private readonly repo: ApiKeyRepository,
@@ -50,29 +79,21 @@ export class ApiKeyVerifier {
   ) {
     this.semaphore = new BoundedSemaphore(options.maxConcurrentVerifications, options.maxQueuedVerifications);
     const duration = options.failureWindowSeconds ?? 60;
-    this.keyFailures = new RateLimiterMemory({
-      keyPrefix: 'k',
-      points: options.failuresPerKey,
-      duration,
-      blockDuration: duration,
-    });
-    this.ipFailures = new RateLimiterMemory({
-      keyPrefix: 'ip',
-      points: options.failuresPerIp,
-      duration,
-      blockDuration: duration,
-    });
+    // No blockDuration: a reservation that overshoots is given back at once, and the fixed window
+    // ends on its own; a block would also lock out attempts that never ran.
+    this.keyFailures = new RateLimiterMemory({ keyPrefix: 'k', points: options.failuresPerKey, duration });
+    this.ipFailures = new RateLimiterMemory({ keyPrefix: 'ip', points: options.failuresPerIp, duration });
   }
 
   /** Wires cross-process revocation: drop the key at once; clear everything if notices were lost. */
   attach(bus: RevocationBus): void {
     bus.subscribe({
-      onRevoked: (apiKey) => this.cache.delete(apiKey),
-      onReset: () => this.cache.clear(),
+      onRevoked: (apiKey) => this.forget(apiKey),
+      onReset: () => this.reset(),
       onHealthy: (healthy) => {
         // Without a working listener, a revocation could go unseen: verify against the DB instead.
         this.cacheEnabled = healthy;
-        if (!healthy) this.cache.clear();
+        if (!healthy) this.reset();
       },
     });
   }
@@ -81,40 +102,42 @@ export class ApiKeyVerifier {
     credentials: { apiKey: string; apiSecret: string } | undefined,
     clientAddress: string,
   ): Promise<Principal> {
-    if (!credentials || !API_KEY_RE.test(credentials.apiKey) || !API_SECRET_RE.test(credentials.apiSecret)) {
-      await this.fail(undefined, clientAddress);
-    } else {
-      const { apiKey, apiSecret } = credentials;
-      const digest = createHmac('sha256', this.hmacKey).update(apiSecret).digest();
-      const cached = this.cache.get(apiKey);
-      if (cached && cached.expiresAt > Date.now() && timingSafeEqual(cached.digest, digest)) {
-        this.lastUsed.set(cached.principal.apiKeyId, new Date());
-        return cached.principal;
-      }
-      await this.ensureNotBlocked(apiKey, clientAddress);
-      const record = await this.repo.findByApiKey(apiKey);
-      if (!record || record.revokedAt !== null) return this.fail(apiKey, clientAddress);
-      const release = await this.semaphore.tryAcquire();
-      if (!release) throw new RateLimitedError('Too many credential checks in progress; retry shortly.', 1);
-      let ok: boolean;
-      try {
-        ok = await this.hasher.verify(record.secretHash, apiSecret);
-      } finally {
-        release();
-      }
-      if (!ok) return this.fail(apiKey, clientAddress);
-      const principal: Principal = { workspaceId: record.workspaceId, apiKeyId: record.id };
-      if (this.cacheEnabled && this.options.cacheTtlMs > 0)
-        this.remember(apiKey, { digest, principal, expiresAt: Date.now() + this.options.cacheTtlMs });
-      this.lastUsed.set(record.id, new Date());
-      return principal;
+    if (!credentials || !API_KEY_RE.test(credentials.apiKey) || !API_SECRET_RE.test(credentials.apiSecret))
+      return this.fail(clientAddress);
+    const { apiKey, apiSecret } = credentials;
+    const digest = createHmac('sha256', this.hmacKey).update(apiSecret).digest();
+    const cached = this.cache.get(apiKey);
+    if (cached && cached.expiresAt > Date.now() && timingSafeEqual(cached.digest, digest)) {
+      this.lastUsed.set(cached.principal.apiKeyId, new Date());
+      return cached.principal;
     }
-    throw new AuthenticationError();
+    const checkId = `${apiKey}:${digest.toString('hex')}`;
+    const shared = this.checks.get(checkId);
+    if (shared) {
+      // Another request is checking this very pair: take its answer instead of running argon2
+      // again (before the budget check, since that check's reservation is what it would see).
+      const outcome = await shared;
+      if (outcome.kind === 'ok') return outcome.principal;
+      if (outcome.kind === 'failed') return this.fail(clientAddress);
+      throw new AuthenticationError();
+    }
+    await this.ensureNotBlocked(apiKey, clientAddress);
+    const check = this.check(apiKey, apiSecret, digest, clientAddress);
+    this.checks.set(checkId, check);
+    let outcome: Outcome;
+    try {
+      outcome = await check;
+    } finally {
+      if (this.checks.get(checkId) === check) this.checks.delete(checkId);
+    }
+    if (outcome.kind !== 'ok') throw new AuthenticationError();
+    return outcome.principal;
   }
 
-  /** Drops a key from this process's cache (the revoking process calls it directly). */
+  /** Drops a key from this process's cache and voids verifications of it still in progress. */
   forget(apiKey: string): void {
     this.cache.delete(apiKey);
+    for (const attempt of this.attempts.get(apiKey) ?? []) attempt.revoked = true;
   }
 
   /** Last-used times gathered since the previous call; flushed to the database in one statement. */
@@ -124,8 +147,94 @@ export class ApiKeyVerifier {
     return out;
   }
 
-  get stats(): { cacheSize: number; inFlight: number; queued: number } {
-    return { cacheSize: this.cache.size, inFlight: this.semaphore.inFlight, queued: this.semaphore.queued };
+  get stats(): {
+    cacheSize: number;
+    inFlight: number;
+    queued: number;
+    pendingChecks: number;
+    trackedAttempts: number;
+  } {
+    let trackedAttempts = 0;
+    for (const set of this.attempts.values()) trackedAttempts += set.size;
+    return {
+      cacheSize: this.cache.size,
+      inFlight: this.semaphore.inFlight,
+      queued: this.semaphore.queued,
+      pendingChecks: this.checks.size,
+      trackedAttempts,
+    };
+  }
+
+  /** Reads the key row and runs argon2, holding a point of both failure budgets meanwhile. */
+  private async check(
+    apiKey: string,
+    apiSecret: string,
+    digest: Buffer,
+    clientAddress: string,
+  ): Promise<Outcome> {
+    const attempt: Attempt = { revoked: false, uncacheable: false };
+    const pending = this.attempts.get(apiKey) ?? new Set<Attempt>();
+    pending.add(attempt);
+    this.attempts.set(apiKey, pending);
+    const held: Reservation[] = [];
+    let failed = false;
+    try {
+      held.push(await this.reserve(this.ipFailures, clientAddress));
+      // Registered before this read: a revocation committed after it reaches `attempt`.
+      const record = await this.repo.findByApiKey(apiKey);
+      if (!record || record.revokedAt !== null) {
+        // Unknown and revoked keys cost no argon2, so only the address's budget pays for them
+        // (and a flood of random keys leaves no per-key counters behind).
+        failed = true;
+        return { kind: 'failed' };
+      }
+      held.push(await this.reserve(this.keyFailures, apiKey));
+      const release = await this.semaphore.tryAcquire();
+      if (!release) throw new RateLimitedError('Too many credential checks in progress; retry shortly.', 1);
+      let ok: boolean;
+      try {
+        ok = await this.hasher.verify(record.secretHash, apiSecret);
+      } finally {
+        release();
+      }
+      if (!ok) {
+        failed = true;
+        return { kind: 'failed' };
+      }
+      if (attempt.revoked) return { kind: 'revoked' };
+      const principal: Principal = { workspaceId: record.workspaceId, apiKeyId: record.id };
+      if (this.cacheEnabled && !attempt.uncacheable && this.options.cacheTtlMs > 0)
+        this.remember(apiKey, { digest, principal, expiresAt: Date.now() + this.options.cacheTtlMs });
+      this.lastUsed.set(record.id, new Date());
+      return { kind: 'ok', principal };
+    } finally {
+      pending.delete(attempt);
+      if (pending.size === 0 && this.attempts.get(apiKey) === pending) this.attempts.delete(apiKey);
+      // A failure keeps its points; anything else (success, revoked meanwhile, shed, error) was not
+      // a failed guess and gives them back.
+      if (!failed) for (const r of held) this.refund(r);
+    }
+  }
+
+  /** Takes one point; if the budget is spent, gives it straight back and answers 429. */
+  private async reserve(limiter: RateLimiterMemory, key: string): Promise<Reservation> {
+    try {
+      const res = await limiter.consume(key);
+      return { limiter, key, windowEndsAt: Date.now() + res.msBeforeNext };
+    } catch (err) {
+      if (!(err instanceof RateLimiterRes)) throw err;
+      await limiter.reward(key);
+      throw new RateLimitedError(THROTTLED, retryAfter(err.msBeforeNext));
+    }
+  }
+
+  private refund(r: Reservation): void {
+    if (Date.now() < r.windowEndsAt) void r.limiter.reward(r.key);
+  }
+
+  private reset(): void {
+    this.cache.clear();
+    for (const set of this.attempts.values()) for (const attempt of set) attempt.uncacheable = true;
   }
 
   private remember(apiKey: string, entry: CacheEntry): void {
@@ -137,33 +246,24 @@ export class ApiKeyVerifier {
     this.cache.set(apiKey, entry);
   }
 
+  /** Cheap early answer while a budget is spent (the reservation is the authoritative check). */
   private async ensureNotBlocked(apiKey: string, clientAddress: string): Promise<void> {
     const [byKey, byIp] = await Promise.all([
       this.keyFailures.get(apiKey),
       this.ipFailures.get(clientAddress),
     ]);
     const blocked = [byKey, byIp].filter((r): r is RateLimiterRes => r !== null && r.remainingPoints <= 0);
-    if (blocked.length > 0) {
-      const wait = Math.max(...blocked.map((r) => r.msBeforeNext));
-      throw new RateLimitedError(
-        'Too many failed authentication attempts; retry later.',
-        Math.max(1, Math.ceil(wait / 1000)),
-      );
-    }
+    if (blocked.length > 0)
+      throw new RateLimitedError(THROTTLED, retryAfter(Math.max(...blocked.map((r) => r.msBeforeNext))));
   }
 
-  private async fail(apiKey: string | undefined, clientAddress: string): Promise<never> {
-    const results = await Promise.allSettled([
-      this.ipFailures.consume(clientAddress),
-      ...(apiKey ? [this.keyFailures.consume(apiKey)] : []),
-    ]);
-    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (rejected && rejected.reason instanceof RateLimiterRes) {
-      throw new RateLimitedError(
-        'Too many failed authentication attempts; retry later.',
-        Math.max(1, Math.ceil(rejected.reason.msBeforeNext / 1000)),
-      );
-    }
+  /** A failed attempt that ran no check of its own: it counts against the client address only. */
+  private async fail(clientAddress: string): Promise<never> {
+    await this.reserve(this.ipFailures, clientAddress);
     throw new AuthenticationError();
   }
+}
+
+function retryAfter(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
 }

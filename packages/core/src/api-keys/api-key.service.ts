@@ -47,11 +47,14 @@ export function apiKeyService(db: Knex, hasher: Hasher, bus: RevocationBus) {
     /** Revokes at once and tells every running API process. Idempotent; 404 if not in this workspace. */
     async revoke(workspaceId: string, by: { id: string } | { apiKey: string }): Promise<void> {
       if ('id' in by && !isUuid(by.id)) throw new NotFoundError('NOT_FOUND', 'API key not found.');
-      await db.transaction(async (trx) => {
-        const apiKey = await apiKeyRepository(trx).revoke(workspaceId, by);
-        if (!apiKey) throw new NotFoundError('NOT_FOUND', 'API key not found.');
-        await bus.publish(apiKey, trx);
+      const apiKey = await db.transaction(async (trx) => {
+        const revoked = await apiKeyRepository(trx).revoke(workspaceId, by);
+        if (!revoked) throw new NotFoundError('NOT_FOUND', 'API key not found.');
+        await bus.publish(revoked, trx);
+        return revoked;
       });
+      // Committed: this process drops the key now instead of waiting for its own notice.
+      bus.deliverLocally(apiKey);
     },
   };
 }

@@ -9,8 +9,16 @@ export const REVOCATION_CHANNEL = 'flowgate_api_key_revoked';
  * LISTEN/NOTIFY with several processes; a direct callback in single-process embedded mode.
  */
 export interface RevocationBus {
-  /** Announce a revocation. For PostgreSQL, pass the transaction so the notice goes out on commit. */
+  /**
+   * Announce a revocation to the other processes. For PostgreSQL, pass the transaction so the
+   * notice goes out on commit.
+   */
   publish(apiKey: string, trx?: Knex | Knex.Transaction): Promise<void>;
+  /**
+   * Deliver a revocation to this process's own subscriber at once, so the revoking process does
+   * not wait for its own notice. Call it after the revoking transaction has committed.
+   */
+  deliverLocally(apiKey: string): void;
   /** `onRevoked` for each revoked key; `onReset` when notices may have been missed (clear caches). */
   subscribe(handlers: {
     onRevoked(apiKey: string): void;
@@ -23,9 +31,10 @@ export interface RevocationBus {
 export function createLocalRevocationBus(): RevocationBus {
   const subscribers: Array<{ onRevoked(apiKey: string): void }> = [];
   return {
-    publish(apiKey) {
+    // One process: nobody else to tell; `deliverLocally` (after commit) reaches the subscribers.
+    publish: () => Promise.resolve(),
+    deliverLocally(apiKey) {
       for (const s of subscribers) s.onRevoked(apiKey);
-      return Promise.resolve();
     },
     subscribe(handlers) {
       subscribers.push(handlers);
@@ -95,6 +104,9 @@ export function createPgRevocationBus(options: {
   return {
     async publish(apiKey, trx) {
       await (trx ?? db).raw('SELECT pg_notify(?, ?)', [REVOCATION_CHANNEL, apiKey]);
+    },
+    deliverLocally(apiKey) {
+      handlers?.onRevoked(apiKey);
     },
     subscribe(h) {
       handlers = h;
