@@ -138,6 +138,7 @@ export class InMemoryBroker implements Broker {
 
   stats(): Promise<BrokerStats> {
     return Promise.resolve({
+      consumers: this.consumers.filter((c) => c.active).length,
       ready: this.ready.length - this.readyHead,
       parked: this.parked.length,
       retrying: this.retryTimers.size,

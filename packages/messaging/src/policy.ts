@@ -77,11 +77,16 @@ export interface SettlementPolicy {
   maxAttempts: number;
 }
 
+function isDelay(ms: unknown): ms is number {
+  return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0;
+}
+
 function isValidOutcome(outcome: unknown): outcome is HandlerOutcome {
   if (outcome === 'ack' || outcome === 'park') return true;
-  if (typeof outcome !== 'object' || outcome === null || !('retryInMs' in outcome)) return false;
-  const ms: unknown = outcome.retryInMs;
-  return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0;
+  if (typeof outcome !== 'object' || outcome === null) return false;
+  if ('retryInMs' in outcome) return isDelay(outcome.retryInMs) && !('deferInMs' in outcome);
+  if ('deferInMs' in outcome) return isDelay(outcome.deferInMs);
+  return false;
 }
 
 /**
@@ -118,6 +123,13 @@ export async function runHandler(
   }
   if (valid === 'ack') return { kind: 'ack' };
   if (valid === 'park') return { kind: 'park', reason: 'handler' };
+  // A deferral is not an attempt: same attempt number, never parked for it.
+  if ('deferInMs' in valid)
+    return {
+      kind: 'retry',
+      delayMs: pickDelayTier(policy.delayTiersMs, valid.deferInMs),
+      nextAttempt: delivery.attempt,
+    };
   if (delivery.attempt >= policy.maxAttempts) {
     logger.warn('message used up its attempts; parking it', {
       messageId: delivery.messageId,

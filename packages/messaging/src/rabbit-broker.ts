@@ -631,12 +631,17 @@ export class RabbitBroker implements Broker {
     ch.on('error', noop);
     try {
       const count = async (queue: string): Promise<number> => (await ch.checkQueue(queue)).messageCount;
-      const [ready, parked, ...retrying] = await Promise.all([
-        count(this.topology.workQueue),
+      const [work, parked, ...retrying] = await Promise.all([
+        ch.checkQueue(this.topology.workQueue),
         count(this.topology.parkingQueue),
         ...this.topology.retryQueues.map((q) => count(q.queue)),
       ]);
-      return { ready: ready ?? 0, parked: parked ?? 0, retrying: retrying.reduce((a, b) => a + b, 0) };
+      return {
+        consumers: work.consumerCount,
+        ready: work.messageCount,
+        parked,
+        retrying: retrying.reduce((a, b) => a + b, 0),
+      };
     } finally {
       await ch.close().catch(noop);
     }

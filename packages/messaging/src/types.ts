@@ -33,7 +33,7 @@ export interface Delivery {
   messageId: string | undefined;
   correlationId: string | undefined;
   contentType: string | undefined;
-  /** 1 on the first delivery, incremented by every `retryInMs` (or thrown) outcome. */
+  /** 1 on the first delivery, incremented by every `retryInMs` (or thrown) outcome; `deferInMs` keeps it. */
   attempt: number;
   /**
    * True when the broker delivers this copy again because an earlier consumer never settled it
@@ -49,9 +49,11 @@ export interface Delivery {
  * - `'ack'`: done, remove it;
  * - `{ retryInMs }`: deliver it again after at least that long (rounded up to a delay tier), with
  *   `attempt + 1`;
+ * - `{ deferInMs }`: the same trip through a delay tier, but it is not an attempt: `attempt` stays
+ *   as it is and the attempt bound never parks it (pacing, a paused sender, work handed back);
  * - `'park'`: move it to the parking queue for a person to inspect.
  */
-export type HandlerOutcome = 'ack' | 'park' | { retryInMs: number };
+export type HandlerOutcome = 'ack' | 'park' | { retryInMs: number } | { deferInMs: number };
 
 export type DeliveryHandler = (delivery: Delivery) => Promise<HandlerOutcome>;
 
@@ -66,6 +68,8 @@ export interface ConsumerHandle {
 }
 
 export interface BrokerStats {
+  /** Consumers attached to the work queue, across every process (the broker's count). */
+  consumers: number;
   /** Messages waiting on the work queue (not counting those held by consumers). */
   ready: number;
   /** Messages on the parking queue. */

@@ -240,6 +240,39 @@ export function describeBrokerContract(name: string, factory: BrokerFactory): vo
       expect(rec.deliveries.map((d) => d.attempt)).toEqual([1, 2, 3]);
     });
 
+    test('When a handler defers a message, then it comes back after the delay tier with the same attempt and is never parked for it', async () => {
+      const broker = await makeBroker({ maxAttempts: 2 });
+      let deferredAt = 0;
+      const rec = recorder((d): HandlerOutcome => {
+        if (rec.deliveries.length > 4) return 'ack';
+        deferredAt = performance.now();
+        return d.attempt === 1 ? { deferInMs: 150 } : 'ack';
+      });
+      await broker.consume(rec.handler, { prefetch: 1 });
+
+      await broker.publish(msg('d-1', 'later', { tenant: 'w1' }));
+
+      await waitFor('five deliveries', () => rec.deliveries.length === 5, 10_000);
+      // Four deferrals with maxAttempts 2: a retry would have parked it on the second.
+      expect(rec.deliveries.map((d) => d.attempt)).toEqual([1, 1, 1, 1, 1]);
+      expect((rec.deliveries[4]?.at ?? 0) - deferredAt).toBeGreaterThanOrEqual(TIERS[0] - 5);
+      expect(rec.deliveries[4]).toMatchObject({ messageId: 'd-1', headers: { tenant: 'w1' } });
+      await waitFor('settled, nothing parked', async () => {
+        const s = await broker.stats();
+        return s.ready === 0 && s.retrying === 0 && s.parked === 0;
+      });
+    });
+
+    test('When consumers attach and stop, then stats() counts the live ones', async () => {
+      const broker = await makeBroker();
+      expect((await broker.stats()).consumers).toBe(0);
+      const a = await broker.consume(ackAll, { prefetch: 1 });
+      await broker.consume(ackAll, { prefetch: 1 });
+      await waitFor('two consumers', async () => (await broker.stats()).consumers === 2);
+      await a.stop();
+      await waitFor('one consumer', async () => (await broker.stats()).consumers === 1);
+    });
+
     test('When stop() is called, then it waits for in-flight handlers and nothing more is delivered', async () => {
       const broker = await makeBroker();
       const release = deferred();
