@@ -234,31 +234,50 @@ describe('createCloudApiClient', () => {
   });
 
   it('refuses to call without a token or phone-number-id (account-level)', async () => {
-    const fetchImpl = jest.fn<ReturnType<typeof fetch>, Parameters<typeof fetch>>();
-    const c = createCloudApiClient({ baseUrl, graphVersion: 'v25.0', timeoutMs: 1000, fetchImpl });
+    const c = client();
     await expect(c.sendMessage({ phoneNumberId: '1', accessToken: ' ', body: BODY })).rejects.toMatchObject({
       classification: { kind: 'account' },
     });
     await expect(c.sendMessage({ phoneNumberId: '', accessToken: TOKEN, body: BODY })).rejects.toBeInstanceOf(
       ProviderError,
     );
-    expect(fetchImpl).not.toHaveBeenCalled();
+    expect(seen).toHaveLength(0);
   });
 
-  it('uses the injected fetch', async () => {
-    const fetchImpl = jest.fn<ReturnType<typeof fetch>, Parameters<typeof fetch>>(() =>
-      Promise.resolve(new Response(JSON.stringify({ messages: [{ id: 'wamid.F' }] }), { status: 200 })),
-    );
-    const c = createCloudApiClient({
-      baseUrl: 'https://graph.example.test',
-      graphVersion: 'v25.0',
-      timeoutMs: 1000,
-      fetchImpl,
-    });
-    await expect(c.sendMessage({ phoneNumberId: '9', accessToken: TOKEN, body: BODY })).resolves.toEqual({
-      wamid: 'wamid.F',
-    });
-    expect(fetchImpl.mock.calls[0]?.[0]).toBe('https://graph.example.test/v25.0/9/messages');
+  it('sends a body given as JSON text exactly as it is', async () => {
+    handler = (_req, res) => json(res, 200, { messages: [{ id: 'wamid.T' }] });
+    const text =
+      '{"messaging_product": "whatsapp", "to": "16505551234", "type": "text", "text": {"body": "hi"}}';
+    await client().sendMessage({ phoneNumberId: '7', accessToken: TOKEN, body: text });
+    expect(seen[0]?.body).toBe(text);
+    expect(seen[0]?.headers['content-length']).toBe(String(Buffer.byteLength(text)));
+  });
+
+  it('reuses its connections (keep-alive): sequential calls share one, concurrent ones stay within maxSockets', async () => {
+    const sockets = new Set<unknown>();
+    handler = (req, res) => {
+      sockets.add(req.socket);
+      json(res, 200, { messages: [{ id: 'wamid.K' }] });
+    };
+    const c = createCloudApiClient({ baseUrl, graphVersion: 'v25.0', timeoutMs: 2000, maxSockets: 4 });
+    try {
+      for (let i = 0; i < 20; i += 1)
+        await c.sendMessage({ phoneNumberId: '1', accessToken: TOKEN, body: BODY });
+      expect(seen).toHaveLength(20);
+      expect(sockets.size).toBe(1);
+
+      sockets.clear();
+      await Promise.all(
+        Array.from({ length: 40 }, () =>
+          c.sendMessage({ phoneNumberId: '1', accessToken: TOKEN, body: BODY }),
+        ),
+      );
+      expect(seen).toHaveLength(60);
+      expect(sockets.size).toBeGreaterThanOrEqual(1);
+      expect(sockets.size).toBeLessThanOrEqual(4);
+    } finally {
+      c.close();
+    }
   });
 
   it('validates its options', () => {
