@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as m0001 from './migrations/20261122000100_foundation';
 import * as m0002 from './migrations/20261122000200_messages';
+import * as m0003 from './migrations/20261201000100_dispatch_pacing';
 import * as idempotencyExpiry from './migrations/20261201000200_idempotency_expiry';
 
 interface Migration {
@@ -12,6 +13,7 @@ interface Migration {
 const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261122000100_foundation', m0001],
   ['20261122000200_messages', m0002],
+  ['20261201000100_dispatch_pacing', m0003],
   ['20261201000200_idempotency_expiry', idempotencyExpiry],
 ];
 
