@@ -142,6 +142,25 @@ export const EnvSchema = Type.Object(
       pattern: '^\\d+(,\\d+)*$',
       description: 'Retry delay tiers (one delay queue each), milliseconds',
     }),
+    DISPATCH_IN_FLIGHT_PER_NUMBER: Type.Integer({
+      default: 64,
+      minimum: 1,
+      maximum: 5000,
+      description:
+        'Provider calls one dispatcher keeps in flight per sending number (a slow number cannot take the whole prefetch)',
+    }),
+    DISPATCH_ACCOUNT_PAUSE_MS: Type.Integer({
+      default: 60000,
+      minimum: 100,
+      description:
+        'After an account-level error (expired token, locked account) the number is paused this long, in every dispatcher',
+    }),
+    DISPATCH_SHUTDOWN_TIMEOUT_MS: Type.Integer({
+      default: 25000,
+      minimum: 100,
+      description:
+        'Dispatcher SIGTERM: in-flight calls get this long to finish and be recorded before the process exits',
+    }),
     DISPATCHER_HEALTH_PORT: Type.Integer({
       default: 0,
       minimum: 0,
