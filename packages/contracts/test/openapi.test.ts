@@ -79,9 +79,10 @@ describe('buildOpenApiDocument', () => {
       '415',
       '422',
       '429',
+      '500',
       '503',
     ]);
-    for (const status of ['400', '401', '404', '409', '413', '415', '422', '429', '503']) {
+    for (const status of ['400', '401', '404', '409', '413', '415', '422', '429', '500', '503']) {
       const ref = (responses[status] as { $ref: string }).$ref;
       expect(resolve(ref)).toMatchObject({
         content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } },

@@ -515,10 +515,170 @@ describe('POST /api/v1/public/messages/send', () => {
         templateVariables: { '1': 'Jane', '3': 'x', '7': 'extra' },
       });
     expect(res.status).toBe(422);
-    const error = (res.body as { error: { code: string; details: Array<{ path: string }> } }).error;
-    expect(error.code).toBe('TEMPLATE_PARAMS_MISMATCH');
-    const paths = error.details.map((d) => d.path).join(' ');
-    expect(paths).toContain('2');
-    expect(paths).toContain('7');
+    expect((res.body as { error: unknown }).error).toEqual({
+      code: 'TEMPLATE_PARAMS_MISMATCH',
+      message: 'The template variables do not match the template (1 missing, 1 unexpected); see details.',
+      details: [
+        { path: '/templateVariables/2', message: 'missing: the template declares {{2}} in its body' },
+        { path: '/templateVariables/7', message: 'unexpected: the template has no {{7}}' },
+      ],
+      requestId: res.headers['x-request-id'],
+    });
+    expect(await t.runtime.db('messages').where({ workspace_id: p.workspaceId })).toEqual([]);
+  });
+
+  /** The Cloud API components both carousel forms below must produce. */
+  const CAROUSEL_COMPONENTS = [
+    { type: 'body', parameters: [{ type: 'text', text: 'Ana' }] },
+    {
+      type: 'carousel',
+      cards: [
+        {
+          card_index: 0,
+          components: [
+            {
+              type: 'header',
+              parameters: [{ type: 'image', image: { link: 'https://cdn.example.com/0.jpg' } }],
+            },
+            {
+              type: 'body',
+              parameters: [
+                { type: 'text', text: 'Sandals' },
+                { type: 'text', text: 'Shop A' },
+              ],
+            },
+            { type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: 'sku-0' }] },
+          ],
+        },
+        {
+          card_index: 1,
+          components: [
+            { type: 'header', parameters: [{ type: 'image', image: { id: '4001' } }] },
+            {
+              type: 'body',
+              parameters: [
+                { type: 'text', text: 'Hat' },
+                { type: 'text', text: 'Shop B' },
+              ],
+            },
+            { type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: 'sku-1' }] },
+          ],
+        },
+      ],
+    },
+  ];
+
+  it.each([
+    [
+      'the simple form (c{card}_{slot} keys)',
+      {
+        templateVariables: {
+          '1': 'Ana',
+          c0_header: 'https://cdn.example.com/0.jpg',
+          c0_1: 'Sandals',
+          c0_2: 'Shop A',
+          c0_button_0: 'sku-0',
+          c1_header: '4001',
+          c1_1: 'Hat',
+          c1_2: 'Shop B',
+          c1_button_0: 'sku-1',
+        },
+      },
+    ],
+    [
+      'the structured form (carousel cards and bodyParameters)',
+      {
+        bodyParameters: { '1': 'Ana' },
+        carousel: {
+          cards: [
+            {
+              index: 0,
+              header: { format: 'image', link: 'https://cdn.example.com/0.jpg' },
+              bodyValues: { '1': 'Sandals', '2': 'Shop A' },
+              buttonValues: [{ index: 0, sub_type: 'url', parameters: { type: 'text', text: 'sku-0' } }],
+            },
+            {
+              index: 1,
+              header: { format: 'image', id: '4001' },
+              bodyValues: { '1': 'Hat', '2': 'Shop B' },
+              buttonValues: [{ index: 0, sub_type: 'url', parameters: { type: 'text', text: 'sku-1' } }],
+            },
+          ],
+        },
+      },
+    ],
+  ])(
+    'when a carousel template is sent in %s, then the stored Cloud API body has both cards and the envelope reaches RabbitMQ',
+    async (_form, values) => {
+      const p = await partner();
+      const res = await request(t.app)
+        .post('/api/v1/public/messages/send')
+        .set(p.headers)
+        .send({
+          type: 'template',
+          phone: '+91 98765 43210',
+          templateName: 'summer_carousel',
+          templateLanguage: 'en_US',
+          ...values,
+        });
+      expect(res.status).toBe(201);
+      const id = (res.body as { data: { id: string } }).data.id;
+      const row = await t.runtime.db('messages').where({ id }).first<{
+        status: string;
+        type: string;
+        template_name: string;
+        recipient: string;
+        payload: unknown;
+      }>();
+      expect(row).toMatchObject({
+        type: 'template',
+        template_name: 'summer_carousel',
+        recipient: '919876543210',
+      });
+      expect(['ACCEPTED', 'QUEUED']).toContain(row?.status);
+      expect(row?.payload).toEqual({
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: '919876543210',
+        type: 'template',
+        biz_opaque_callback_data: id,
+        template: { name: 'summer_carousel', language: { code: 'en_US' }, components: CAROUSEL_COMPONENTS },
+      });
+      const envelopes = await waitForEnvelopes([id]);
+      expect(envelopes.get(id)).toEqual({
+        schemaVersion: 1,
+        messageId: id,
+        workspaceId: p.workspaceId,
+        phoneNumberId: p.phoneNumberId,
+        requestId: res.headers['x-request-id'],
+        createdAt: expect.any(String),
+      });
+    },
+  );
+
+  it('when GET /api/v1/public/openapi.json is fetched over HTTP without credentials, then an OpenAPI 3.1 document of the partner API, with 500 documented', async () => {
+    const res = await request(t.app).get('/api/v1/public/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json\b/);
+    const doc = res.body as {
+      openapi: string;
+      servers: Array<{ url: string }>;
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      components: { responses: Record<string, unknown>; schemas: Record<string, unknown> };
+    };
+    expect(doc.openapi).toMatch(/^3\.1\./);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/messages/send', '/messages/{id}', '/templates']);
+    // The paths are relative to the server URL, and each one is a real route (401 without a key).
+    expect(doc.servers.map((x) => x.url)).toContain('/api/v1/public');
+    expect((await request(t.app).post('/api/v1/public/messages/send').send({})).status).toBe(401);
+    expect((await request(t.app).get(`/api/v1/public/messages/${randomUUID()}`)).status).toBe(401);
+    expect((await request(t.app).get('/api/v1/public/templates')).status).toBe(401);
+    for (const [path, operations] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(operations))
+        expect({ path, method, has500: '500' in op.responses }).toEqual({ path, method, has500: true });
+    expect(doc.components.responses['InternalError']).toMatchObject({
+      content: { 'application/json': { example: { success: false, error: { code: 'INTERNAL_ERROR' } } } },
+    });
+    expect(doc.paths['/messages/send']?.['post']?.responses['201']).toBeDefined();
   });
 });
