@@ -6,15 +6,25 @@ import { createCloudApiClient } from '@flowgate/whatsapp-cloud';
 import { dispatchHandler } from './consumer/dispatch-consumer';
 import { deliveryRepository } from './modules/delivery.repository';
 import { dispatchMessageUseCase } from './modules/dispatch-message';
+import { NumberLanes } from './modules/lanes';
 import { NumberPacer, NumberPauses, PairLimiter } from './modules/pacer';
+import { SendingNumbers } from './modules/sending-numbers';
 
 export interface DispatcherRuntime {
   db: Database;
   broker: Broker;
   /** Starts consuming; resolves once the consumer is registered. */
   start(): Promise<void>;
-  /** Graceful stop: no new deliveries, in-flight ones finish and are settled, connections close. */
+  /**
+   * Graceful stop: no new deliveries; what waits for its turn is handed back (deferred, not an
+   * attempt); calls in flight finish and are recorded; connections close.
+   */
   close(): Promise<void>;
+  /**
+   * `close()` with a deadline: 'clean', or 'timeout' when in-flight work was still running (its
+   * status writes then give up; the messages stay claimed and are taken over, flagged, later).
+   */
+  closeWithin(ms: number): Promise<'clean' | 'timeout'>;
 }
 
 export interface DispatcherOverrides {
@@ -24,10 +34,17 @@ export interface DispatcherOverrides {
 }
 
 /**
- * The provider attempt budget lives in the database (DISPATCH_MAX_ATTEMPTS); pacing also sends
- * deliveries through delay queues, so the broker's own redelivery bound only catches loops.
+ * The broker's own bound on real attempts (provider retries, internal errors); deferrals (pacing,
+ * pauses, claims held elsewhere) do not count. DISPATCH_MAX_ATTEMPTS, in the database, bounds the
+ * provider calls; this bound only ends a message that fails for other reasons forever.
  */
-export const BROKER_MAX_REDELIVERY_ATTEMPTS = 1000;
+export const BROKER_MAX_ATTEMPTS = 100;
+
+/** Deliveries may wait this long in memory for their number's turn before being deferred. */
+const MAX_WAIT_MS = 1000;
+/** How often the dispatchers consuming the queue are counted (each takes its share of a rate). */
+const SHARE_POLL_MS = 2000;
+const STATS_INTERVAL_MS = 60_000;
 
 /** The composition root of the dispatcher. */
 export async function createDispatcherRuntime(
@@ -35,6 +52,7 @@ export async function createDispatcherRuntime(
   logger: Logger,
   overrides: DispatcherOverrides = {},
 ): Promise<DispatcherRuntime> {
+  const d = config.dispatch;
   const db =
     overrides.db ?? createDatabase(config.database, { poolMax: config.databasePoolMax, log: logger });
   const broker =
@@ -43,8 +61,8 @@ export async function createDispatcherRuntime(
       ? await createRabbitBroker({
           url: config.amqp.url,
           prefix: config.amqp.prefix,
-          delayTiersMs: config.dispatch.retryDelaysMs,
-          maxAttempts: BROKER_MAX_REDELIVERY_ATTEMPTS,
+          delayTiersMs: d.retryDelaysMs,
+          maxAttempts: BROKER_MAX_ATTEMPTS,
           logger,
           waitForConnection: false,
         })
@@ -52,62 +70,118 @@ export async function createDispatcherRuntime(
   if (!broker)
     throw new Error('the dispatcher needs AMQP_URL, or a broker passed in (single-process mode: pnpm start)');
   const cipher = new TokenCipher(config.secretKey);
-  const deliveries = deliveryRepository(db, config.dispatch.claimTimeoutMs);
+  const repo = deliveryRepository(db, d.claimTimeoutMs);
   const client = createCloudApiClient({
     baseUrl: config.graph.baseUrl,
     graphVersion: config.graph.version,
-    timeoutMs: config.dispatch.providerTimeoutMs,
+    timeoutMs: d.providerTimeoutMs,
+    // Every delivery held may be a call in flight: never make one wait for a connection.
+    maxSockets: d.prefetch,
+  });
+  const pacer = new NumberPacer();
+  const pairs = new PairLimiter(d.pairBurst, d.pairPerMinute);
+  const pauses = new NumberPauses();
+  const numbers = new SendingNumbers({
+    repo,
+    decrypt: (encrypted, workspaceId) => cipher.decrypt(encrypted, workspaceId),
+    pacer,
+    pairs,
+    pauses,
+    logger,
+    defaultRate: d.ratePerNumber,
+    pairBurst: d.pairBurst,
+    pairPerMinute: d.pairPerMinute,
+    ...(overrides.credentialsTtlMs !== undefined ? { credentialsTtlMs: overrides.credentialsTtlMs } : {}),
+  });
+  const lanes = new NumberLanes({
+    pacer,
+    inFlightCap: d.inFlightPerNumber,
+    maxWaitMs: MAX_WAIT_MS,
+  });
+  const dispatcher = dispatchMessageUseCase({
+    repo,
+    client,
+    numbers,
+    lanes,
+    pacer,
+    pairs,
+    pauses,
+    logger,
+    maxAttempts: d.maxAttempts,
+    accountPauseMs: d.accountPauseMs,
+    // Each kind of statement (peek, claim, sent) gets a bounded share of the pool, so a status
+    // write never queues behind a burst of claims.
+    batchConcurrency: Math.max(1, Math.floor((config.databasePoolMax - 2) / 4)),
   });
 
-  // Decrypted tokens are kept briefly in memory so the hot path does not read and decrypt per message.
-  const credentialCache = new Map<
-    string,
-    { value: { providerPhoneNumberId: string; accessToken: string }; expiresAt: number }
-  >();
-  const credentialsTtlMs = overrides.credentialsTtlMs ?? 60_000;
-  const credentials = async (
-    phoneNumberId: string,
-  ): Promise<{ providerPhoneNumberId: string; accessToken: string }> => {
-    const hit = credentialCache.get(phoneNumberId);
-    if (hit && hit.expiresAt > Date.now()) return hit.value;
-    const row = await deliveries.sendingNumber(phoneNumberId);
-    if (!row) throw new Error(`sending number ${phoneNumberId} not found`);
-    const value = {
-      providerPhoneNumberId: row.providerPhoneNumberId,
-      accessToken: cipher.decrypt(row.accessTokenEncrypted, row.workspaceId),
-    };
-    credentialCache.set(phoneNumberId, { value, expiresAt: Date.now() + credentialsTtlMs });
-    return value;
+  // What the dispatcher did, one line a minute (sent, failed, duplicates, retries and deferrals
+  // by reason): the pacing and pausing that never show up per message.
+  let outcomes = new Map<string, number>();
+  const count = (outcome: string): void => {
+    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+  };
+  const report = (): void => {
+    if (outcomes.size === 0) return;
+    logger.info('dispatch outcomes', { sinceMs: STATS_INTERVAL_MS, outcomes: Object.fromEntries(outcomes) });
+    outcomes = new Map();
   };
 
-  const dispatchMessage = dispatchMessageUseCase({
-    deliveries,
-    client,
-    credentials,
-    pacer: new NumberPacer(
-      config.dispatch.ratePerNumber,
-      1000,
-      Math.max(1, Math.floor(config.dispatch.prefetch / 4)),
-    ),
-    pairs: new PairLimiter(config.dispatch.pairBurst, config.dispatch.pairPerMinute),
-    pauses: new NumberPauses(),
-    logger,
-    maxAttempts: config.dispatch.maxAttempts,
-  });
-
   let consumer: ConsumerHandle | undefined;
+  let sharePoll: NodeJS.Timeout | undefined;
+  let statsTimer: NodeJS.Timeout | undefined;
+  const countDispatchers = async (): Promise<void> => {
+    try {
+      numbers.setDispatchers((await broker.stats()).consumers);
+    } catch (err) {
+      logger.debug('could not count the dispatchers; keeping the last count', {
+        err: err instanceof Error ? err.message : String(err),
+      });
+    }
+  };
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      if (sharePoll) clearInterval(sharePoll);
+      if (statsTimer) clearInterval(statsTimer);
+      numbers.stop();
+      // Stop taking deliveries first, then hand back what has not started; stop() resolves once
+      // every handler (calls in flight and their status writes) has settled.
+      const stopped = consumer?.stop();
+      dispatcher.shutdown();
+      await stopped;
+      report();
+      client.close();
+      if (!overrides.broker) await broker.close();
+      if (!overrides.db) await db.destroy();
+    })();
+    return closing;
+  };
+
   return {
     db,
     broker,
     async start() {
-      consumer = await broker.consume(dispatchHandler(dispatchMessage, logger), {
-        prefetch: config.dispatch.prefetch,
+      consumer = await broker.consume(dispatchHandler(dispatcher, logger, BROKER_MAX_ATTEMPTS, count), {
+        prefetch: d.prefetch,
       });
+      statsTimer = setInterval(report, STATS_INTERVAL_MS);
+      statsTimer.unref();
+      numbers.start();
+      await countDispatchers();
+      sharePoll = setInterval(() => void countDispatchers(), SHARE_POLL_MS);
+      sharePoll.unref();
     },
-    async close() {
-      await consumer?.stop();
-      if (!overrides.broker) await broker.close();
-      if (!overrides.db) await db.destroy();
+    close,
+    async closeWithin(ms) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), ms);
+      });
+      const result = await Promise.race([close().then(() => 'clean' as const), deadline]);
+      clearTimeout(timer);
+      if (result === 'timeout') dispatcher.abandonWrites();
+      return result;
     },
   };
 }

@@ -49,14 +49,27 @@ async function main(): Promise<void> {
     ratePerNumber: config.dispatch.ratePerNumber,
   });
 
+  // SIGTERM: stop taking work, let calls in flight finish and be recorded, hand back the rest,
+  // close connections; exit 0. Past DISPATCH_SHUTDOWN_TIMEOUT_MS, exit 1 with what was left (those
+  // messages stay claimed and are taken over, flagged, once their claim is stale).
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    logger.info('shutting down', { signal });
+    logger.info('shutting down', { signal, timeoutMs: config.dispatch.shutdownTimeoutMs });
     health?.close();
-    runtime.close().then(
-      () => process.exit(0),
+    runtime.closeWithin(config.dispatch.shutdownTimeoutMs).then(
+      (result) => {
+        if (result === 'clean') {
+          logger.info('dispatcher stopped');
+          process.exit(0);
+        }
+        logger.error('shutdown deadline passed with work in flight; exiting', {
+          timeoutMs: config.dispatch.shutdownTimeoutMs,
+        });
+        // A moment for the handlers that just gave up to log and settle.
+        setTimeout(() => process.exit(1), 500).unref();
+      },
       (err: unknown) => {
         logger.error('shutdown failed', { err });
         process.exit(1);

@@ -1,15 +1,45 @@
-import { compile, DispatchEnvelopeV1Schema } from '@flowgate/contracts';
-import { runWithContext, type Logger } from '@flowgate/logger';
+import { compile, DispatchEnvelopeV1Schema, type DispatchEnvelopeV1 } from '@flowgate/contracts';
+import type { Logger } from '@flowgate/logger';
 import type { Delivery, HandlerOutcome } from '@flowgate/messaging';
-import type { DispatchMessage } from '../modules/dispatch-message';
+import type { Dispatcher } from '../modules/dispatch-message';
 
 const checkEnvelope = compile(DispatchEnvelopeV1Schema);
 
-/** The queue entry point: parse and validate the envelope, open the log context, map the outcome. */
+/**
+ * The queue entry point: parse and validate the envelope, run the use case, map its outcome to
+ * ack / retry / defer / park. Log lines carry the envelope's ids explicitly (no async context:
+ * peeks, claims and writes are shared by many messages).
+ *
+ * `maxDeliveryAttempts` is the broker's bound: a retry asked for at that attempt would be parked
+ * by the broker, so the message is first recorded as FAILED (ADR 0013); if that cannot be
+ * recorded now, the delivery is deferred (not an attempt) and tried again later instead.
+ */
 export function dispatchHandler(
-  dispatchMessage: DispatchMessage,
+  dispatcher: Dispatcher,
   logger: Logger,
+  maxDeliveryAttempts: number,
+  /** Counts each outcome (sent, failed, duplicate, retry or defer with its reason). */
+  count: (outcome: string) => void = () => undefined,
 ): (delivery: Delivery) => Promise<HandlerOutcome> {
+  const giveUp = async (
+    envelope: DispatchEnvelopeV1,
+    delivery: Delivery,
+    reason: string,
+  ): Promise<HandlerOutcome> => {
+    const ids = { messageId: envelope.messageId, requestId: envelope.requestId, attempt: delivery.attempt };
+    try {
+      const changed = await dispatcher.abandon(envelope, `${reason} (${delivery.attempt} deliveries)`);
+      logger.error('parking a message whose retries are used up', { ...ids, markedFailed: changed });
+      return 'park';
+    } catch (err) {
+      logger.error('could not record a message as FAILED before parking it; trying later', {
+        ...ids,
+        err: err instanceof Error ? err.message : String(err),
+      });
+      return { deferInMs: 0 };
+    }
+  };
+
   return async (delivery) => {
     let body: unknown;
     try {
@@ -27,14 +57,34 @@ export function dispatchHandler(
       return 'park';
     }
     const envelope = parsed.value;
-    return runWithContext(
-      { requestId: envelope.requestId, messageId: envelope.messageId, workspaceId: envelope.workspaceId },
-      async () => {
-        const outcome = await dispatchMessage(envelope);
-        if (outcome.kind === 'done') return 'ack';
-        logger.debug('retry scheduled', { inMs: outcome.inMs, reason: outcome.reason });
+    const last = delivery.attempt >= maxDeliveryAttempts;
+    let outcome;
+    try {
+      outcome = await dispatcher.dispatch(envelope);
+    } catch (err) {
+      logger.error('dispatch failed; retrying after the first delay tier', {
+        messageId: envelope.messageId,
+        requestId: envelope.requestId,
+        attempt: delivery.attempt,
+        err: err instanceof Error ? err.message : String(err),
+      });
+      return last ? giveUp(envelope, delivery, 'internal errors on every delivery') : { retryInMs: 0 };
+    }
+    count(outcome.kind === 'done' ? outcome.result : `${outcome.kind}: ${outcome.reason}`);
+    switch (outcome.kind) {
+      case 'done':
+        return 'ack';
+      case 'defer':
+        return { deferInMs: outcome.inMs };
+      case 'retry':
+        if (last) return giveUp(envelope, delivery, `retries used up (${outcome.reason})`);
+        logger.debug('retry scheduled', {
+          messageId: envelope.messageId,
+          requestId: envelope.requestId,
+          inMs: outcome.inMs,
+          reason: outcome.reason,
+        });
         return { retryInMs: outcome.inMs };
-      },
-    );
+    }
   };
 }

@@ -1,47 +1,111 @@
 import type { Knex } from 'knex';
 
+/** What the dispatcher needs to know about a message before it claims it. */
+export interface PeekedMessage {
+  status: string;
+  recipient: string;
+  /** How long the current SENDING claim has been held; null when nobody holds it. */
+  heldMs: number | null;
+}
+
 export interface ClaimedMessage {
   id: string;
-  workspaceId: string;
-  phoneNumberId: string;
-  recipient: string;
-  payload: Record<string, unknown>;
+  /** The Cloud API body as stored at accept time, as JSON text (sent as is: no parse, no re-serialise). */
+  payload: string;
   /** Provider attempts including this one. */
   attempts: number;
   /** True when this claim took over a stale SENDING claim (a dispatcher died mid-call). */
   tookOver: boolean;
 }
 
-/** The dispatcher's writes to a message: claim, sent, failed, released for retry. One round trip each. */
+export interface SentRecord {
+  id: string;
+  wamid: string;
+  /** The SENT event's text: the wamid, Meta's message_status, anything worth keeping. */
+  detail: string;
+}
+
+export interface FailedRecord {
+  id: string;
+  error: ProviderFailure;
+  /** The FAILED event's text. */
+  detail: string;
+}
+
+export interface ReleaseRecord {
+  id: string;
+  /** The RETRY_SCHEDULED event's text. */
+  reason: string;
+}
+
+export interface ProviderFailure {
+  code: number | null;
+  title: string;
+  details: string | null;
+}
+
+export interface SendingNumberRow {
+  providerPhoneNumberId: string;
+  accessTokenEncrypted: string;
+  workspaceId: string;
+  /** The number's own rate, when it has one. */
+  messagesPerSecond: number | null;
+  /** Milliseconds left of an account-level pause; 0 when not paused. */
+  pausedForMs: number;
+  pauseReason: string | null;
+}
+
+const CLAIMABLE = (prev: string, timeout: string) =>
+  `(${prev}.status IN ('ACCEPTED', 'QUEUED') OR (${prev}.status = 'SENDING' AND (${prev}.claimed_at IS NULL OR ${prev}.claimed_at < now() - (${timeout} * interval '1 millisecond'))))`;
+
+const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
+
+/**
+ * The dispatcher's reads and writes. The per-message ones (peek, claim, sent, failed, release)
+ * take a batch: one statement, one round trip and one commit for all of it (ADR 0014).
+ */
 export function deliveryRepository(db: Knex, claimTimeoutMs: number) {
   return {
-    /**
-     * Claims a message for a provider call with a conditional update: only ACCEPTED/QUEUED rows,
-     * released SENDING rows (retry), or SENDING rows whose claim went stale. Anything else (SENT,
-     * FAILED, held by a live dispatcher) returns undefined: the envelope is a duplicate.
-     */
-    async claim(id: string): Promise<ClaimedMessage | undefined> {
+    /** Status, recipient and claim age of each id (undefined: no such message). */
+    async peek(ids: readonly string[]): Promise<Array<PeekedMessage | undefined>> {
       const { rows } = await db.raw<{
-        rows: Array<{
-          id: string;
-          workspace_id: string;
-          phone_number_id: string;
-          recipient: string;
-          payload: Record<string, unknown>;
-          attempts: number;
-          took_over: boolean;
-        }>;
+        rows: Array<{ id: string; status: string; recipient: string; held_ms: number | string | null }>;
+      }>(
+        `SELECT id, status, recipient,
+                CASE WHEN claimed_at IS NULL THEN NULL ELSE EXTRACT(EPOCH FROM (now() - claimed_at)) * 1000 END AS held_ms
+           FROM messages WHERE id = ANY(?::uuid[])`,
+        [[...ids]],
+      );
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => {
+        const r = byId.get(id);
+        return r ? { status: r.status, recipient: r.recipient, heldMs: num(r.held_ms) } : undefined;
+      });
+    },
+
+    /** 0 when a claim held `heldMs` is stale (it may be taken over), else how long until it is. */
+    staleInMs(heldMs: number): number {
+      return heldMs >= claimTimeoutMs ? 0 : claimTimeoutMs - heldMs + 100;
+    },
+
+    /**
+     * Claims messages for a provider call with one conditional update: ACCEPTED/QUEUED rows,
+     * released SENDING rows (retry), or SENDING rows whose claim went stale. Anything else (SENT,
+     * FAILED, held by a live dispatcher, missing) is not claimed: undefined at its place. Rows are
+     * locked in id order, so two dispatchers claiming overlapping batches cannot deadlock.
+     */
+    async claim(ids: readonly string[]): Promise<Array<ClaimedMessage | undefined>> {
+      const { rows } = await db.raw<{
+        rows: Array<{ id: string; payload: string; attempts: number; took_over: boolean }>;
       }>(
         `WITH prev AS (
-           SELECT id, status, claimed_at FROM messages WHERE id = ? FOR UPDATE
+           SELECT id, status, claimed_at FROM messages WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE
          ), claimed AS (
            UPDATE messages m
               SET status = 'SENDING', claimed_at = now(), attempts = m.attempts + 1, updated_at = now()
              FROM prev
-            WHERE m.id = prev.id
-              AND (prev.status IN ('ACCEPTED', 'QUEUED')
-                   OR (prev.status = 'SENDING' AND (prev.claimed_at IS NULL OR prev.claimed_at < now() - (? * interval '1 millisecond'))))
-        RETURNING m.id, m.workspace_id, m.phone_number_id, m.recipient, m.payload, m.attempts, prev.status AS prev_status,
+            WHERE m.id = prev.id AND ${CLAIMABLE('prev', '?')}
+        RETURNING m.id, m.payload::text AS payload, m.attempts, prev.status AS prev_status,
                   (prev.status = 'SENDING' AND prev.claimed_at IS NOT NULL) AS took_over
          ), ev AS (
            -- A delivery of an ACCEPTED row proves it was queued, even if the QUEUED mark has not landed yet.
@@ -49,96 +113,180 @@ export function deliveryRepository(db: Knex, claimTimeoutMs: number) {
            SELECT id, status, detail FROM (
              SELECT id, 'QUEUED' AS status, NULL AS detail, 1 AS ord FROM claimed WHERE prev_status = 'ACCEPTED'
              UNION ALL
-             SELECT id, 'SENDING', CASE WHEN took_over THEN 'attempt ' || attempts || ' (took over a stale claim: the provider may have been called before)' ELSE 'attempt ' || attempts END, 2 FROM claimed
-           ) e ORDER BY ord
+             SELECT id, 'SENDING',
+                    CASE WHEN took_over
+                         THEN 'attempt ' || attempts || ' (took over a stale claim: the provider may have been called before)'
+                         ELSE 'attempt ' || attempts END,
+                    2 FROM claimed
+           ) e ORDER BY id, ord
          )
-         SELECT * FROM claimed`,
-        [id, claimTimeoutMs],
+         SELECT id, payload, attempts, took_over FROM claimed`,
+        [[...ids], claimTimeoutMs],
+      );
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => {
+        const r = byId.get(id);
+        return r ? { id: r.id, payload: r.payload, attempts: r.attempts, tookOver: r.took_over } : undefined;
+      });
+    },
+
+    /**
+     * SENDING → SENT with the wamid, for a batch. Returns, per record, whether the row was still
+     * SENDING: false means something else finished it first (a stale claim was taken over while
+     * this call ran), so the provider was called twice for it.
+     */
+    async markSent(records: readonly SentRecord[]): Promise<boolean[]> {
+      const { rows } = await db.raw<{ rows: Array<{ id: string }> }>(
+        `WITH v AS (
+           SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[]) AS v(id, wamid, detail)
+         ), s AS (
+           UPDATE messages m
+              SET status = 'SENT', provider_message_id = v.wamid, claimed_at = NULL, error_code = NULL,
+                  error_title = NULL, error_details = NULL, updated_at = now()
+             FROM v
+            WHERE m.id = v.id AND m.status = 'SENDING'
+        RETURNING m.id, v.detail
+         ), ev AS (
+           INSERT INTO message_events (message_id, status, detail) SELECT id, 'SENT', detail FROM s
+         )
+         SELECT id FROM s`,
+        [records.map((r) => r.id), records.map((r) => r.wamid), records.map((r) => r.detail)],
+      );
+      const done = new Set(rows.map((r) => r.id));
+      return records.map((r) => done.has(r.id));
+    },
+
+    /** SENDING → FAILED with Meta's code and text (or ours, with a null code), for a batch. */
+    async markFailed(records: readonly FailedRecord[]): Promise<void[]> {
+      await db.raw(
+        `WITH v AS (
+           SELECT * FROM unnest(?::uuid[], ?::int[], ?::text[], ?::text[], ?::text[]) AS v(id, code, title, details, detail)
+         ), f AS (
+           UPDATE messages m
+              SET status = 'FAILED', claimed_at = NULL, error_code = v.code, error_title = v.title,
+                  error_details = v.details, updated_at = now()
+             FROM v
+            WHERE m.id = v.id AND m.status = 'SENDING'
+        RETURNING m.id, v.detail
+         )
+         INSERT INTO message_events (message_id, status, detail) SELECT id, 'FAILED', detail FROM f`,
+        [
+          records.map((r) => r.id),
+          // Arrays with nulls: pg sends them as arrays, knex's types only know arrays without.
+          records.map((r) => r.error.code) as unknown as number[],
+          records.map((r) => r.error.title),
+          records.map((r) => r.error.details) as unknown as string[],
+          records.map((r) => r.detail),
+        ],
+      );
+      return records.map(() => undefined);
+    },
+
+    /** Hands claimed messages back for a later attempt (status stays SENDING; history records why). */
+    async release(records: readonly ReleaseRecord[]): Promise<void[]> {
+      await db.raw(
+        `WITH v AS (
+           SELECT * FROM unnest(?::uuid[], ?::text[]) AS v(id, reason)
+         ), r AS (
+           UPDATE messages m SET claimed_at = NULL, updated_at = now()
+             FROM v
+            WHERE m.id = v.id AND m.status = 'SENDING'
+        RETURNING m.id, v.reason
+         )
+         INSERT INTO message_events (message_id, status, detail) SELECT id, 'RETRY_SCHEDULED', reason FROM r`,
+        [records.map((r) => r.id), records.map((r) => r.reason)],
+      );
+      return records.map(() => undefined);
+    },
+
+    /** Adds a line to a message's history without changing the message (e.g. a duplicate call seen). */
+    async note(id: string, status: string, detail: string): Promise<void> {
+      await db.raw('INSERT INTO message_events (message_id, status, detail) VALUES (?, ?, ?)', [
+        id,
+        status,
+        detail,
+      ]);
+    },
+
+    /**
+     * The dispatcher gives up on a message it is about to park (ADR 0013): any status before
+     * SENT becomes FAILED with our own text and a null code, unless a live claim holds it (its
+     * holder records the outcome). Returns whether the row changed.
+     */
+    async abandon(id: string, title: string, details: string): Promise<boolean> {
+      const { rows } = await db.raw<{ rows: Array<{ id: string }> }>(
+        `WITH a AS (
+           UPDATE messages m SET status = 'FAILED', claimed_at = NULL, error_code = NULL, error_title = ?,
+                  error_details = ?, updated_at = now()
+            WHERE m.id = ? AND ${CLAIMABLE('m', '?')}
+        RETURNING m.id
+         ), ev AS (
+           INSERT INTO message_events (message_id, status, detail) SELECT id, 'FAILED', ? FROM a
+         )
+         SELECT id FROM a`,
+        [title, details, id, claimTimeoutMs, `${title}: ${details}`],
+      );
+      return rows.length > 0;
+    },
+
+    /** The sending number: provider id, encrypted token, its own rate and pause. */
+    async sendingNumber(phoneNumberId: string): Promise<SendingNumberRow | undefined> {
+      const { rows } = await db.raw<{
+        rows: Array<{
+          provider_phone_number_id: string;
+          access_token_encrypted: string;
+          workspace_id: string;
+          messages_per_second: number | null;
+          paused_ms: number | string | null;
+          pause_reason: string | null;
+        }>;
+      }>(
+        `SELECT provider_phone_number_id, access_token_encrypted, workspace_id, messages_per_second, pause_reason,
+                GREATEST(0, EXTRACT(EPOCH FROM (paused_until - now())) * 1000) AS paused_ms
+           FROM phone_numbers WHERE id = ?`,
+        [phoneNumberId],
       );
       const r = rows[0];
       return r
         ? {
-            id: r.id,
+            providerPhoneNumberId: r.provider_phone_number_id,
+            accessTokenEncrypted: r.access_token_encrypted,
             workspaceId: r.workspace_id,
-            phoneNumberId: r.phone_number_id,
-            recipient: r.recipient,
-            payload: r.payload,
-            attempts: r.attempts,
-            tookOver: r.took_over,
+            messagesPerSecond: num(r.messages_per_second),
+            pausedForMs: num(r.paused_ms) ?? 0,
+            pauseReason: r.pause_reason,
           }
         : undefined;
     },
 
-    /**
-     * Why a claim failed: the message is final (a duplicate envelope: drop it), missing, or held
-     * by a claim that is not stale yet (check again once it would be: its holder may have died).
-     */
-    async claimState(
-      id: string,
-    ): Promise<{ kind: 'final' } | { kind: 'missing' } | { kind: 'held'; staleInMs: number }> {
-      const row = await db('messages')
-        .select('status', db.raw('EXTRACT(EPOCH FROM (now() - claimed_at)) * 1000 AS held_ms'))
-        .where({ id })
-        .first<{ status: string; held_ms: number | string | null } | undefined>();
-      if (!row) return { kind: 'missing' };
-      if (row.status !== 'SENDING') return { kind: 'final' };
-      const heldMs = Number(row.held_ms ?? 0);
-      return { kind: 'held', staleInMs: Math.max(0, claimTimeoutMs - heldMs) + 100 };
-    },
-
-    async markSent(id: string, wamid: string): Promise<void> {
-      await db.raw(
-        `WITH s AS (
-           UPDATE messages SET status = 'SENT', provider_message_id = ?, claimed_at = NULL, error_code = NULL, error_title = NULL, error_details = NULL, updated_at = now()
-            WHERE id = ? AND status = 'SENDING' RETURNING id)
-         INSERT INTO message_events (message_id, status, detail) SELECT id, 'SENT', ? FROM s`,
-        [wamid, id, wamid],
+    /** Rate and pause of several numbers (the once-a-second refresh). */
+    async numberStates(
+      ids: readonly string[],
+    ): Promise<Map<string, { messagesPerSecond: number | null; pausedForMs: number }>> {
+      const { rows } = await db.raw<{
+        rows: Array<{ id: string; messages_per_second: number | null; paused_ms: number | string | null }>;
+      }>(
+        `SELECT id, messages_per_second, GREATEST(0, EXTRACT(EPOCH FROM (paused_until - now())) * 1000) AS paused_ms
+           FROM phone_numbers WHERE id = ANY(?::uuid[])`,
+        [[...ids]],
+      );
+      return new Map(
+        rows.map((r) => [
+          r.id,
+          { messagesPerSecond: num(r.messages_per_second), pausedForMs: num(r.paused_ms) ?? 0 },
+        ]),
       );
     },
 
-    async markFailed(
-      id: string,
-      error: { code: number | null; title: string; details: string | null },
-    ): Promise<void> {
+    /** Pauses a number for every dispatcher (a longer pause already set stands). */
+    async pauseNumber(phoneNumberId: string, ms: number, reason: string): Promise<void> {
       await db.raw(
-        `WITH f AS (
-           UPDATE messages SET status = 'FAILED', claimed_at = NULL, error_code = ?, error_title = ?, error_details = ?, updated_at = now()
-            WHERE id = ? AND status = 'SENDING' RETURNING id)
-         INSERT INTO message_events (message_id, status, detail) SELECT id, 'FAILED', ? FROM f`,
-        [error.code, error.title, error.details, id, `${error.code ?? ''} ${error.title}`.trim()],
+        `UPDATE phone_numbers
+            SET paused_until = GREATEST(COALESCE(paused_until, now()), now() + (? * interval '1 millisecond')),
+                pause_reason = ?
+          WHERE id = ?`,
+        [ms, reason, phoneNumberId],
       );
-    },
-
-    /** Hands a claimed message back for a later attempt (status stays SENDING; history records why). */
-    async release(id: string, reason: string): Promise<void> {
-      await db.raw(
-        `WITH r AS (
-           UPDATE messages SET claimed_at = NULL, updated_at = now() WHERE id = ? AND status = 'SENDING' RETURNING id)
-         INSERT INTO message_events (message_id, status, detail) SELECT id, 'RETRY_SCHEDULED', ? FROM r`,
-        [id, reason],
-      );
-    },
-
-    /** Sending number and decrypted-at-use access token source. */
-    async sendingNumber(
-      phoneNumberId: string,
-    ): Promise<
-      { providerPhoneNumberId: string; accessTokenEncrypted: string; workspaceId: string } | undefined
-    > {
-      const row = await db('phone_numbers')
-        .select('provider_phone_number_id', 'access_token_encrypted', 'workspace_id')
-        .where({ id: phoneNumberId })
-        .first<
-          | { provider_phone_number_id: string; access_token_encrypted: string; workspace_id: string }
-          | undefined
-        >();
-      return row
-        ? {
-            providerPhoneNumberId: row.provider_phone_number_id,
-            accessTokenEncrypted: row.access_token_encrypted,
-            workspaceId: row.workspace_id,
-          }
-        : undefined;
     },
   };
 }

@@ -1,92 +1,162 @@
 /**
- * Pacing of provider calls (DESIGN §5). Per sending number: a token bucket at the configured rate
- * (Meta's default 80/s); a caller may wait for its slot only a short while, and only a bounded
- * number of callers may wait per number, so one slow number can never fill the dispatcher's
- * prefetch window and stall the others. Per (number, recipient): Meta's pair limit.
+ * Pacing of provider calls (DESIGN §5, ADR 0013). Pure and clock-injected, one instance per
+ * process; the numbers they are given already are this process's share (the rate of a number
+ * divided by the dispatchers consuming the queue), so that N dispatchers together stay within
+ * what Meta allows.
+ */
+
+/** How far behind its schedule a number may run and catch up in a burst (timer lateness). */
+const CATCH_UP_MS = 20;
+/** After a 130429 the rate is halved; it then climbs back to the full rate over this long. */
+export const THROTTLE_RECOVERY_MS = 30_000;
+const MIN_RATE_FACTOR = 1 / 16;
+
+interface NumberClock {
+  /** Earliest start of the next call (epoch ms). */
+  nextAt: number;
+  /** This process's calls per second for the number, before any 130429 slow-down. */
+  perSecond: number;
+  /** Rate factor right after the last 130429, and when that was. */
+  factor: number;
+  throttledAt: number;
+}
+
+/**
+ * A slot clock per sending number: calls start at most `perSecond` a second, evenly spaced (no
+ * burst beyond {@link CATCH_UP_MS} of timer lateness). A 130429 from Meta halves the number's rate
+ * and holds its next call back; the rate then recovers linearly.
  */
 export class NumberPacer {
-  private readonly buckets = new Map<string, { nextFreeAt: number; waiting: number }>();
+  private readonly clocks = new Map<string, NumberClock>();
 
-  constructor(
-    private readonly ratePerSecond: number,
-    /** Longest a caller may wait in memory for its slot; beyond that it goes to a delay queue. */
-    private readonly maxWaitMs = 1000,
-    private readonly maxWaitersPerNumber = 64,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(private readonly now: () => number = Date.now) {}
 
-  /** Reserves a slot: `{ waitMs }` to wait in memory, or `{ retryInMs }` to come back later. */
-  reserve(numberId: string): { waitMs: number } | { retryInMs: number } {
-    const interval = 1000 / this.ratePerSecond;
-    const now = this.now();
-    let b = this.buckets.get(numberId);
-    if (!b) {
-      b = { nextFreeAt: now, waiting: 0 };
-      this.buckets.set(numberId, b);
+  private clock(numberId: string): NumberClock {
+    let c = this.clocks.get(numberId);
+    if (!c) {
+      c = { nextAt: 0, perSecond: 1, factor: 1, throttledAt: 0 };
+      this.clocks.set(numberId, c);
     }
-    const start = Math.max(now, b.nextFreeAt);
-    const waitMs = start - now;
-    if (waitMs > this.maxWaitMs || (waitMs > 0 && b.waiting >= this.maxWaitersPerNumber)) {
-      return { retryInMs: Math.max(waitMs, interval) };
-    }
-    b.nextFreeAt = start + interval;
-    return { waitMs };
+    return c;
   }
 
-  /** Call around an in-memory wait so the per-number waiter bound holds. */
-  async wait(numberId: string, ms: number): Promise<void> {
-    if (ms <= 0) return;
-    const b = this.buckets.get(numberId);
-    if (b) b.waiting += 1;
-    try {
-      await new Promise((r) => setTimeout(r, ms));
-    } finally {
-      if (b) b.waiting -= 1;
-    }
+  /** Sets this process's share of the number's rate (calls per second). */
+  configure(numberId: string, perSecond: number): void {
+    if (!(perSecond > 0)) throw new RangeError(`rate must be positive, got ${perSecond}`);
+    this.clock(numberId).perSecond = perSecond;
+  }
+
+  private factor(c: NumberClock): number {
+    if (c.factor >= 1) return 1;
+    const recovered = c.factor + (this.now() - c.throttledAt) / THROTTLE_RECOVERY_MS;
+    return Math.min(1, recovered);
+  }
+
+  /** Calls per second the number may make now (its share, slowed down after a 130429). */
+  rate(numberId: string): number {
+    const c = this.clock(numberId);
+    return c.perSecond * this.factor(c);
+  }
+
+  /** Milliseconds until the number may start its next call; 0 means now. */
+  waitMs(numberId: string): number {
+    return Math.max(0, this.clock(numberId).nextAt - this.now());
+  }
+
+  /** Uses the number's next slot (call only when `waitMs` is 0). */
+  take(numberId: string): void {
+    const c = this.clock(numberId);
+    const now = this.now();
+    c.nextAt = Math.max(c.nextAt, now - CATCH_UP_MS) + 1000 / (c.perSecond * this.factor(c));
+  }
+
+  /** Meta said 130429 (the number's throughput was exceeded): slow it down and hold its next call. */
+  slowDown(numberId: string, holdMs: number): void {
+    const c = this.clock(numberId);
+    const now = this.now();
+    c.factor = Math.max(MIN_RATE_FACTOR, this.factor(c) / 2);
+    c.throttledAt = now;
+    c.nextAt = Math.max(c.nextAt, now + holdMs);
   }
 }
 
-/** Meta's pair limit: a burst, then a sustained rate per (number, recipient). */
+/**
+ * Meta's pair limit per (number, recipient): a burst, then a sustained rate (token bucket). A
+ * 131056 from Meta empties the pair's bucket, so its next message waits for a fresh token.
+ * Bounded: past `maxPairs` the least recently used pair is forgotten (it then starts full, which
+ * errs towards Meta's answer deciding).
+ */
 export class PairLimiter {
   private readonly pairs = new Map<string, { tokens: number; at: number }>();
+  private burst: number;
+  private perMinute: number;
 
   constructor(
-    private readonly burst: number,
-    private readonly perMinute: number,
+    burst: number,
+    perMinute: number,
     private readonly now: () => number = Date.now,
     private readonly maxPairs = 100_000,
-  ) {}
+  ) {
+    this.burst = burst;
+    this.perMinute = perMinute;
+  }
 
-  /** Takes a token, or returns how long until one is available. */
-  take(numberId: string, recipient: string): number {
-    const key = `${numberId}|${recipient}`;
+  /** Sets this process's share of the pair limit (burst ≥ 1). */
+  configure(burst: number, perMinute: number): void {
+    this.burst = Math.max(1, burst);
+    this.perMinute = perMinute;
+  }
+
+  private refill(key: string): { tokens: number; at: number } {
     const now = this.now();
-    const ratePerMs = this.perMinute / 60_000;
     const p = this.pairs.get(key) ?? { tokens: this.burst, at: now };
-    p.tokens = Math.min(this.burst, p.tokens + (now - p.at) * ratePerMs);
+    p.tokens = Math.min(this.burst, p.tokens + ((now - p.at) * this.perMinute) / 60_000);
     p.at = now;
-    if (p.tokens >= 1) {
-      p.tokens -= 1;
-      this.pairs.delete(key);
-      if (this.pairs.size >= this.maxPairs) {
-        const oldest = this.pairs.keys().next();
-        if (!oldest.done) this.pairs.delete(oldest.value);
-      }
-      this.pairs.set(key, p);
-      return 0;
+    // Re-insert: Map order is then least recently used first.
+    this.pairs.delete(key);
+    if (this.pairs.size >= this.maxPairs) {
+      const oldest = this.pairs.keys().next();
+      if (!oldest.done) this.pairs.delete(oldest.value);
     }
     this.pairs.set(key, p);
-    return Math.ceil((1 - p.tokens) / ratePerMs);
+    return p;
+  }
+
+  /** Takes a token: 0, or how many milliseconds until one is available (nothing taken). */
+  take(numberId: string, recipient: string): number {
+    const p = this.refill(`${numberId}|${recipient}`);
+    if (p.tokens >= 1) {
+      p.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - p.tokens) * 60_000) / this.perMinute);
+  }
+
+  /** Meta said 131056 for this pair: nothing more to it until the bucket refills. */
+  exhaust(numberId: string, recipient: string): void {
+    this.refill(`${numberId}|${recipient}`).tokens = 0;
   }
 }
 
-/** Sending numbers paused after an account-level error (bad token, blocked account, …). */
+/**
+ * Sending numbers paused after an account-level error, as this process knows them: its own
+ * pauses at once, other dispatchers' through the database (SendingNumbers refreshes them).
+ */
 export class NumberPauses {
   private readonly until = new Map<string, number>();
+
   constructor(private readonly now: () => number = Date.now) {}
+
+  /**
+   * Pauses the number for at least `ms` (an earlier, longer pause stands). Also how another
+   * dispatcher's pause, read from the database, is learnt: a pause only ever grows here, and
+   * ends when its time is up.
+   */
   pause(numberId: string, ms: number): void {
-    this.until.set(numberId, this.now() + ms);
+    const t = this.now() + ms;
+    if (t > (this.until.get(numberId) ?? 0)) this.until.set(numberId, t);
   }
+
   remaining(numberId: string): number {
     const t = this.until.get(numberId);
     if (t === undefined) return 0;
