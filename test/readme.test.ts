@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EnvSchema } from '@flowgate/config';
 import { ERROR_CODES } from '@flowgate/contracts';
+import { COMMANDS, usageOf } from '@flowgate/cli';
 
 const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
 
@@ -42,6 +43,18 @@ describe('README stays in step with the code', () => {
       return [name, typeof d === 'string' || typeof d === 'number' ? String(d) : undefined] as const;
     });
     expect(Object.fromEntries(rows)).toEqual(Object.fromEntries(expected));
+  });
+
+  it('the CLI table lists every command with its exact flags and the keys it prints, and nothing else', () => {
+    const rows = tableAfter('CLI').map(([command, prints]) => [
+      command?.replace(/`/g, ''),
+      [...(prints ?? '').matchAll(/"(\w+)"/g)].map((m) => m[1]),
+    ]);
+    const expected = Object.entries(COMMANDS).map(([name, spec]) => [
+      `pnpm cli ${usageOf(name, spec)}`,
+      [...spec.prints],
+    ]);
+    expect(rows).toEqual(expected);
   });
 
   it('starts with the two commands: run and test', () => {

@@ -17,10 +17,30 @@ import {
 
 /**
  * The operator's CLI (DESIGN §3). Each command prints one line of JSON with --json, a readable
- * line otherwise; failures go to stderr with a non-zero exit code.
+ * line otherwise; failures go to stderr with a non-zero exit code. Every command declares its
+ * flags and the keys it prints: parsing, the usage text and the README's CLI table (checked by
+ * test/readme.test.ts) all come from that one declaration.
  */
 type Flags = Record<string, string | boolean | undefined>;
 type Command = (ctx: { config: Config; db: Database; flags: Flags }) => Promise<Record<string, unknown>>;
+
+export interface FlagSpec {
+  name: string;
+  /** The value's placeholder in the usage text (`--name N`); undefined for a boolean switch. */
+  value?: string;
+  required: boolean;
+}
+
+export interface CommandSpec {
+  flags: readonly FlagSpec[];
+  /** Top-level keys of the `--json` line. */
+  prints: readonly string[];
+  run: Command;
+}
+
+const req = (name: string, value: string): FlagSpec => ({ name, value, required: true });
+const opt = (name: string, value?: string): FlagSpec =>
+  value === undefined ? { name, required: false } : { name, value, required: false };
 
 class UsageError extends Error {}
 
@@ -43,16 +63,18 @@ function revocationBus(config: Config, db: Database) {
     : createLocalRevocationBus();
 }
 
-const COMMANDS: Record<string, { usage: string; run: Command }> = {
+export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   migrate: {
-    usage: 'migrate',
+    flags: [],
+    prints: ['migrated'],
     run: async ({ db }) => {
       await migrateLatest(db);
       return { migrated: true };
     },
   },
   'workspace:create': {
-    usage: 'workspace:create --name N --owner-email E --owner-password P',
+    flags: [req('name', 'N'), req('owner-email', 'E'), req('owner-password', 'P')],
+    prints: ['workspaceId', 'userId'],
     run: async ({ config, db, flags }) =>
       workspaceService(db, createArgon2Hasher(config.argon2)).createWorkspace({
         name: required(flags, 'name'),
@@ -61,8 +83,15 @@ const COMMANDS: Record<string, { usage: string; run: Command }> = {
       }),
   },
   'phone-number:add': {
-    usage:
-      'phone-number:add --workspace W --provider-phone-number-id ID --display-phone-number +D --access-token T [--waba-id X] [--default]',
+    flags: [
+      req('workspace', 'W'),
+      req('provider-phone-number-id', 'ID'),
+      req('display-phone-number', '+D'),
+      req('access-token', 'T'),
+      opt('waba-id', 'X'),
+      opt('default'),
+    ],
+    prints: ['phoneNumberId'],
     run: async ({ config, db, flags }) =>
       phoneNumberService(db, new TokenCipher(config.secretKey)).add({
         workspaceId: workspaceFlag(flags),
@@ -74,7 +103,8 @@ const COMMANDS: Record<string, { usage: string; run: Command }> = {
       }),
   },
   'template:add': {
-    usage: 'template:add --workspace W --file F',
+    flags: [req('workspace', 'W'), req('file', 'F')],
+    prints: ['templateId'],
     run: async ({ db, flags }) => {
       const file = required(flags, 'file');
       let definition: unknown;
@@ -89,7 +119,8 @@ const COMMANDS: Record<string, { usage: string; run: Command }> = {
     },
   },
   'api-key:create': {
-    usage: 'api-key:create --workspace W [--label L]',
+    flags: [req('workspace', 'W'), opt('label', 'L')],
+    prints: ['id', 'apiKey', 'apiSecret'],
     run: async ({ config, db, flags }) => {
       const created = await apiKeyService(
         db,
@@ -103,7 +134,8 @@ const COMMANDS: Record<string, { usage: string; run: Command }> = {
     },
   },
   'api-key:list': {
-    usage: 'api-key:list --workspace W',
+    flags: [req('workspace', 'W')],
+    prints: ['apiKeys'],
     run: async ({ config, db, flags }) => ({
       apiKeys: await apiKeyService(db, createArgon2Hasher(config.argon2), createLocalRevocationBus()).list(
         workspaceFlag(flags),
@@ -111,7 +143,8 @@ const COMMANDS: Record<string, { usage: string; run: Command }> = {
     }),
   },
   'api-key:revoke': {
-    usage: 'api-key:revoke --workspace W --api-key pk_…',
+    flags: [req('workspace', 'W'), req('api-key', 'pk_…')],
+    prints: ['revoked'],
     run: async ({ config, db, flags }) => {
       const bus = revocationBus(config, db);
       try {
@@ -126,30 +159,32 @@ const COMMANDS: Record<string, { usage: string; run: Command }> = {
   },
 };
 
-const STRING_FLAGS = [
-  'name',
-  'owner-email',
-  'owner-password',
-  'workspace',
-  'provider-phone-number-id',
-  'display-phone-number',
-  'access-token',
-  'waba-id',
-  'file',
-  'label',
-  'api-key',
-] as const;
-const OPTIONS = {
-  ...Object.fromEntries(STRING_FLAGS.map((f) => [f, { type: 'string' as const }])),
-  json: { type: 'boolean' as const },
-  default: { type: 'boolean' as const },
-};
+/** `phone-number:add --workspace W … [--waba-id X] [--default]`, from the command's flags. */
+export function usageOf(name: string, spec: CommandSpec): string {
+  const flags = spec.flags.map((f) => {
+    const text = f.value === undefined ? `--${f.name}` : `--${f.name} ${f.value}`;
+    return f.required ? text : `[${text}]`;
+  });
+  return [name, ...flags].join(' ');
+}
+
+function optionsOf(spec: CommandSpec) {
+  return {
+    ...Object.fromEntries(
+      spec.flags.map((f) => [
+        f.name,
+        { type: f.value === undefined ? ('boolean' as const) : ('string' as const) },
+      ]),
+    ),
+    json: { type: 'boolean' as const },
+  };
+}
 
 function usage(): string {
   return [
     'Usage: pnpm cli <command> [flags] [--json]',
     '',
-    ...Object.values(COMMANDS).map((c) => `  ${c.usage}`),
+    ...Object.entries(COMMANDS).map(([name, spec]) => `  ${usageOf(name, spec)}`),
   ].join('\n');
 }
 
@@ -165,9 +200,17 @@ export async function runCli(
   }
   let flags: Flags;
   try {
-    flags = parseArgs({ args: rest, options: OPTIONS, strict: true, allowPositionals: false }).values;
+    // Strict per command: a flag another command takes is an error here, not silently ignored.
+    flags = parseArgs({
+      args: rest,
+      options: optionsOf(command),
+      strict: true,
+      allowPositionals: false,
+    }).values;
   } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(
+      `${err instanceof Error ? err.message : String(err)}\n\nUsage: pnpm cli ${usageOf(String(name), command)} [--json]\n`,
+    );
     return 2;
   }
   const json = flags['json'] === true;

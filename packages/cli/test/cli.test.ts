@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { REPO_ROOT } from '../../../test/support/processes';
 import { testDatabase, testEnv } from '../../../test/support/test-env';
 import { ORDER_CONFIRMATION } from '../../../test/support/factories';
+import { COMMANDS } from '@flowgate/cli';
 
 const exec = promisify(execFile);
 const env = { ...testEnv(), PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp' };
@@ -31,7 +32,14 @@ function json(stdout: string): Record<string, unknown> {
 
 describe('pnpm cli (DESIGN §3)', () => {
   it('when an operator sets up a workspace end to end, then each command prints its one JSON line', async () => {
-    expect(json((await cli('migrate', '--json')).stdout)).toEqual({ migrated: true });
+    // Each command prints exactly the keys its declaration names (the README's CLI table is
+    // checked against the same declaration by test/readme.test.ts).
+    const printed: Record<string, string[]> = {};
+    const keysOf = (name: string, out: Record<string, unknown>) => {
+      printed[name] = Object.keys(out).sort();
+      return out;
+    };
+    expect(keysOf('migrate', json((await cli('migrate', '--json')).stdout))).toEqual({ migrated: true });
 
     const ws = json(
       (
@@ -47,7 +55,7 @@ describe('pnpm cli (DESIGN §3)', () => {
         )
       ).stdout,
     );
-    expect(Object.keys(ws).sort()).toEqual(['userId', 'workspaceId']);
+    expect(Object.keys(keysOf('workspace:create', ws)).sort()).toEqual(['userId', 'workspaceId']);
     const workspace = String(ws['workspaceId']);
 
     const phone = json(
@@ -68,33 +76,50 @@ describe('pnpm cli (DESIGN §3)', () => {
         )
       ).stdout,
     );
-    expect(Object.keys(phone)).toEqual(['phoneNumberId']);
+    expect(Object.keys(keysOf('phone-number:add', phone))).toEqual(['phoneNumberId']);
 
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'fg-cli-')), 'template.json');
     writeFileSync(file, JSON.stringify(ORDER_CONFIRMATION));
     const template = json(
       (await cli('template:add', '--workspace', workspace, '--file', file, '--json')).stdout,
     );
-    expect(Object.keys(template)).toEqual(['templateId']);
+    expect(Object.keys(keysOf('template:add', template))).toEqual(['templateId']);
 
     const key = json(
       (await cli('api-key:create', '--workspace', workspace, '--label', 'staging', '--json')).stdout,
     );
-    expect(Object.keys(key).sort()).toEqual(['apiKey', 'apiSecret', 'id']);
+    expect(Object.keys(keysOf('api-key:create', key)).sort()).toEqual(['apiKey', 'apiSecret', 'id']);
     expect(key['apiKey']).toMatch(/^pk_[a-z0-9]{40}$/);
 
-    const list = json((await cli('api-key:list', '--workspace', workspace, '--json')).stdout);
+    const list = keysOf(
+      'api-key:list',
+      json((await cli('api-key:list', '--workspace', workspace, '--json')).stdout),
+    );
     expect(JSON.stringify(list)).not.toContain(String(key['apiSecret']));
     expect(
       (list['apiKeys'] as Array<{ apiKey: string; label: string }>).map((k) => [k.apiKey, k.label]),
     ).toEqual([[key['apiKey'], 'staging']]);
 
     expect(
-      json(
-        (await cli('api-key:revoke', '--workspace', workspace, '--api-key', String(key['apiKey']), '--json'))
-          .stdout,
+      keysOf(
+        'api-key:revoke',
+        json(
+          (
+            await cli(
+              'api-key:revoke',
+              '--workspace',
+              workspace,
+              '--api-key',
+              String(key['apiKey']),
+              '--json',
+            )
+          ).stdout,
+        ),
       ),
     ).toEqual({ revoked: true });
+    expect(printed).toEqual(
+      Object.fromEntries(Object.entries(COMMANDS).map(([name, spec]) => [name, [...spec.prints].sort()])),
+    );
     const db = testDatabase();
     try {
       const row = await db('api_keys')
@@ -131,5 +156,12 @@ describe('pnpm cli (DESIGN §3)', () => {
     const nope = await cli('no-such-command');
     expect(nope.code).not.toBe(0);
     expect(nope.stderr).toMatch(/Unknown command/);
+
+    // Flags are per command: one that another command takes is refused, with this command's usage.
+    const foreign = await cli('api-key:list', '--workspace', randomUUID(), '--label', 'x', '--json');
+    expect(foreign.code).toBe(2);
+    expect(foreign.stdout).toBe('');
+    expect(foreign.stderr).toMatch(/--label/);
+    expect(foreign.stderr).toContain('Usage: pnpm cli api-key:list --workspace W [--json]');
   }, 60_000);
 });

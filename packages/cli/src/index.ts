@@ -1,0 +1,1 @@
+export { COMMANDS, runCli, usageOf, type CommandSpec, type FlagSpec } from './main';
