@@ -3,9 +3,16 @@
  * every request once a key is warm) and one argon2id verification (what a cache miss pays).
  */
 import { performance } from 'node:perf_hooks';
+import { configDefaults } from '@flowgate/config';
 import type { Database } from '@flowgate/db';
-import { ApiKeyVerifier, apiKeyRepository, createArgon2Hasher, generateApiSecret } from '@flowgate/core';
-import { ARGON2_PARAMS, type Seeded } from './environment';
+import {
+  ApiKeyVerifier,
+  apiKeyRepository,
+  createArgon2Hasher,
+  generateApiSecret,
+  type Argon2Params,
+} from '@flowgate/core';
+import type { Seeded } from './environment';
 import { mean, percentile, round } from './stats';
 
 export interface AuthResult {
@@ -15,18 +22,15 @@ export interface AuthResult {
   argon2P50Ms: number;
   argon2P99Ms: number;
   argon2Iterations: number;
-  argon2Params: typeof ARGON2_PARAMS;
+  /** The configuration's defaults (ARGON2_MEMORY_KIB / ARGON2_TIME_COST / ARGON2_PARALLELISM). */
+  argon2Params: Argon2Params;
 }
 
 export async function benchAuth(db: Database, seeded: Seeded, quick: boolean): Promise<AuthResult> {
-  const hasher = createArgon2Hasher(ARGON2_PARAMS);
-  const verifier = new ApiKeyVerifier(apiKeyRepository(db), hasher, {
-    cacheTtlMs: 3_600_000,
-    maxConcurrentVerifications: 2,
-    maxQueuedVerifications: 32,
-    failuresPerKey: 10,
-    failuresPerIp: 30,
-  });
+  // What a deployment gets without tuning: the configuration's defaults, not numbers of our own.
+  const { argon2: argon2Params, auth } = configDefaults();
+  const hasher = createArgon2Hasher(argon2Params);
+  const verifier = new ApiKeyVerifier(apiKeyRepository(db), hasher, { ...auth, cacheTtlMs: 3_600_000 });
   const credentials = { apiKey: seeded.apiKey, apiSecret: seeded.apiSecret };
   // Warm: the first call reads the key and runs argon2 once; then warm the JIT.
   await verifier.verify(credentials, '127.0.0.1');
@@ -56,6 +60,6 @@ export async function benchAuth(db: Database, seeded: Seeded, quick: boolean): P
     argon2P50Ms: round(percentile(times, 0.5), 2),
     argon2P99Ms: round(percentile(times, 0.99), 2),
     argon2Iterations,
-    argon2Params: ARGON2_PARAMS,
+    argon2Params,
   };
 }

@@ -153,7 +153,7 @@ export function summaryTable(r: BenchResults): string {
   rows.push(
     ['auth: cached verify', `${fmt(r.auth.cachedUs, 2)} µs`, `${r.auth.cachedIterations} calls, in-process`],
     [
-      'auth: argon2id verify (19456/2/1)',
+      `auth: argon2id verify (${r.auth.argon2Params.memoryCost}/${r.auth.argon2Params.timeCost}/${r.auth.argon2Params.parallelism})`,
       `${fmt(r.auth.argon2Ms, 1)} ms`,
       `p50 ${fmt(r.auth.argon2P50Ms, 1)} / p99 ${fmt(r.auth.argon2P99Ms, 1)} ms`,
     ],
