@@ -5,7 +5,7 @@
  * what Meta allows.
  */
 
-/** How far behind its schedule a number may run and catch up in a burst (timer lateness). */
+/** How far behind its schedule a number may fall and still catch up (timer lateness). */
 const CATCH_UP_MS = 20;
 /** After a 130429 the rate is halved; it then climbs back to the full rate over this long. */
 export const THROTTLE_RECOVERY_MS = 30_000;
@@ -22,8 +22,9 @@ interface NumberClock {
 }
 
 /**
- * A slot clock per sending number: calls start at most `perSecond` a second, evenly spaced (no
- * burst beyond {@link CATCH_UP_MS} of timer lateness). A 130429 from Meta halves the number's rate
+ * A slot clock per sending number: calls start at most `perSecond` a second, evenly spaced (a
+ * pump that runs late by up to {@link CATCH_UP_MS} catches up; after a longer gap the schedule
+ * starts again from now, so there is never a burst). A 130429 from Meta halves the number's rate
  * and holds its next call back; the rate then recovers linearly.
  */
 export class NumberPacer {
@@ -58,16 +59,24 @@ export class NumberPacer {
     return c.perSecond * this.factor(c);
   }
 
-  /** Milliseconds until the number may start its next call; 0 means now. */
+  /**
+   * Milliseconds until the number may start its next call; 0 means now. Less than a millisecond
+   * counts as now (timers have no finer grain): the schedule still advances by the exact interval,
+   * so the rate holds on average.
+   */
   waitMs(numberId: string): number {
-    return Math.max(0, this.clock(numberId).nextAt - this.now());
+    const wait = this.clock(numberId).nextAt - this.now();
+    return wait < 1 ? 0 : wait;
   }
 
   /** Uses the number's next slot (call only when `waitMs` is 0). */
   take(numberId: string): void {
     const c = this.clock(numberId);
     const now = this.now();
-    c.nextAt = Math.max(c.nextAt, now - CATCH_UP_MS) + 1000 / (c.perSecond * this.factor(c));
+    // Slightly late (a timer fires a few ms after its slot): keep the schedule, so the rate holds.
+    // Idle for longer: start afresh from now, so there is no burst after a quiet spell.
+    const base = c.nextAt >= now - CATCH_UP_MS ? c.nextAt : now;
+    c.nextAt = base + 1000 / (c.perSecond * this.factor(c));
   }
 
   /** Meta said 130429 (the number's throughput was exceeded): slow it down and hold its next call. */
