@@ -1,12 +1,30 @@
 import amqp from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { rabbitTopology } from '@flowgate/messaging';
+import request from 'supertest';
+import { DEMO_TEMPLATES } from '@flowgate/core';
 import { SANDBOX_NUMBERS } from '@flowgate/sandbox';
 import { addTemplate, ORDER_CONFIRMATION } from '../../../test/support/factories';
 import { TEST_AMQP_URL } from '../../../test/support/test-env';
 import { startStack, type Stack } from './helpers/stack';
 
 const TO = '919876543210';
+
+/** An approved template with an image header, one body variable and a dynamic URL button. */
+const ORDER_UPDATE = {
+  name: 'order_update',
+  language: 'en_US',
+  category: 'UTILITY',
+  status: 'APPROVED',
+  components: [
+    { type: 'HEADER', format: 'IMAGE', example: { header_handle: ['4::aW1hZ2U='] } },
+    { type: 'BODY', text: 'Hi {{1}}, your order is on its way.' },
+    {
+      type: 'BUTTONS',
+      buttons: [{ type: 'URL', text: 'Track', url: 'https://shop.example.com/{{1}}', example: ['order/1'] }],
+    },
+  ],
+};
 const envelopeOf = (to: string) => ({ messaging_product: 'whatsapp', recipient_type: 'individual', to });
 
 describe('dispatcher (separate process) against the sandbox provider', () => {
@@ -16,6 +34,10 @@ describe('dispatcher (separate process) against the sandbox provider', () => {
     s = await startStack({ DISPATCH_PAIR_BURST: '1000' });
     p = await s.partner();
     await addTemplate(s.db, p.workspaceId, ORDER_CONFIRMATION);
+    await addTemplate(s.db, p.workspaceId, ORDER_UPDATE);
+    const carousel = DEMO_TEMPLATES.find((t) => t['name'] === 'summer_carousel');
+    if (!carousel) throw new Error('the demo templates have no carousel');
+    await addTemplate(s.db, p.workspaceId, carousel);
   });
   afterAll(async () => {
     await s.close();
@@ -172,6 +194,114 @@ describe('dispatcher (separate process) against the sandbox provider', () => {
         },
       },
     ],
+    [
+      'template with an image header and a URL button',
+      {
+        type: 'template',
+        phone: TO,
+        templateName: 'order_update',
+        templateVariables: {
+          header_media: 'https://cdn.example.com/banner.png',
+          '1': 'Ana',
+          button_0: 'order/123',
+        },
+      },
+      {
+        type: 'template',
+        template: {
+          name: 'order_update',
+          language: { code: 'en_US' },
+          components: [
+            {
+              type: 'header',
+              parameters: [{ type: 'image', image: { link: 'https://cdn.example.com/banner.png' } }],
+            },
+            { type: 'body', parameters: [{ type: 'text', text: 'Ana' }] },
+            {
+              type: 'button',
+              sub_type: 'url',
+              index: '0',
+              parameters: [{ type: 'text', text: 'order/123' }],
+            },
+          ],
+        },
+      },
+    ],
+    [
+      'carousel template',
+      {
+        type: 'template',
+        phone: TO,
+        templateName: 'summer_carousel',
+        templateVariables: {
+          '1': 'Ana',
+          c0_header: 'https://cdn.example.com/0.jpg',
+          c0_1: 'Sandals',
+          c0_2: 'Shop A',
+          c0_button_0: 'sku-0',
+          c1_header: '4001',
+          c1_1: 'Hat',
+          c1_2: 'Shop B',
+          c1_button_0: 'sku-1',
+        },
+      },
+      {
+        type: 'template',
+        template: {
+          name: 'summer_carousel',
+          language: { code: 'en_US' },
+          components: [
+            { type: 'body', parameters: [{ type: 'text', text: 'Ana' }] },
+            {
+              type: 'carousel',
+              cards: [
+                {
+                  card_index: 0,
+                  components: [
+                    {
+                      type: 'header',
+                      parameters: [{ type: 'image', image: { link: 'https://cdn.example.com/0.jpg' } }],
+                    },
+                    {
+                      type: 'body',
+                      parameters: [
+                        { type: 'text', text: 'Sandals' },
+                        { type: 'text', text: 'Shop A' },
+                      ],
+                    },
+                    {
+                      type: 'button',
+                      sub_type: 'url',
+                      index: '0',
+                      parameters: [{ type: 'text', text: 'sku-0' }],
+                    },
+                  ],
+                },
+                {
+                  card_index: 1,
+                  components: [
+                    { type: 'header', parameters: [{ type: 'image', image: { id: '4001' } }] },
+                    {
+                      type: 'body',
+                      parameters: [
+                        { type: 'text', text: 'Hat' },
+                        { type: 'text', text: 'Shop B' },
+                      ],
+                    },
+                    {
+                      type: 'button',
+                      sub_type: 'url',
+                      index: '0',
+                      parameters: [{ type: 'text', text: 'sku-1' }],
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      },
+    ],
   ];
 
   it.each(CASES)(
@@ -188,11 +318,43 @@ describe('dispatcher (separate process) against the sandbox provider', () => {
     },
   );
 
-  it('when the provider answers 131026, then FAILED with code 131026 after exactly one call', async () => {
+  it("when the provider answers 131026, then FAILED with Meta's code and text after exactly one call, as GET /messages/{id} shows", async () => {
     const id = await s.send(p.headers, { type: 'text', phone: SANDBOX_NUMBERS.UNDELIVERABLE, content: 'x' });
     const row = (await s.waitForFinal([id], 20_000)).get(id);
     expect(row).toMatchObject({ status: 'FAILED', error_code: 131026 });
     expect(s.sandbox.callsFor(id)).toHaveLength(1);
+    const stored = await s
+      .db('messages')
+      .where({ id })
+      .first<{ error_title: string; error_details: string | null }>('error_title', 'error_details');
+    expect(stored).toEqual({ error_title: 'Message undeliverable', error_details: 'Message Undeliverable.' });
+    const res = await request(s.api.app).get(`/api/v1/public/messages/${id}`).set(p.headers);
+    expect(res.status).toBe(200);
+    const data = (
+      res.body as { data: Record<string, unknown> & { history: Array<{ status: string; detail?: string }> } }
+    ).data;
+    expect(data['status']).toBe('FAILED');
+    expect(JSON.stringify(data['error'])).toContain('131026');
+    expect(JSON.stringify(data['error'])).toContain('Message undeliverable');
+    expect(data.history.map((h) => h.status)).toEqual(['ACCEPTED', 'QUEUED', 'SENDING', 'FAILED']);
+    expect(data.history.at(-1)?.detail).toBe('131026 Message undeliverable');
+  });
+
+  it('when Meta holds a template for quality assessment, then SENT keeps its message_status in the history', async () => {
+    const id = await s.send(p.headers, {
+      type: 'template',
+      phone: SANDBOX_NUMBERS.TEMPLATE_HELD,
+      templateName: 'order_confirmation',
+      templateVariables: { '1': 'Jane', '2': 'ORD-1', '3': 'Friday' },
+    });
+    expect((await s.waitForFinal([id], 20_000)).get(id)?.status).toBe('SENT');
+    const sent = await s
+      .db('message_events')
+      .where({ message_id: id, status: 'SENT' })
+      .first<{ detail: string }>('detail');
+    expect(sent?.detail).toBe(
+      `${s.sandbox.callsFor(id)[0]?.wamid} (message_status: held_for_quality_assessment)`,
+    );
   });
 
   it('when the provider throttles twice (130429), then SENT after three calls with growing delays', async () => {
@@ -264,7 +426,6 @@ describe('dispatcher (separate process) against the sandbox provider', () => {
   it('GET /messages/{id} shows the provider message id and the status history', async () => {
     const id = await s.send(p.headers, { type: 'text', phone: TO, content: 'track me' });
     await s.waitForFinal([id], 20_000);
-    const { default: request } = await import('supertest');
     const res = await request(s.api.app).get(`/api/v1/public/messages/${id}`).set(p.headers);
     expect(res.status).toBe(200);
     const data = (
