@@ -2,3 +2,4 @@ export * from './knex';
 export * from './cipher';
 export * from './migrate';
 export * from './pg-errors';
+export * from './change-feed';

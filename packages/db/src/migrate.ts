@@ -3,6 +3,7 @@ import * as m0001 from './migrations/20261122000100_foundation';
 import * as m0002 from './migrations/20261122000200_messages';
 import * as m0003 from './migrations/20261201000100_dispatch_pacing';
 import * as idempotencyExpiry from './migrations/20261201000200_idempotency_expiry';
+import * as changeNotifications from './migrations/20261201000300_change_notifications';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -15,6 +16,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261122000200_messages', m0002],
   ['20261201000100_dispatch_pacing', m0003],
   ['20261201000200_idempotency_expiry', idempotencyExpiry],
+  ['20261201000300_change_notifications', changeNotifications],
 ];
 
 const source: Knex.MigrationSource<Migration> = {

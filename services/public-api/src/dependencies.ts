@@ -1,6 +1,6 @@
 import type { Config } from '@flowgate/config';
 import type { DispatchEnvelopeV1 } from '@flowgate/contracts';
-import { createDatabase, TokenCipher, type Database } from '@flowgate/db';
+import { createDatabase, startChangeFeed, TokenCipher, type Database } from '@flowgate/db';
 import type { Logger } from '@flowgate/logger';
 import { createRabbitBroker, type Broker } from '@flowgate/messaging';
 import {
@@ -93,8 +93,27 @@ export async function createApiRuntime(
   const messages = messageRepository(db);
   const queued = new QueuedMarker(messages, logger);
   const publisher = envelopePublisher(broker);
-  const phoneNumbers = phoneNumberService(db, cipher);
-  const templates = templateService(db);
+  // Send-path lookups are cached (ADR 0011). With PostgreSQL, a trigger announces every change of
+  // templates and numbers, so entries are dropped within milliseconds; the TTL only bounds a
+  // missed notice. Embedded mode has one process and a short TTL.
+  const cacheTtlMs = config.database.kind === 'postgres' ? 30_000 : 5_000;
+  const phoneNumbers = phoneNumberService(db, cipher, { cacheTtlMs });
+  const templates = templateService(db, { cacheTtlMs });
+  const changes =
+    config.database.kind === 'postgres'
+      ? startChangeFeed({
+          connectionString: config.database.url,
+          log: logger,
+          onChange: ({ table, workspaceId }) => {
+            if (table === 'templates') templates.invalidate(workspaceId);
+            if (table === 'phone_numbers') phoneNumbers.invalidate(workspaceId);
+          },
+          onReset: () => {
+            templates.invalidate();
+            phoneNumbers.invalidate();
+          },
+        })
+      : undefined;
   const relay = startOutboxRelay({
     messages,
     publisher,
@@ -151,6 +170,7 @@ export async function createApiRuntime(
       await queued.flush();
       await flushLastUsed();
       await bus.close();
+      await changes?.close();
       if (!overrides.broker) await broker.close();
       if (!overrides.db) await db.destroy();
     },

@@ -357,6 +357,22 @@ describe('POST /api/v1/public/messages/send', () => {
     }
   });
 
+  it('when a sending number is disabled by another process (plain SQL), then sends see it at once: 422 NO_SENDING_NUMBER, not a send from the cached number', async () => {
+    const p = await partner();
+    const send = () =>
+      request(t.app)
+        .post('/api/v1/public/messages/send')
+        .set(p.headers)
+        .send({ type: 'text', phone: '919876543210', content: 'hi' });
+    expect((await send()).status).toBe(201); // the number is now cached (30 s)
+    await t.runtime.db('phone_numbers').where({ id: p.phoneNumberId }).update({ status: 'disabled' });
+    let res = await send();
+    for (const deadline = Date.now() + 5_000; res.status === 201 && Date.now() < deadline; res = await send())
+      await new Promise((r) => setTimeout(r, 50));
+    expect(res.status).toBe(422);
+    expect((res.body as { error: { code: string } }).error.code).toBe('NO_SENDING_NUMBER');
+  });
+
   it('when two workspaces use the same Idempotency-Key, then each gets its own message', async () => {
     const a = await partner();
     const b = await partner();

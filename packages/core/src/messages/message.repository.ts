@@ -79,53 +79,48 @@ const toRelayItem = (r: RelayRow): RelayItem => ({
 export function messageRepository(db: Knex) {
   return {
     /**
-     * Inserts the message (ACCEPTED) and its first event. With an idempotency key, a concurrent or
-     * earlier insert wins: returns `{ inserted: false, existing }` instead of creating a second row.
+     * Inserts messages (ACCEPTED) and their first events in one statement: one round trip and one
+     * commit for the whole batch (ADR 0011). A row whose Idempotency-Key the workspace already used
+     * (earlier, concurrently, or earlier in the same batch) is not inserted. Returns the ids that
+     * were inserted; the statement commits all of them or none.
      */
-    async insertAccepted(
-      m: NewMessage,
-    ): Promise<
-      | { inserted: true }
-      | { inserted: false; existing: { id: string; requestHash: string | null; createdAt: Date } }
-    > {
-      // One statement, so one round trip: the row and its first event, atomically. A concurrent
-      // insert with the same key waits for the first to commit, then inserts nothing.
-      const { rows } = await db.raw<{ rows: Array<{ id: string }> }>(
-        `WITH m AS (
-           INSERT INTO messages (id, workspace_id, api_key_id, phone_number_id, contact_id, recipient, type, template_name,
-                                 payload, status, idempotency_key, request_hash, request_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, 'ACCEPTED', ?, ?, ?)
+    async insertAcceptedBatch(batch: readonly NewMessage[]): Promise<Set<string>> {
+      if (batch.length === 0) return new Set();
+      const rows = batch.map((m) => ({
+        id: m.id,
+        workspace_id: m.workspaceId,
+        api_key_id: m.apiKeyId,
+        phone_number_id: m.phoneNumberId,
+        contact_id: m.contactId,
+        recipient: m.recipient,
+        type: m.type,
+        template_name: m.templateName,
+        payload: m.payload,
+        idempotency_key: m.idempotencyKey,
+        request_hash: m.requestHash,
+        request_id: m.requestId,
+      }));
+      // The whole batch travels as one JSON parameter; PostgreSQL unpacks it into rows.
+      const { rows: inserted } = await db.raw<{ rows: Array<{ id: string }> }>(
+        `WITH input AS (
+           SELECT * FROM json_to_recordset(?::json) AS t(
+             id uuid, workspace_id uuid, api_key_id uuid, phone_number_id uuid, contact_id uuid,
+             recipient text, type text, template_name text, payload jsonb, idempotency_key text,
+             request_hash text, request_id text)
+         ), m AS (
+           INSERT INTO messages (id, workspace_id, api_key_id, phone_number_id, contact_id, recipient, type,
+                                 template_name, payload, status, idempotency_key, request_hash, request_id)
+           SELECT id, workspace_id, api_key_id, phone_number_id, contact_id, recipient, type,
+                  template_name, payload, 'ACCEPTED', idempotency_key, request_hash, request_id FROM input
            ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
            RETURNING id
          ), e AS (
            INSERT INTO message_events (message_id, status) SELECT id, 'ACCEPTED' FROM m
          )
          SELECT id FROM m`,
-        [
-          m.id,
-          m.workspaceId,
-          m.apiKeyId,
-          m.phoneNumberId,
-          m.contactId,
-          m.recipient,
-          m.type,
-          m.templateName,
-          JSON.stringify(m.payload),
-          m.idempotencyKey,
-          m.requestHash,
-          m.requestId,
-        ],
+        [JSON.stringify(rows)],
       );
-      if (rows.length > 0) return { inserted: true as const };
-      const existing = await db<MessageRow>('messages')
-        .select('id', 'request_hash', 'created_at')
-        .where({ workspace_id: m.workspaceId, idempotency_key: m.idempotencyKey })
-        .first();
-      if (!existing) throw new Error('idempotency conflict without a row');
-      return {
-        inserted: false as const,
-        existing: { id: existing.id, requestHash: existing.request_hash, createdAt: existing.created_at },
-      };
+      return new Set(inserted.map((r) => r.id));
     },
 
     /** The message an earlier send with this Idempotency-Key created in the workspace, if any. */

@@ -9,6 +9,7 @@ import { newId, isUuid } from '../ids';
 const PHONE_DIGITS = new RegExp(PHONE_DIGITS_PATTERN);
 import type { PhoneNumberService } from '../phone-numbers/phone-number.service';
 import type { TemplateService } from '../templates/template.service';
+import { InsertBatcher } from './insert-batcher';
 import { messageRepository } from './message.repository';
 import type { QueuedMarker } from './queued-marker';
 
@@ -45,8 +46,11 @@ export function sendMessageUseCase(deps: {
   publisher: EnvelopePublisher;
   queued: QueuedMarker;
   logger: Logger;
+  /** Group commit: at most this many rows per INSERT, and this many INSERTs at once. */
+  insertBatch?: { maxBatch?: number; maxInFlight?: number };
 }) {
   const messages = messageRepository(deps.db);
+  const batcher = new InsertBatcher(messages, deps.insertBatch?.maxBatch, deps.insertBatch?.maxInFlight);
 
   async function resolveRecipient(
     workspaceId: string,
@@ -119,7 +123,7 @@ export function sendMessageUseCase(deps: {
     const id = newId();
     const payload = buildCloudApiBody({ to, request, template, bizOpaqueCallbackData: id });
 
-    const result = await messages.insertAccepted({
+    const result = await batcher.insert({
       id,
       workspaceId: ctx.workspaceId,
       apiKeyId: ctx.apiKeyId,

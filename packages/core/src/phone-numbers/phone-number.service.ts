@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '@flowgate/errors';
 import { pgCode, PG_UNIQUE_VIOLATION, type TokenCipher } from '@flowgate/db';
 import { newId } from '../ids';
+import { WorkspaceCache } from '../templates/workspace-cache';
 
 export interface SendingNumber {
   id: string;
@@ -32,35 +33,36 @@ const toDomain = (r: Omit<PhoneNumberRow, 'access_token_encrypted'>): SendingNum
   isDefault: r.is_default,
 });
 
-/** Connected WhatsApp sending numbers. Access tokens are encrypted at rest (AES-256-GCM). */
+/**
+ * Connected WhatsApp sending numbers. Access tokens are encrypted at rest (AES-256-GCM). The send
+ * path asks for a workspace's numbers on every request; they change rarely, so each process keeps
+ * them (never the tokens) for `cacheTtlMs`, dropped early by `invalidate` (this process's own
+ * changes, and change notices from the database, ADR 0011).
+ */
 export function phoneNumberService(db: Knex, cipher: TokenCipher, options: { cacheTtlMs?: number } = {}) {
-  // The send path asks for a workspace's numbers on every request; they change rarely, so each
-  // process keeps them (never the tokens) for a few seconds.
-  const cacheTtlMs = options.cacheTtlMs ?? 5000;
   type NumberRow = Omit<PhoneNumberRow, 'access_token_encrypted'>;
-  const cache = new Map<string, { rows: NumberRow[]; expiresAt: number }>();
-  const activeNumbers = async (workspaceId: string): Promise<NumberRow[]> => {
-    const hit = cache.get(workspaceId);
-    if (hit && hit.expiresAt > Date.now()) return hit.rows;
-    const rows: NumberRow[] = await db<PhoneNumberRow>('phone_numbers')
-      .select(
-        'id',
-        'workspace_id',
-        'provider_phone_number_id',
-        'display_phone_number',
-        'waba_id',
-        'is_default',
-        'status',
-      )
-      .where({ workspace_id: workspaceId, status: 'active' })
-      .orderBy([{ column: 'is_default', order: 'desc' }, { column: 'created_at' }]);
-    if (cacheTtlMs > 0) {
-      if (cache.size >= 10_000) cache.clear();
-      cache.set(workspaceId, { rows, expiresAt: Date.now() + cacheTtlMs });
-    }
-    return rows;
-  };
+  const cache = new WorkspaceCache<NumberRow[]>(options.cacheTtlMs ?? 5000);
+  const activeNumbers = (workspaceId: string): Promise<NumberRow[]> =>
+    cache.get(workspaceId, 'active', () =>
+      db<PhoneNumberRow>('phone_numbers')
+        .select(
+          'id',
+          'workspace_id',
+          'provider_phone_number_id',
+          'display_phone_number',
+          'waba_id',
+          'is_default',
+          'status',
+        )
+        .where({ workspace_id: workspaceId, status: 'active' })
+        .orderBy([{ column: 'is_default', order: 'desc' }, { column: 'created_at' }]),
+    );
   return {
+    /** Forgets what is cached for one workspace, or for all. */
+    invalidate(workspaceId?: string): void {
+      cache.invalidate(workspaceId);
+    },
+
     async add(input: {
       workspaceId: string;
       providerPhoneNumberId: string;
@@ -108,6 +110,8 @@ export function phoneNumberService(db: Knex, cipher: TokenCipher, options: { cac
             'This provider phone number is already connected to the workspace.',
           );
         throw err;
+      } finally {
+        cache.invalidate(input.workspaceId);
       }
       return { phoneNumberId: id };
     },

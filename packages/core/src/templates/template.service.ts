@@ -7,6 +7,7 @@ import {
   type StoredTemplate,
 } from '@flowgate/whatsapp-cloud';
 import { newId } from '../ids';
+import { WorkspaceCache } from './workspace-cache';
 
 interface TemplateRow {
   id: string;
@@ -29,9 +30,20 @@ const toDomain = (r: TemplateRow): StoredTemplate => ({
   variables: r.variables,
 });
 
-/** The workspace's copies of its WhatsApp templates, with the variables each expects. */
-export function templateService(db: Knex) {
+/**
+ * The workspace's copies of its WhatsApp templates, with the variables each expects. With
+ * `cacheTtlMs`, send-time lookups are served from memory; `invalidate` (called on this process's
+ * own changes and on every change notice from the database, ADR 0011) drops a workspace's
+ * entries, and the TTL bounds staleness should a notice be missed.
+ */
+export function templateService(db: Knex, options: { cacheTtlMs?: number } = {}) {
+  const cache = new WorkspaceCache<StoredTemplate[]>(options.cacheTtlMs ?? 0);
   return {
+    /** Forgets what is cached for one workspace, or for all. */
+    invalidate(workspaceId?: string): void {
+      cache.invalidate(workspaceId);
+    },
+
     /** Stores a template as Meta's template API returns it; the expected variables are derived once here. */
     async add(workspaceId: string, definition: unknown): Promise<{ templateId: string }> {
       const parsed = validateTemplateDefinition(definition);
@@ -59,6 +71,8 @@ export function templateService(db: Knex) {
             `Template ${t.name} (${t.language}) already exists in this workspace.`,
           );
         throw err;
+      } finally {
+        cache.invalidate(workspaceId);
       }
       return { templateId: id };
     },
@@ -72,8 +86,10 @@ export function templateService(db: Knex) {
 
     /** Every stored language of one template name (any status), for send-time matching. */
     async candidates(workspaceId: string, name: string): Promise<StoredTemplate[]> {
-      const rows = await db<TemplateRow>('templates').where({ workspace_id: workspaceId, name });
-      return rows.map(toDomain);
+      return cache.get(workspaceId, name, async () => {
+        const rows = await db<TemplateRow>('templates').where({ workspace_id: workspaceId, name });
+        return rows.map(toDomain);
+      });
     },
   };
 }
