@@ -13,7 +13,7 @@ import type {
 } from '@flowgate/core';
 import { requestContext } from './http/middleware/request-context';
 import { accessLog, routeBase } from './http/middleware/access-log';
-import { requireJson } from './http/middleware/require-json';
+import { limitDeclaredBody, requireJson } from './http/middleware/require-json';
 import { errorHandler, notFound } from './http/errors';
 import { adminRouter } from './http/routes/admin.routes';
 import { partnerRouter } from './http/routes/partner.routes';
@@ -33,6 +33,9 @@ export interface AppDependencies {
   readiness: Record<string, ReadinessCheck>;
 }
 
+/** The largest JSON body accepted (413 PAYLOAD_TOO_LARGE beyond). */
+export const BODY_LIMIT_BYTES = 256 * 1024;
+
 /** Builds the Express app from its dependencies; never listens (tests use supertest on it). */
 export function buildApp(deps: AppDependencies): Express {
   const app = express();
@@ -45,9 +48,10 @@ export function buildApp(deps: AppDependencies): Express {
   app.use(helmet());
   app.use(healthRouter(deps.readiness));
   app.use(requireJson());
+  app.use(limitDeclaredBody(BODY_LIMIT_BYTES));
   app.use(
     express.json({
-      limit: '256kb',
+      limit: BODY_LIMIT_BYTES,
       strict: true,
       // body-parser replaces invalid UTF-8 with U+FFFD; refuse it instead of sending mangled text.
       verify: (req, _res, buf) => {

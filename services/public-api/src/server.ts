@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 
 export interface RunningServer {
@@ -32,6 +34,7 @@ export function listen(app: Express, opts: ListenOptions): Promise<RunningServer
     },
     app,
   );
+  server.on('clientError', answerClientError);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
@@ -53,4 +56,50 @@ export function listen(app: Express, opts: ListenOptions): Promise<RunningServer
       });
     });
   });
+}
+
+/**
+ * What Node's HTTP parser refuses before Express sees a request (a CR or LF inside a header value,
+ * a broken request line, chunked framing errors) gets our JSON envelope too, instead of Node's
+ * bare `400 Bad Request`. Headers over `maxHeaderSize` (431) and slow clients (408) keep Node's
+ * bodyless answer: the error table has no code for them, and a slow client is not waiting for one.
+ */
+function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  const writable =
+    socket.writable &&
+    !(socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+  if (!writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    socket.end(
+      'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+    );
+    return;
+  }
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    return;
+  }
+  const tooLarge = err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW';
+  const requestId = randomUUID();
+  const body = JSON.stringify({
+    success: false,
+    error: {
+      code: tooLarge ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED',
+      message: tooLarge ? 'The request is too large.' : 'The request is not valid HTTP/1.1.',
+      details: [],
+      requestId,
+    },
+  });
+  socket.end(
+    `HTTP/1.1 ${tooLarge ? '413 Payload Too Large' : '400 Bad Request'}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Request-Id: ${requestId}\r\n` +
+      'X-Content-Type-Options: nosniff\r\n' +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
 }

@@ -74,11 +74,14 @@ function clientHttpError(err: unknown): { status: number; code: ErrorCode; messa
 
 /** The one mapper from errors to the envelope of DESIGN §2.4. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (err: unknown, _req, res, next) => {
+  return (err: unknown, req, res, next) => {
     if (res.headersSent) {
       next(err);
       return;
     }
+    // Answered before the body was read (415, 413 by its declared length, 401 …): close the
+    // connection after the answer instead of letting Node read and discard the rest of it.
+    if (!req.complete) res.setHeader('Connection', 'close');
     if (isAppError(err)) {
       const appErr: AppError = err;
       if (
