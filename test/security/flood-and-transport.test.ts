@@ -158,6 +158,7 @@ describe('security: floods and hostile HTTP against a separate API process', () 
         answer: true,
       });
       expect(res.raw).not.toMatch(/^HTTP\/1\.1 5/);
+      if (res.status === 431) expect(res.headers['x-request-id']).toMatch(UUID_RE);
     }
   });
 
@@ -230,6 +231,7 @@ describe('security: floods and hostile HTTP against a separate API process', () 
     for (const r of [slowHeaders, slowBody]) {
       expect(r.closedAfterMs).toBeLessThan(15_000);
       expect([408, 400]).toContain(r.status ?? 408);
+      if (r.status !== undefined) expect(r.headers['x-request-id']).toMatch(UUID_RE);
     }
     // And the server still serves everyone else.
     expect((await fetch(`${api.base}/healthz`)).status).toBe(200);

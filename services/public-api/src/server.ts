@@ -62,7 +62,7 @@ export function listen(app: Express, opts: ListenOptions): Promise<RunningServer
  * What Node's HTTP parser refuses before Express sees a request (a CR or LF inside a header value,
  * a broken request line, chunked framing errors) gets our JSON envelope too, instead of Node's
  * bare `400 Bad Request`. Headers over `maxHeaderSize` (431) and slow clients (408) keep Node's
- * bodyless answer: the error table has no code for them, and a slow client is not waiting for one.
+ * bodyless answer (plus X-Request-Id): the error table has no code for them (ADR 0010).
  */
 function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
   const writable =
@@ -72,18 +72,18 @@ function answerClientError(err: Error & { code?: string }, socket: Duplex): void
     socket.destroy();
     return;
   }
+  const requestId = randomUUID();
+  const bare = (status: string): string =>
+    `HTTP/1.1 ${status}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
   if (err.code === 'HPE_HEADER_OVERFLOW') {
-    socket.end(
-      'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
-    );
+    socket.end(bare('431 Request Header Fields Too Large'));
     return;
   }
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    socket.end(bare('408 Request Timeout'));
     return;
   }
   const tooLarge = err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW';
-  const requestId = randomUUID();
   const body = JSON.stringify({
     success: false,
     error: {
