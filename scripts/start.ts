@@ -29,7 +29,11 @@ async function main(): Promise<void> {
     process.exit(78);
   }
   const logger = createLogger({ service: 'flowgate', level: config.logLevel, secrets: secretValues(config) });
-  const db = createDatabase(config.database, { poolMax: config.databasePoolMax, log: logger });
+  const db = createDatabase(config.database, {
+    poolMax: config.databasePoolMax,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+    log: logger,
+  });
   await migrateLatest(db);
 
   const sandbox = config.sandbox.enabled

@@ -16,6 +16,10 @@ export interface Config {
   readonly database:
     { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'pglite'; readonly dir: string };
   readonly databasePoolMax: number;
+  /** PostgreSQL statement_timeout / lock_timeout; the client's query timeout is 1 s more. */
+  readonly databaseStatementTimeoutMs: number;
+  /** How long Idempotency-Keys are kept (DESIGN §2.2: at least 24 h). */
+  readonly idempotencyRetentionMs: number;
   readonly amqp: { readonly url: string | undefined; readonly prefix: string };
   readonly dataDir: string;
   readonly http: {
@@ -158,6 +162,8 @@ export function loadConfig(rawEnv: Readonly<Record<string, string | undefined>>)
         ? { kind: 'postgres', url: env.DATABASE_URL }
         : { kind: 'pglite', dir: path.join(dataDir, 'pglite') },
     databasePoolMax: env.DATABASE_POOL_MAX,
+    databaseStatementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+    idempotencyRetentionMs: env.IDEMPOTENCY_KEY_RETENTION_HOURS * 3600_000,
     amqp: { url: env.AMQP_URL, prefix: env.AMQP_PREFIX },
     dataDir,
     http: {

@@ -22,6 +22,19 @@ export const EnvSchema = Type.Object(
       maximum: 200,
       description: 'PostgreSQL connections per process',
     }),
+    DATABASE_STATEMENT_TIMEOUT_MS: Type.Integer({
+      default: 5000,
+      minimum: 100,
+      maximum: 600000,
+      description:
+        'PostgreSQL statement and lock timeout; the client gives up 1 s later, so a stalled database answers 503',
+    }),
+    IDEMPOTENCY_KEY_RETENTION_HOURS: Type.Integer({
+      default: 48,
+      minimum: 24,
+      maximum: 8760,
+      description: 'How long an Idempotency-Key is kept before the outbox relay frees it (at least 24)',
+    }),
     AMQP_URL: Type.Optional(
       Type.String({
         minLength: 1,

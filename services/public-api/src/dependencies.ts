@@ -40,7 +40,7 @@ export interface RuntimeOverrides {
   lastUsedFlushMs?: number;
   relayIntervalMs?: number;
   relayOlderThanMs?: number;
-  /** How long Idempotency-Keys are kept (default 48 h). */
+  /** How long Idempotency-Keys are kept (default: IDEMPOTENCY_KEY_RETENTION_HOURS). */
   idempotencyRetentionMs?: number;
   /** How often the relay frees expired Idempotency-Keys (default every minute). */
   purgeIntervalMs?: number;
@@ -65,7 +65,12 @@ export async function createApiRuntime(
   overrides: RuntimeOverrides = {},
 ): Promise<ApiRuntime> {
   const db =
-    overrides.db ?? createDatabase(config.database, { poolMax: config.databasePoolMax, log: logger });
+    overrides.db ??
+    createDatabase(config.database, {
+      poolMax: config.databasePoolMax,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
+      log: logger,
+    });
   // The API starts (and keeps accepting sends) while RabbitMQ is down: the outbox relay catches up.
   const broker =
     overrides.broker ??
@@ -121,7 +126,7 @@ export async function createApiRuntime(
     logger,
     intervalMs: overrides.relayIntervalMs,
     olderThanMs: overrides.relayOlderThanMs,
-    idempotencyRetentionMs: overrides.idempotencyRetentionMs,
+    idempotencyRetentionMs: overrides.idempotencyRetentionMs ?? config.idempotencyRetentionMs,
     purgeIntervalMs: overrides.purgeIntervalMs,
   });
 

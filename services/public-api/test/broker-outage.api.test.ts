@@ -455,22 +455,17 @@ describe('with PostgreSQL stalled (connected, answering nothing), sends get 503 
     direct = await createTestApp({ DATABASE_URL: database.url });
     p = await partner(direct);
     const url = withPort(database.url, proxy.port, database.name);
-    t = await createTestApp(
-      { DATABASE_URL: url },
-      {
-        db: createDatabase(
-          { kind: 'postgres', url },
-          { poolMax: 4, statementTimeoutMs: STATEMENT_TIMEOUT_MS },
-        ),
-      },
-    );
+    t = await createTestApp({
+      DATABASE_URL: url,
+      DATABASE_POOL_MAX: '4',
+      DATABASE_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
+    });
     await waitFor('the API to connect to RabbitMQ', () => t.runtime.broker.isHealthy());
     expect((await request(t.app).get('/api/v1/public/templates').set(p.headers)).status).toBe(200);
   });
   afterAll(async () => {
     proxy.unstall();
     await t.close();
-    await t.runtime.db.destroy();
     await direct.close();
     await proxy.close();
   });
