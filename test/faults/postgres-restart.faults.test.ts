@@ -6,14 +6,15 @@ describe('fault: PostgreSQL restarts', () => {
   it('when PostgreSQL is stopped (fast shutdown) for 5 s under load and started again, then every accepted message ends SENT or FAILED, none twice by a client', async () => {
     const v = await runScenario({
       name: 'postgres-restart',
-      async fault({ stack, at, elapsed }) {
+      async fault({ stack, at, elapsed, sleep }) {
         await at(12_000);
-        const stoppedAt = elapsed();
+        const issuedAt = elapsed();
         await stopPostgres(stack.state.postgres);
-        await at(17_000);
-        const startedAt = elapsed();
+        const stoppedAt = elapsed();
+        await sleep(5000);
+        const startingAt = elapsed();
         await startPostgres(stack.state.postgres);
-        return `pg_ctl stop -m fast at ${stoppedAt}, start at ${startedAt}`;
+        return `pg_ctl stop -m fast issued at ${issuedAt}, down at ${stoppedAt}; start at ${startingAt}, up at ${elapsed()}`;
       },
       // A status write that fails after the provider answered makes the message be sent again:
       // at most every dispatcher's in-flight window.

@@ -3,11 +3,11 @@
  * of FAULTS_SENDS sends (default 5,000) at FAULTS_RATE per second (default 100), the fault
  * injected while the load runs, then the drain and the checks. The row goes into the summary.
  */
-import type { CallSummary, ChaosSettings } from '@flowgate/sandbox';
+import type { ChaosSettings } from '@flowgate/sandbox';
 import { atLoadTime, startLoad, type RunningLoad } from './load';
 import { recordResult } from './report';
 import { startFaultStack, type FaultStack, type Partner } from './stack';
-import { drainAndVerify, type Verification } from './verify';
+import { drainAndVerify, type DuplicateEvidence, type Verification } from './verify';
 
 export const SENDS = Number(process.env['FAULTS_SENDS'] ?? 5000);
 export const RATE = Number(process.env['FAULTS_RATE'] ?? 100);
@@ -22,6 +22,7 @@ export interface ScenarioContext {
   at(ms: number): Promise<void>;
   /** Seconds since the load started, for the fault description. */
   elapsed(): string;
+  sleep(ms: number): Promise<void>;
 }
 
 export interface ScenarioSpec {
@@ -30,8 +31,8 @@ export interface ScenarioSpec {
   chaos?: ChaosSettings;
   /** Injects the fault while the load runs; returns what was done (for the summary). */
   fault(ctx: ScenarioContext): Promise<string>;
-  /** The most provider duplicates this fault can explain (DESIGN §6), given the provider's log. */
-  providerDuplicateBound(summary: CallSummary): number;
+  /** The most provider duplicates this fault can explain (DESIGN §6). */
+  providerDuplicateBound(evidence: DuplicateEvidence): number;
 }
 
 export async function runScenario(spec: ScenarioSpec): Promise<Verification> {
@@ -73,6 +74,7 @@ export async function runScenario(spec: ScenarioSpec): Promise<Verification> {
       partner,
       at: (ms) => atLoadTime(load, ms),
       elapsed: () => `${((Date.now() - load.startedAt) / 1000).toFixed(1)} s`,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     };
     const fault = await spec.fault(ctx);
     const loadResult = await load.done;
@@ -121,7 +123,9 @@ export function expectGuarantees(v: Verification): void {
   expect(r.clientDuplicates).toBe(0);
   // Every SENT message carries a wamid the provider really issued for it.
   expect(v.unconfirmedIds).toEqual([]);
-  // Provider duplicates are counted and stay within what the fault explains.
+  // Provider duplicates are counted, each is visible in its message's history (DESIGN §6), and
+  // they stay within what the fault explains.
+  expect(v.undetectedDuplicates).toEqual([]);
   expect(r.providerDuplicates).toBeLessThanOrEqual(r.providerDuplicateBound);
   // What a partner reads through the API agrees with the database.
   expect(v.apiMismatches).toEqual([]);

@@ -18,6 +18,13 @@ interface Row {
   provider_message_id: string | null;
 }
 
+/** What the bound of a scenario may depend on, besides its fault. */
+export interface DuplicateEvidence {
+  summary: CallSummary;
+  /** History events marking an attempt that may repeat an earlier provider call. */
+  flaggedAttempts: number;
+}
+
 export interface Verification {
   result: ScenarioResult;
   /** Ids of accepted messages that are not final (or FAILED without a reason): should be none. */
@@ -28,6 +35,11 @@ export interface Verification {
   unconfirmedIds: string[];
   /** Accepted sends whose message row does not exist: should be none (part of `lostIds`). */
   missingIds: string[];
+  /**
+   * Messages the provider accepted more often than their history admits (DESIGN §6: a duplicate
+   * call must be detectable): should be none.
+   */
+  undetectedDuplicates: string[];
   /** Sample checked through GET /messages/{id}: mismatches with the database. */
   apiMismatches: string[];
   rows: Row[];
@@ -36,6 +48,12 @@ export interface Verification {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const FINAL = new Set(['SENT', 'FAILED', 'DELIVERED', 'READ']);
+/**
+ * How the dispatcher marks, in a message's history, an attempt that may repeat an earlier
+ * provider call: a retry after an unknown outcome (timeout, dropped connection), or a takeover of
+ * a stale claim (ADR 0006).
+ */
+export const POSSIBLE_DUPLICATE = /duplicate is possible|may have been called before/i;
 
 /** Retries a database read while PostgreSQL is away (the PostgreSQL scenario restarts it). */
 async function query<T>(fn: () => Promise<T>, deadline: number): Promise<T> {
@@ -59,7 +77,7 @@ export async function drainAndVerify(opts: {
   headers: Record<string, string>;
   load: LoadResult;
   ratePerSec: number;
-  providerDuplicateBound: (summary: CallSummary) => number;
+  providerDuplicateBound: (evidence: DuplicateEvidence) => number;
   drainTimeoutMs?: number;
   notes?: string[];
 }): Promise<Verification> {
@@ -134,6 +152,25 @@ export async function drainAndVerify(opts: {
   let providerDuplicates = 0;
   for (const r of rows) providerDuplicates += Math.max(0, (perMessage[r.id]?.accepted ?? 0) - 1);
 
+  // Every duplicate must be visible in its message's history.
+  const flagged = new Map<string, number>();
+  const events = await query(
+    () =>
+      opts
+        .db('message_events as e')
+        .join('messages as m', 'm.id', 'e.message_id')
+        .where('m.workspace_id', opts.workspaceId)
+        .whereNotNull('e.detail')
+        .select<Array<{ message_id: string; detail: string }>>('e.message_id', 'e.detail'),
+    Date.now() + 30_000,
+  );
+  for (const e of events)
+    if (POSSIBLE_DUPLICATE.test(e.detail)) flagged.set(e.message_id, (flagged.get(e.message_id) ?? 0) + 1);
+  const undetectedDuplicates = rows
+    .filter((r) => (perMessage[r.id]?.accepted ?? 0) - 1 > (flagged.get(r.id) ?? 0))
+    .map((r) => r.id);
+  const flaggedTotal = [...flagged.values()].reduce((a, b) => a + b, 0);
+
   // Through the public door: a sample of messages as a partner would read them.
   const apiMismatches: string[] = [];
   const sample = accepted
@@ -167,6 +204,7 @@ export async function drainAndVerify(opts: {
     `accept latency p50 ${percentile(latencies, 50).toFixed(0)} ms, p90 ${percentile(latencies, 90).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms`,
   );
   notes.push(`HTTP answers: ${answers}; replays: ${accepted.reduce((n, o) => n + o.replays, 0)}`);
+  notes.push(`history: ${flaggedTotal} attempts marked as possible provider duplicates`);
   notes.push(
     `provider: ${summary.calls} calls, ${summary.accepted} accepted for ${summary.messages} messages; injected ${JSON.stringify(summary.faults)}`,
   );
@@ -207,11 +245,21 @@ export async function drainAndVerify(opts: {
     lost: lostIds.length,
     clientDuplicates,
     providerDuplicates,
-    providerDuplicateBound: opts.providerDuplicateBound(summary),
+    providerDuplicateBound: opts.providerDuplicateBound({ summary, flaggedAttempts: flaggedTotal }),
     statusSent,
     statusFailed,
     drainMs: Math.max(0, finalAt - load.lastAcceptedAt),
     notes,
   };
-  return { result, lostIds, duplicateKeys, unconfirmedIds, missingIds, apiMismatches, rows, summary };
+  return {
+    result,
+    lostIds,
+    duplicateKeys,
+    unconfirmedIds,
+    missingIds,
+    undetectedDuplicates,
+    apiMismatches,
+    rows,
+    summary,
+  };
 }
