@@ -134,7 +134,8 @@ describe('pnpm cli (DESIGN §3)', () => {
     } finally {
       await db.destroy();
     }
-  }, 60_000);
+    // Generous: each command is its own `pnpm cli` process (a few seconds each on a busy machine).
+  }, 180_000);
 
   it('when a command fails, then it exits non-zero with a message on stderr and nothing on stdout', async () => {
     const missing = await cli('api-key:create', '--json');
@@ -163,5 +164,5 @@ describe('pnpm cli (DESIGN §3)', () => {
     expect(foreign.stdout).toBe('');
     expect(foreign.stderr).toMatch(/--label/);
     expect(foreign.stderr).toContain('Usage: pnpm cli api-key:list --workspace W [--json]');
-  }, 60_000);
+  }, 180_000);
 });
