@@ -1,6 +1,6 @@
 import Ajv from 'ajv';
 import { Type, type Static } from '@sinclair/typebox';
-import { ConfigError } from './load-config';
+import { ConfigError, formatSchemaErrors } from './load-config';
 import { EnvSchema } from './schema';
 
 /**
@@ -38,12 +38,7 @@ export function loadSandboxConfig(rawEnv: Readonly<Record<string, string | undef
     if (value !== undefined && value !== '') env[key] = value;
   }
   if (!validateSandboxEnv(env)) {
-    throw new ConfigError(
-      (validateSandboxEnv.errors ?? []).map((e) => {
-        const name = e.instancePath.replace(/^\//, '') || String(e.params['missingProperty'] ?? '');
-        return `${name}: ${e.message ?? 'is invalid'}`;
-      }),
-    );
+    throw new ConfigError(formatSchemaErrors(validateSandboxEnv.errors ?? []));
   }
   return Object.freeze({
     port: env.SANDBOX_PORT,
