@@ -19,6 +19,7 @@ export {
   DEFAULT_PUBLISH_TIMEOUT_MS,
   PARK_REASON_HEADER,
   pickDelayTier,
+  pickDeferTier,
   type ParkReason,
 } from './policy';
 export {

@@ -65,6 +65,18 @@ export function pickDelayTier(tiers: readonly number[], requestedMs: number): nu
   return last;
 }
 
+/**
+ * For a deferral: the largest tier that is at most `requestedMs`, or the smallest tier. A
+ * deferral says "not now, about then": coming back a little early costs one more look, while
+ * rounding up (1.1 s → 5 s) would leave a paced number idle.
+ */
+export function pickDeferTier(tiers: readonly number[], requestedMs: number): number {
+  let picked = tiers[0];
+  if (picked === undefined) throw new RangeError('no delay tiers configured');
+  for (const t of tiers) if (t <= requestedMs) picked = t;
+  return picked;
+}
+
 export type ParkReason = 'handler' | 'max-attempts';
 
 export type Settlement =
@@ -127,7 +139,7 @@ export async function runHandler(
   if ('deferInMs' in valid)
     return {
       kind: 'retry',
-      delayMs: pickDelayTier(policy.delayTiersMs, valid.deferInMs),
+      delayMs: pickDeferTier(policy.delayTiersMs, valid.deferInMs),
       nextAttempt: delivery.attempt,
     };
   if (delivery.attempt >= policy.maxAttempts) {

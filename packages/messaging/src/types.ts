@@ -49,8 +49,9 @@ export interface Delivery {
  * - `'ack'`: done, remove it;
  * - `{ retryInMs }`: deliver it again after at least that long (rounded up to a delay tier), with
  *   `attempt + 1`;
- * - `{ deferInMs }`: the same trip through a delay tier, but it is not an attempt: `attempt` stays
- *   as it is and the attempt bound never parks it (pacing, a paused sender, work handed back);
+ * - `{ deferInMs }`: a trip through a delay tier that is not an attempt: `attempt` stays as it is
+ *   and the attempt bound never parks it (pacing, a paused sender, work handed back). It comes
+ *   back after about that long: the largest tier not above it (or the smallest tier);
  * - `'park'`: move it to the parking queue for a person to inspect.
  */
 export type HandlerOutcome = 'ack' | 'park' | { retryInMs: number } | { deferInMs: number };
