@@ -10,7 +10,7 @@ import { startSandbox, type Sandbox } from '@flowgate/sandbox';
 import { TokenCipher, type Database } from '@flowgate/db';
 import { createArgon2Hasher, phoneNumberService, workspaceService } from '@flowgate/core';
 import { addTemplate, ORDER_CONFIRMATION } from '../support/factories';
-import { startProcess, type ServiceProcess } from '../support/processes';
+import { freePort, startProcess, waitForHttp, type ServiceProcess } from '../support/processes';
 import { deleteTopology, uniquePrefix } from '../support/rabbit';
 import { capturingLogger, testEnv } from '../support/test-env';
 import { createTestApp, type TestApp } from '../../services/public-api/test/helpers/test-app';
@@ -174,7 +174,14 @@ describe('security: isolation, error bodies, headers and logs', () => {
     secret(String(env['FLOWGATE_SECRET_KEY']), 'FLOWGATE_SECRET_KEY');
     secret(String(env['JWT_SECRET']), 'JWT_SECRET');
     api = await startApiProcess(env);
-    dispatcher = startProcess('services/dispatcher/src/main.ts', env);
+    const dispatcherHealth = await freePort();
+    dispatcher = startProcess('services/dispatcher/src/main.ts', {
+      ...env,
+      DISPATCHER_HEALTH_PORT: String(dispatcherHealth),
+    });
+    // Both connected to PostgreSQL and RabbitMQ before the first message is sent.
+    await waitForHttp(`${api.base}/readyz`, api.proc, 60_000);
+    await waitForHttp(`http://127.0.0.1:${dispatcherHealth}/readyz`, dispatcher, 60_000);
     local = await createTestApp({ DATABASE_URL: database.url }, { relayIntervalMs: 3_600_000 });
     tenants.a = await tenant('a');
     tenants.b = await tenant('b');
@@ -571,7 +578,7 @@ describe('security: isolation, error bodies, headers and logs', () => {
     // Let the dispatcher deliver (it decrypts and uses the access tokens), then stop the processes
     // so their shutdown lines are in the capture too.
     const { a, b } = tenants;
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 40_000;
     const finalOf = async (t: Tenant) =>
       (
         (await call('GET', `/api/v1/public/messages/${t.messageId}`, { headers: t.headers })).json as {
@@ -583,6 +590,10 @@ describe('security: isolation, error bodies, headers and logs', () => {
       await new Promise((r) => setTimeout(r, 200));
       statuses = [await finalOf(a), await finalOf(b)];
     }
+    if (statuses.some((st) => st !== 'SENT'))
+      process.stdout.write(
+        `not delivered; the last dispatcher lines:\n${dispatcher.output.join('').slice(-3000)}\n`,
+      );
     expect(statuses).toEqual(['SENT', 'SENT']);
     // The sandbox was called for each workspace's number: the dispatcher decrypted and used its token.
     expect(sandbox.calls().map((c) => c.phoneNumberId)).toEqual(
@@ -616,5 +627,5 @@ describe('security: isolation, error bodies, headers and logs', () => {
     expect(lineCount).toBeGreaterThan(20);
     expect(hits).toEqual([]);
     expect(phoneHits).toEqual([]);
-  });
+  }, 60_000);
 });
