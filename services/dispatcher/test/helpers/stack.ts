@@ -1,4 +1,5 @@
-import request from 'supertest';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startSandbox, type Sandbox } from '@flowgate/sandbox';
 import type { Database } from '@flowgate/db';
 import { addPhoneNumber, createApiKey, createWorkspace } from '../../../../test/support/factories';
@@ -18,7 +19,12 @@ export interface Stack {
   db: Database;
   env: Record<string, string>;
   dispatchers: ServiceProcess[];
-  startDispatcher(): Promise<ServiceProcess>;
+  /** Starts one more dispatcher process (with extra environment, e.g. its own DATABASE_URL). */
+  startDispatcher(extraEnv?: Record<string, string>): Promise<ServiceProcess>;
+  /** Resolves once every running dispatcher has logged that `n` dispatchers share the rates. */
+  sharing(n: number): Promise<void>;
+  /** Gives a sending number its own rate (phone_numbers.messages_per_second). */
+  setRate(phoneNumberId: string, perSecond: number | null): Promise<void>;
   partner(opts?: {
     numbers?: number;
   }): Promise<{ workspaceId: string; phoneNumberIds: string[]; headers: Record<string, string> }>;
@@ -30,8 +36,22 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(extraEnv: Record<string, string> = {}, dispatchers = 1): Promise<Stack> {
-  const sandbox = await startSandbox({ port: 0, slowMs: 3000 });
+/** Waits until the process has printed `text` (or dies, or the time runs out). */
+export async function waitForOutput(proc: ServiceProcess, text: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!proc.output.join('').includes(text)) {
+    if (proc.child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`no "${text}" from the process:\n${proc.output.join('').slice(-4000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function startStack(
+  extraEnv: Record<string, string> = {},
+  dispatchers = 1,
+  opts: { slowMs?: number } = {},
+): Promise<Stack> {
+  const sandbox = await startSandbox({ port: 0, slowMs: opts.slowMs ?? 3000 });
   const env = testEnv({
     AMQP_PREFIX: uniquePrefix('disp'),
     GRAPH_API_BASE_URL: sandbox.url,
@@ -40,17 +60,17 @@ export async function startStack(extraEnv: Record<string, string> = {}, dispatch
     ...extraEnv,
   });
   const api = await createTestApp(env, { relayIntervalMs: 500, relayOlderThanMs: 2000 });
+  // One listening server, reached with keep-alive connections: sending thousands of messages must
+  // not be what a test measures.
+  const server = http.createServer(api.app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const sendUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/public/messages/send`;
   const procs: ServiceProcess[] = [];
 
-  const startDispatcher = async (): Promise<ServiceProcess> => {
-    const proc = startProcess('services/dispatcher/src/main.ts', env);
+  const startDispatcher = async (more: Record<string, string> = {}): Promise<ServiceProcess> => {
+    const proc = startProcess('services/dispatcher/src/main.ts', { ...env, ...more });
     procs.push(proc);
-    const deadline = Date.now() + 30_000;
-    while (!proc.output.join('').includes('dispatcher consuming')) {
-      if (proc.child.exitCode !== null || Date.now() > deadline)
-        throw new Error(`dispatcher did not start:\n${proc.output.join('')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitForOutput(proc, 'dispatcher consuming');
     return proc;
   };
   for (let i = 0; i < dispatchers; i += 1) await startDispatcher();
@@ -62,6 +82,20 @@ export async function startStack(extraEnv: Record<string, string> = {}, dispatch
     env,
     dispatchers: procs,
     startDispatcher,
+    async sharing(n) {
+      // Each dispatcher counts the queue's consumers every 2 s and logs a change.
+      await Promise.all(
+        procs
+          .filter((p) => p.child.exitCode === null)
+          .map((p) => (n === 1 ? Promise.resolve() : waitForOutput(p, `"dispatchers":${n}`))),
+      );
+    },
+    async setRate(phoneNumberId, perSecond) {
+      await api.runtime
+        .db('phone_numbers')
+        .where({ id: phoneNumberId })
+        .update({ messages_per_second: perSecond });
+    },
     async partner(opts = {}) {
       const ws = await createWorkspace(api.runtime.db);
       const phoneNumberIds: string[] = [];
@@ -78,9 +112,14 @@ export async function startStack(extraEnv: Record<string, string> = {}, dispatch
       };
     },
     async send(headers, body) {
-      const res = await request(api.app).post('/api/v1/public/messages/send').set(headers).send(body);
-      if (res.status !== 201) throw new Error(`send failed ${res.status}: ${JSON.stringify(res.body)}`);
-      return (res.body as { data: { id: string } }).data.id;
+      const res = await fetch(sendUrl, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (res.status !== 201) throw new Error(`send failed ${res.status}: ${text}`);
+      return (JSON.parse(text) as { data: { id: string } }).data.id;
     },
     async waitForFinal(ids, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
@@ -103,6 +142,8 @@ export async function startStack(extraEnv: Record<string, string> = {}, dispatch
     },
     async close() {
       await Promise.all(procs.map((p) => p.stop()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
       await api.close();
       await sandbox.close();
     },
