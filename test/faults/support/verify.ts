@@ -166,9 +166,45 @@ export async function drainAndVerify(opts: {
   );
   for (const e of events)
     if (POSSIBLE_DUPLICATE.test(e.detail)) flagged.set(e.message_id, (flagged.get(e.message_id) ?? 0) + 1);
-  const undetectedDuplicates = rows
+  const undetectedIds = rows
     .filter((r) => (perMessage[r.id]?.accepted ?? 0) - 1 > (flagged.get(r.id) ?? 0))
     .map((r) => r.id);
+  // The evidence, for the failure message and the report: each such message's history and calls.
+  const undetectedDuplicates: string[] = [];
+  for (const id of undetectedIds.slice(0, 10)) {
+    const history = await query(
+      () =>
+        opts
+          .db('message_events')
+          .select<Array<{ status: string; detail: string | null; created_at: Date }>>(
+            'status',
+            'detail',
+            'created_at',
+          )
+          .where('message_id', id)
+          .orderBy('id'),
+      Date.now() + 30_000,
+    );
+    const calls = (await (
+      await fetch(`${opts.sandboxUrl}/_sandbox/calls?bizOpaque=${encodeURIComponent(id)}`)
+    ).json()) as {
+      calls: Array<{ status: number; at: number; wamid?: string; fault?: string }>;
+    };
+    undetectedDuplicates.push(
+      `${id}: provider calls [${calls.calls
+        .map(
+          (c) =>
+            `${new Date(c.at).toISOString().slice(11, 23)} ${c.status}${c.wamid !== undefined ? ' accepted' : ''}${c.fault !== undefined ? ` (${c.fault})` : ''}`,
+        )
+        .join('; ')}]; history [${history
+        .map(
+          (h) =>
+            `${new Date(h.created_at).toISOString().slice(11, 23)} ${h.status}${h.detail !== null ? ` "${h.detail}"` : ''}`,
+        )
+        .join('; ')}]`,
+    );
+  }
+  if (undetectedIds.length > 10) undetectedDuplicates.push(`… and ${undetectedIds.length - 10} more`);
   const flaggedTotal = [...flagged.values()].reduce((a, b) => a + b, 0);
 
   // Through the public door: a sample of messages as a partner would read them.
@@ -205,6 +241,7 @@ export async function drainAndVerify(opts: {
   );
   notes.push(`HTTP answers: ${answers}; replays: ${accepted.reduce((n, o) => n + o.replays, 0)}`);
   notes.push(`history: ${flaggedTotal} attempts marked as possible provider duplicates`);
+  for (const d of undetectedDuplicates) notes.push(`UNMARKED DUPLICATE ${d}`);
   notes.push(
     `provider: ${summary.calls} calls, ${summary.accepted} accepted for ${summary.messages} messages; injected ${JSON.stringify(summary.faults)}`,
   );
