@@ -12,6 +12,7 @@ export interface ClaimedMessage {
   id: string;
   /** The Cloud API body as stored at accept time, as JSON text (sent as is: no parse, no re-serialise). */
   payload: string;
+  recipient: string;
   /** Provider attempts including this one. */
   attempts: number;
   /** True when this claim took over a stale SENDING claim (a dispatcher died mid-call). */
@@ -90,22 +91,30 @@ export function deliveryRepository(db: Knex, claimTimeoutMs: number) {
 
     /**
      * Claims messages for a provider call with one conditional update: ACCEPTED/QUEUED rows,
-     * released SENDING rows (retry), or SENDING rows whose claim went stale. Anything else (SENT,
-     * FAILED, held by a live dispatcher, missing) is not claimed: undefined at its place. Rows are
-     * locked in id order, so two dispatchers claiming overlapping batches cannot deadlock.
+     * released SENDING rows (retry), or SENDING rows whose claim went stale, unless their
+     * (number, recipient) pair is in `blockedPairs` (Meta's pair limit is checked before the
+     * claim, so a pair wait never uses an attempt). Anything else (SENT, FAILED, held by a live
+     * dispatcher, pair-limited, missing) is not claimed: undefined at its place. Rows are locked
+     * in id order, so two dispatchers claiming overlapping batches cannot deadlock.
      */
-    async claim(ids: readonly string[]): Promise<Array<ClaimedMessage | undefined>> {
+    async claim(
+      ids: readonly string[],
+      blockedPairs: ReadonlyArray<{ phoneNumberId: string; recipient: string }> = [],
+    ): Promise<Array<ClaimedMessage | undefined>> {
       const { rows } = await db.raw<{
-        rows: Array<{ id: string; payload: string; attempts: number; took_over: boolean }>;
+        rows: Array<{ id: string; payload: string; recipient: string; attempts: number; took_over: boolean }>;
       }>(
         `WITH prev AS (
-           SELECT id, status, claimed_at FROM messages WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE
+           SELECT id, status, claimed_at, phone_number_id, recipient FROM messages
+            WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE
          ), claimed AS (
            UPDATE messages m
               SET status = 'SENDING', claimed_at = now(), attempts = m.attempts + 1, updated_at = now()
              FROM prev
             WHERE m.id = prev.id AND ${CLAIMABLE('prev', '?')}
-        RETURNING m.id, m.payload::text AS payload, m.attempts, prev.status AS prev_status,
+              AND NOT EXISTS (SELECT 1 FROM unnest(?::uuid[], ?::text[]) AS b(phone_number_id, recipient)
+                               WHERE b.phone_number_id = prev.phone_number_id AND b.recipient = prev.recipient)
+        RETURNING m.id, m.payload::text AS payload, m.recipient, m.attempts, prev.status AS prev_status,
                   (prev.status = 'SENDING' AND prev.claimed_at IS NOT NULL) AS took_over
          ), ev AS (
            -- A delivery of an ACCEPTED row proves it was queued, even if the QUEUED mark has not landed yet.
@@ -120,13 +129,26 @@ export function deliveryRepository(db: Knex, claimTimeoutMs: number) {
                     2 FROM claimed
            ) e ORDER BY id, ord
          )
-         SELECT id, payload, attempts, took_over FROM claimed`,
-        [[...ids], claimTimeoutMs],
+         SELECT id, payload, recipient, attempts, took_over FROM claimed`,
+        [
+          [...ids],
+          claimTimeoutMs,
+          blockedPairs.map((b) => b.phoneNumberId),
+          blockedPairs.map((b) => b.recipient),
+        ],
       );
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => {
         const r = byId.get(id);
-        return r ? { id: r.id, payload: r.payload, attempts: r.attempts, tookOver: r.took_over } : undefined;
+        return r
+          ? {
+              id: r.id,
+              payload: r.payload,
+              recipient: r.recipient,
+              attempts: r.attempts,
+              tookOver: r.took_over,
+            }
+          : undefined;
       });
     },
 

@@ -80,9 +80,10 @@ export const ABANDONED_TITLE = 'Flowgate stopped dispatching this message';
 /**
  * The dispatcher's use case (DESIGN §5, ADR 0013/0014): one envelope → at most one provider call
  * in normal operation. For each envelope: check the number's pause, take a place in its lane,
- * look at the row (duplicate? held elsewhere? which recipient?), check the pair limit, wait for
- * the number's turn (rate slot, in-flight cap), claim, call, record; then the consumer acks.
- * Peeks, claims and every status write are batched across messages; a status write after a
+ * wait for the number's turn (rate slot, in-flight cap), claim (a conditional update that leaves
+ * final rows, live claims elsewhere and pair-limited recipients alone), call, record; then the
+ * consumer acks. A row the claim left alone is looked at to say why (duplicate, held elsewhere,
+ * pair wait). Claims and every status write are batched across messages; a status write after a
  * provider call is retried until it lands, never answered by a second call. No amqplib here.
  */
 export function dispatchMessageUseCase(deps: DispatchDeps) {
@@ -90,7 +91,17 @@ export function dispatchMessageUseCase(deps: DispatchDeps) {
   const throttleHoldMs = deps.throttleHoldMs ?? 1000;
   const batch = { maxBatch: deps.maxBatch ?? 500, maxConcurrent: deps.batchConcurrency ?? 2 };
   const peeks = new Batcher<string, PeekedMessage | undefined>((ids) => repo.peek(ids), batch);
-  const claims = new Batcher<string, ClaimedMessage | undefined>((ids) => repo.claim(ids), batch);
+  // The pairs that have no token now ride along with each claim, so their messages stay unclaimed.
+  const claims = new Batcher<{ id: string; numberId: string }, ClaimedMessage | undefined>((items) => {
+    const numbers = new Set(items.map((i) => i.numberId));
+    const blocked = [...numbers].flatMap((phoneNumberId) =>
+      deps.pairs.blockedRecipients(phoneNumberId).map((recipient) => ({ phoneNumberId, recipient })),
+    );
+    return repo.claim(
+      items.map((i) => i.id),
+      blocked,
+    );
+  }, batch);
   const sent = new Batcher<SentRecord, boolean>((r) => repo.markSent(r), batch);
   const failed = new Batcher<FailedRecord, void>((r) => repo.markFailed(r), { ...batch, maxConcurrent: 1 });
   const released = new Batcher<ReleaseRecord, void>((r) => repo.release(r), { ...batch, maxConcurrent: 1 });
@@ -212,16 +223,22 @@ export function dispatchMessageUseCase(deps: DispatchDeps) {
     }
   }
 
-  /** After a failed claim: why (duplicate, held elsewhere, gone). */
+  /** After a claim that did not take the row: why (duplicate, held elsewhere, pair limit, gone). */
   async function unclaimed(ctx: Ctx): Promise<DispatchOutcome> {
     const state = await peeks.add(ctx.messageId);
-    if (state?.status === 'SENDING')
-      return {
-        kind: 'defer',
-        inMs: state.heldMs !== null ? repo.staleInMs(state.heldMs) : 0,
-        reason: 'claimed elsewhere',
-      };
-    return { kind: 'done', result: 'duplicate' };
+    if (!state) {
+      logger.warn('envelope for an unknown message', ctx);
+      return { kind: 'done', result: 'duplicate' };
+    }
+    if (state.status !== 'ACCEPTED' && state.status !== 'QUEUED' && state.status !== 'SENDING')
+      return { kind: 'done', result: 'duplicate' };
+    // Held by another claim: its holder may have died (kill -9), so look again once it is stale.
+    const staleIn = state.heldMs !== null ? repo.staleInMs(state.heldMs) : 0;
+    if (state.status === 'SENDING' && staleIn > 0)
+      return { kind: 'defer', inMs: staleIn, reason: 'claimed elsewhere' };
+    const pairWait = deps.pairs.waitMs(ctx.phoneNumberId, state.recipient);
+    if (pairWait > 0) return { kind: 'defer', inMs: pairWait, reason: 'pair rate' };
+    return { kind: 'defer', inMs: 0, reason: 'claim raced' };
   }
 
   async function dispatch(envelope: DispatchEnvelopeV1): Promise<DispatchOutcome> {
@@ -241,20 +258,6 @@ export function dispatchMessageUseCase(deps: DispatchDeps) {
     if (!admission.ok) return { kind: 'defer', inMs: admission.deferMs, reason: 'number busy' };
     const ticket = admission.ticket;
     try {
-      const state = await peeks.add(envelope.messageId);
-      if (!state) {
-        logger.warn('envelope for an unknown message', ctx);
-        return { kind: 'done', result: 'duplicate' };
-      }
-      if (state.status !== 'ACCEPTED' && state.status !== 'QUEUED' && state.status !== 'SENDING')
-        return { kind: 'done', result: 'duplicate' };
-      // Held by another claim: its holder may have died (kill -9), so look again once it is stale.
-      const staleIn = state.heldMs !== null ? repo.staleInMs(state.heldMs) : 0;
-      if (state.status === 'SENDING' && staleIn > 0)
-        return { kind: 'defer', inMs: staleIn, reason: 'claimed elsewhere' };
-      const pairWait = deps.pairs.take(numberId, state.recipient);
-      if (pairWait > 0) return { kind: 'defer', inMs: pairWait, reason: 'pair rate' };
-
       if (!(await lanes.turn(ticket))) {
         // Handed back before its turn: a pause, a shutdown, or the number turned too slow.
         const left = pauses.remaining(numberId);
@@ -265,8 +268,9 @@ export function dispatchMessageUseCase(deps: DispatchDeps) {
       const pausedNow = pauses.remaining(numberId);
       if (pausedNow > 0) return { kind: 'defer', inMs: pausedNow, reason: 'sending number paused' };
 
-      const claimed = await claims.add(envelope.messageId);
+      const claimed = await claims.add({ id: envelope.messageId, numberId });
       if (!claimed) return await unclaimed(ctx);
+      deps.pairs.consume(numberId, claimed.recipient);
       if (claimed.tookOver)
         logger.warn('took over a stale claim; the provider may have been called before', {
           ...ctx,
@@ -282,7 +286,7 @@ export function dispatchMessageUseCase(deps: DispatchDeps) {
         });
       } catch (err) {
         lanes.leave(ticket);
-        if (isProviderError(err)) return await onProviderError(ctx, err, claimed, state.recipient);
+        if (isProviderError(err)) return await onProviderError(ctx, err, claimed, claimed.recipient);
         // Not the provider's answer (a bug): hand the message back and let the broker retry it.
         await releaseClaim(ctx, 'internal error (outcome unknown: a duplicate is possible)');
         throw err;

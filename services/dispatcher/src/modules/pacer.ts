@@ -91,12 +91,15 @@ export class NumberPacer {
 
 /**
  * Meta's pair limit per (number, recipient): a burst, then a sustained rate (token bucket). A
- * 131056 from Meta empties the pair's bucket, so its next message waits for a fresh token.
- * Bounded: past `maxPairs` the least recently used pair is forgotten (it then starts full, which
- * errs towards Meta's answer deciding).
+ * 131056 from Meta empties the pair's bucket, so its next message waits for a fresh token. The
+ * pairs that cannot send now are listed per number (`blockedRecipients`), so a claim can leave
+ * their messages alone. Bounded: past `maxPairs` the least recently used pair is forgotten (it
+ * then starts full, which errs towards Meta's answer deciding).
  */
 export class PairLimiter {
   private readonly pairs = new Map<string, { tokens: number; at: number }>();
+  /** Per number: recipients without a token, and until when. */
+  private readonly blocked = new Map<string, Map<string, number>>();
   private burst: number;
   private perMinute: number;
 
@@ -131,19 +134,66 @@ export class PairLimiter {
     return p;
   }
 
+  /** Milliseconds until the pair has a token (0: it has one now). */
+  private waitFor(p: { tokens: number }): number {
+    return p.tokens >= 1 ? 0 : Math.ceil(((1 - p.tokens) * 60_000) / this.perMinute);
+  }
+
+  private note(numberId: string, recipient: string, p: { tokens: number }): void {
+    const wait = this.waitFor(p);
+    let m = this.blocked.get(numberId);
+    if (wait > 0) {
+      if (!m) {
+        m = new Map();
+        this.blocked.set(numberId, m);
+      }
+      m.set(recipient, this.now() + wait);
+    } else m?.delete(recipient);
+  }
+
   /** Takes a token: 0, or how many milliseconds until one is available (nothing taken). */
   take(numberId: string, recipient: string): number {
     const p = this.refill(`${numberId}|${recipient}`);
-    if (p.tokens >= 1) {
-      p.tokens -= 1;
-      return 0;
-    }
-    return Math.ceil(((1 - p.tokens) * 60_000) / this.perMinute);
+    const wait = this.waitFor(p);
+    if (wait === 0) p.tokens -= 1;
+    this.note(numberId, recipient, p);
+    return wait;
+  }
+
+  /** How long until the pair has a token, without taking one. */
+  waitMs(numberId: string, recipient: string): number {
+    return this.waitFor(this.refill(`${numberId}|${recipient}`));
+  }
+
+  /**
+   * Takes a token for a message that is being sent anyway (claimed while the pair had one, with
+   * another of the same batch): the bucket may go below zero, so what follows waits longer.
+   */
+  consume(numberId: string, recipient: string): void {
+    const p = this.refill(`${numberId}|${recipient}`);
+    p.tokens -= 1;
+    this.note(numberId, recipient, p);
   }
 
   /** Meta said 131056 for this pair: nothing more to it until the bucket refills. */
   exhaust(numberId: string, recipient: string): void {
-    this.refill(`${numberId}|${recipient}`).tokens = 0;
+    const p = this.refill(`${numberId}|${recipient}`);
+    p.tokens = Math.min(p.tokens, 0);
+    this.note(numberId, recipient, p);
+  }
+
+  /** The number's recipients that have no token now (their messages must not be claimed). */
+  blockedRecipients(numberId: string): string[] {
+    const m = this.blocked.get(numberId);
+    if (!m) return [];
+    const now = this.now();
+    const out: string[] = [];
+    for (const [recipient, until] of m) {
+      if (until <= now) m.delete(recipient);
+      else out.push(recipient);
+    }
+    if (m.size === 0) this.blocked.delete(numberId);
+    return out;
   }
 }
 

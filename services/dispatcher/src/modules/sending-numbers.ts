@@ -68,7 +68,10 @@ export class SendingNumbers {
   setDispatchers(n: number): void {
     const next = Math.max(1, Math.floor(n));
     if (next === this.dispatchers) return;
-    this.o.logger.info('dispatchers sharing the sending rates changed', { from: this.dispatchers, to: next });
+    this.o.logger.info('dispatchers sharing the sending rates changed', {
+      dispatchers: next,
+      before: this.dispatchers,
+    });
     this.dispatchers = next;
     for (const [id, e] of this.cache) this.applyRate(id, e.ownRate);
     this.applyPairShare();

@@ -4,7 +4,8 @@
  * dispatcher takes to move them all to SENT and its own CPU per message (from /proc), which is
  * what the rest of the machine's load does not change much.
  *
- *   node --import tsx services/dispatcher/test/bench/drain-bench.ts [--messages 20000] [--numbers 1] [--profile DIR]
+ *   node --import tsx services/dispatcher/test/bench/drain-bench.ts [--messages 20000] [--numbers 1]
+ *     [--rate R (envelopes/s, default: all at once)] [--profile DIR] [--env '{"DISPATCH_…":"…"}']
  *
  * Uses its own database (flowgate_dispatch_bench, created and migrated if missing) and a RabbitMQ
  * prefix of its own, deleted at the end.
@@ -158,9 +159,17 @@ async function main(): Promise<void> {
   const rows = await db('messages')
     .select<Array<{ id: string; phone_number_id: string }>>('id', 'phone_number_id')
     .whereIn('id', ids);
-  for (let off = 0; off < rows.length; off += 2000) {
+  // --rate R: publish R envelopes a second (an open load, as the API would), else all at once.
+  const rate = Number(arg('rate', '0'));
+  const chunk = rate > 0 ? Math.max(1, Math.round(rate / 50)) : 2000;
+  const tStart = Date.now();
+  for (let off = 0; off < rows.length; off += chunk) {
+    if (rate > 0) {
+      const due = tStart + (off / rate) * 1000;
+      if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+    }
     const res = await broker.publishBatch(
-      rows.slice(off, off + 2000).map((r) => ({
+      rows.slice(off, off + chunk).map((r) => ({
         messageId: r.id,
         contentType: 'application/json',
         body: Buffer.from(

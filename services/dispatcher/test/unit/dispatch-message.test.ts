@@ -55,7 +55,7 @@ function fakeRepo(claimTimeoutMs = 60_000) {
           : undefined;
       });
     },
-    claim(ids) {
+    claim(ids, blockedPairs = []) {
       calls.claim += 1;
       calls.claimBatches.push(ids.length);
       if (failures.claim > 0) {
@@ -70,13 +70,19 @@ function fakeRepo(claimTimeoutMs = 60_000) {
           r.status === 'ACCEPTED' ||
           r.status === 'QUEUED' ||
           (r.status === 'SENDING' && (r.claimedAt === null || stale));
-        if (!claimable) return undefined;
+        if (!claimable || blockedPairs.some((b) => b.recipient === r.recipient)) return undefined;
         const tookOver = r.status === 'SENDING' && r.claimedAt !== null;
         r.status = 'SENDING';
         r.claimedAt = Date.now();
         r.attempts += 1;
         r.events.push({ status: 'SENDING', detail: `attempt ${r.attempts}` });
-        return { id, payload: `{"to":"${r.recipient}"}`, attempts: r.attempts, tookOver };
+        return {
+          id,
+          payload: `{"to":"${r.recipient}"}`,
+          recipient: r.recipient,
+          attempts: r.attempts,
+          tookOver,
+        };
       });
     },
     markSent(records) {
@@ -232,14 +238,14 @@ describe('dispatchMessageUseCase', () => {
     expect(s.provider.calls).toHaveLength(50);
   });
 
-  it('when the message is already final (a duplicate envelope), then nothing is claimed or called', async () => {
+  it('when the message is already final (a duplicate envelope), then the claim leaves it alone and nothing is called', async () => {
     const s = setup();
     const id = s.db.add('919876543210', 'SENT');
     await expect(s.dispatcher.dispatch(s.envelope(id))).resolves.toEqual({
       kind: 'done',
       result: 'duplicate',
     });
-    expect(s.db.calls.claim).toBe(0);
+    expect(s.db.rows.get(id)).toMatchObject({ status: 'SENT', attempts: 0 });
     expect(s.provider.calls).toHaveLength(0);
   });
 
@@ -254,7 +260,7 @@ describe('dispatchMessageUseCase', () => {
     expect(s.provider.calls).toHaveLength(0);
   });
 
-  it('when the pair limit is reached, then the delivery is deferred before any claim (no attempt used)', async () => {
+  it('when the pair limit is reached, then the claim leaves the message alone and it is deferred (no attempt used)', async () => {
     const s = setup({ pairBurst: 2 });
     const ids = [s.db.add('447700900001'), s.db.add('447700900001'), s.db.add('447700900001')];
     const out = [];

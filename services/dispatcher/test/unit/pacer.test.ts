@@ -137,6 +137,22 @@ describe('PairLimiter', () => {
     expect(pairs.take('n', 'r')).toBe(600_000);
   });
 
+  it('lists, per number, the recipients without a token until they have one again', () => {
+    const c = clock();
+    const pairs = new PairLimiter(2, 10, c.now);
+    pairs.take('n', 'r');
+    expect(pairs.blockedRecipients('n')).toEqual([]);
+    pairs.consume('n', 'r'); // the second token, taken by a message sent anyway
+    expect(pairs.blockedRecipients('n')).toEqual(['r']);
+    expect(pairs.blockedRecipients('m')).toEqual([]);
+    pairs.exhaust('n', 'x');
+    expect(pairs.blockedRecipients('n').sort()).toEqual(['r', 'x']);
+    expect(pairs.waitMs('n', 'r')).toBe(6000);
+    c.advance(6000);
+    expect(pairs.blockedRecipients('n')).toEqual([]);
+    expect(pairs.take('n', 'r')).toBe(0);
+  });
+
   it('keeps at most maxPairs pairs, forgetting the least recently used', () => {
     const c = clock();
     const pairs = new PairLimiter(1, 10, c.now, 2);
