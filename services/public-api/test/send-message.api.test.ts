@@ -373,6 +373,34 @@ describe('POST /api/v1/public/messages/send', () => {
     expect((res.body as { error: { code: string } }).error.code).toBe('NO_SENDING_NUMBER');
   });
 
+  it('when one of 81 concurrent sends cannot be stored (its API key row was deleted behind the cache), then only that request fails; the other 80 are stored', async () => {
+    const a = await partner();
+    const b = await partner();
+    const send = (headers: Record<string, string>, content: string) =>
+      request(t.app)
+        .post('/api/v1/public/messages/send')
+        .set(headers)
+        .send({ type: 'text', phone: '919876543210', content });
+    expect((await send(b.headers, 'warms the key cache')).status).toBe(201);
+    // Not a supported operation (keys are revoked, not deleted): it makes b's next insert fail on
+    // its foreign key while the key is still cached as verified.
+    await t.runtime.db('api_keys').where({ api_key: b.headers.apiKey }).delete();
+    // Many at once, so inserts share statements (a failed multi-row statement is retried row by row).
+    const responses = await Promise.all(
+      Array.from({ length: 81 }, (_, i) =>
+        i === 40 ? send(b.headers, 'cannot be stored') : send(a.headers, `batched ${i}`),
+      ),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses[40]).toBe(500);
+    expect(statuses.filter((_s, i) => i !== 40)).toEqual(Array<number>(80).fill(201));
+    const stored = await t.runtime
+      .db('messages')
+      .where({ workspace_id: a.workspaceId })
+      .count<Array<{ n: number }>>('* as n');
+    expect(Number(stored[0]?.n)).toBe(80);
+  });
+
   it('when two workspaces use the same Idempotency-Key, then each gets its own message', async () => {
     const a = await partner();
     const b = await partner();

@@ -50,10 +50,15 @@ export class InsertBatcher {
     while (this.inFlight < this.maxInFlight && this.pending.length > 0) {
       const batch = this.pending.splice(0, this.maxBatch);
       this.inFlight += 1;
-      void this.write(batch).finally(() => {
-        this.inFlight -= 1;
-        this.schedule();
-      });
+      this.write(batch)
+        // write() settles every caller itself; this only guards against a bug leaving one hanging.
+        .catch((err: unknown) => {
+          for (const w of batch) w.reject(err);
+        })
+        .finally(() => {
+          this.inFlight -= 1;
+          this.schedule();
+        });
     }
   }
 
