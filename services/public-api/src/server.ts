@@ -76,11 +76,11 @@ function answerClientError(err: Error & { code?: string }, socket: Duplex): void
   const bare = (status: string): string =>
     `HTTP/1.1 ${status}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
   if (err.code === 'HPE_HEADER_OVERFLOW') {
-    socket.end(bare('431 Request Header Fields Too Large'));
+    answerAndClose(socket, bare('431 Request Header Fields Too Large'));
     return;
   }
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    socket.end(bare('408 Request Timeout'));
+    answerAndClose(socket, bare('408 Request Timeout'));
     return;
   }
   const tooLarge = err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW';
@@ -93,7 +93,8 @@ function answerClientError(err: Error & { code?: string }, socket: Duplex): void
       requestId,
     },
   });
-  socket.end(
+  answerAndClose(
+    socket,
     `HTTP/1.1 ${tooLarge ? '413 Payload Too Large' : '400 Bad Request'}\r\n` +
       'Content-Type: application/json; charset=utf-8\r\n' +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
@@ -102,4 +103,15 @@ function answerClientError(err: Error & { code?: string }, socket: Duplex): void
       'Connection: close\r\n\r\n' +
       body,
   );
+}
+
+/**
+ * Writes the answer and destroys the socket, as Node's own default does. `end()` alone would
+ * leave the reading side open: after a 408 fired late (an event loop starved past the request
+ * timeout while the request sat in the socket buffer), the parser would still read and serve the
+ * request the client was just told had timed out.
+ */
+function answerAndClose(socket: Duplex, response: string): void {
+  socket.write(response);
+  socket.destroy();
 }
