@@ -149,6 +149,9 @@ describe('RabbitBroker (RabbitMQ only)', () => {
 
   test('When the work queue has disappeared, then publish rejects as unroutable instead of confirming', async () => {
     const broker = await makeBroker();
+    // Not at once after declaring it: RabbitMQ 3.10's dead-letter worker must have started
+    // (support/rabbit.ts, SETTLE_BEFORE_DELETE_MS).
+    await new Promise((r) => setTimeout(r, 500));
     const conn = await connect(TEST_AMQP_URL);
     try {
       const ch = await conn.createChannel();
