@@ -221,7 +221,10 @@ export async function runCli(
     process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
     return 78;
   }
-  const db = createDatabase(config.database, { poolMax: 2 });
+  const db = createDatabase(config.database, {
+    poolMax: 2,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+  });
   try {
     if (name !== 'migrate') await migrateIfEmbedded(config, db);
     const result = await command.run({ config, db, flags });

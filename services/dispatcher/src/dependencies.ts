@@ -54,7 +54,12 @@ export async function createDispatcherRuntime(
 ): Promise<DispatcherRuntime> {
   const d = config.dispatch;
   const db =
-    overrides.db ?? createDatabase(config.database, { poolMax: config.databasePoolMax, log: logger });
+    overrides.db ??
+    createDatabase(config.database, {
+      poolMax: config.databasePoolMax,
+      statementTimeoutMs: config.databaseStatementTimeoutMs,
+      log: logger,
+    });
   const broker =
     overrides.broker ??
     (config.amqp.url !== undefined

@@ -149,12 +149,13 @@ describe('dispatcher at scale (separate processes, real RabbitMQ and PostgreSQL)
       );
       const span = (t: number[]): number => Math.max(...t) - Math.min(...t);
       // The number's rate holds across both dispatchers: 500 calls at 50/s need ≥ 9.98 s (each
-      // dispatcher alone at 50/s would take 5 s), and no two seconds hold more than 100, with 20 %
-      // slack: the sandbox notes a call when its event loop, shared with this test, gets to it
-      // (without sharing the rate, two seconds would hold 200).
+      // dispatcher alone at 50/s would take 5 s), and no five seconds hold more than 250, with 20 %
+      // slack: the sandbox notes a call when its event loop, shared with this test, gets to it, so
+      // a stall of a few hundred ms bunches calls into the next second (a 2 s window once held 126
+      // on a quiet machine). Without sharing the rate, five seconds would hold 500.
       expect(span(slowTimes)).toBeGreaterThanOrEqual(9_900);
-      expect(maxInWindow(slowTimes, 2000)).toBeLessThanOrEqual(120);
-      expect(maxInWindow(fastTimes, 2000)).toBeLessThanOrEqual(192);
+      expect(maxInWindow(slowTimes, 5000)).toBeLessThanOrEqual(300);
+      expect(maxInWindow(fastTimes, 5000)).toBeLessThanOrEqual(480);
       // The other number goes out as its messages arrive (at its own rate), never waiting behind
       // the slow one's backlog (≈ 10 s): each of its calls comes within 5 s of its accept (under
       // 2 s on a quiet machine; the rest is slack for other work on the two cores).
@@ -164,7 +165,7 @@ describe('dispatcher at scale (separate processes, real RabbitMQ and PostgreSQL)
       expect(lag(fastIds, fastTimes)).toBeLessThan(5_000);
       expect(span(fastTimes)).toBeGreaterThanOrEqual(6_100);
       process.stdout.write(
-        `pacing: slow number span ${span(slowTimes)} ms (at most ${maxInWindow(slowTimes, 2000)} in 2 s, worst accept→call ${lag(slowIds, slowTimes)} ms), fast number span ${span(fastTimes)} ms (at most ${maxInWindow(fastTimes, 2000)} in 2 s, worst accept→call ${lag(fastIds, fastTimes)} ms)\n`,
+        `pacing: slow number span ${span(slowTimes)} ms (at most ${maxInWindow(slowTimes, 5000)} in 5 s, worst accept→call ${lag(slowIds, slowTimes)} ms), fast number span ${span(fastTimes)} ms (at most ${maxInWindow(fastTimes, 5000)} in 5 s, worst accept→call ${lag(fastIds, fastTimes)} ms)\n`,
       );
     } finally {
       await s.close();
