@@ -3,3 +3,4 @@ export * from './cipher';
 export * from './migrate';
 export * from './pg-errors';
 export * from './change-feed';
+export * from './pg-listener';

@@ -1,5 +1,5 @@
-import { Client } from 'pg';
 import type { Knex } from 'knex';
+import { startPgListener, type PgListener } from '@flowgate/db';
 import type { Logger } from '@flowgate/logger';
 
 export const REVOCATION_CHANNEL = 'flowgate_api_key_revoked';
@@ -52,54 +52,7 @@ export function createPgRevocationBus(options: {
 }): RevocationBus {
   const { connectionString, db, logger } = options;
   let handlers: Parameters<RevocationBus['subscribe']>[0] | undefined;
-  let client: Client | undefined;
-  let closed = false;
-  let attempt = 0;
-  let timer: NodeJS.Timeout | undefined;
-
-  const connect = async (): Promise<void> => {
-    if (closed || !handlers) return;
-    const c = new Client({ connectionString, application_name: 'flowgate-revocations' });
-    c.on('error', (err) => {
-      logger.warn('revocation listener lost its connection', { err: err.message });
-    });
-    c.on('end', () => {
-      if (client === c) {
-        client = undefined;
-        handlers?.onHealthy(false);
-        schedule();
-      }
-    });
-    c.on('notification', (n) => {
-      if (n.channel === REVOCATION_CHANNEL && n.payload) handlers?.onRevoked(n.payload);
-    });
-    try {
-      await c.connect();
-      await c.query(`LISTEN ${REVOCATION_CHANNEL}`);
-      client = c;
-      attempt = 0;
-      // Anything revoked while we were not listening is unknown to us: start from an empty cache.
-      handlers.onReset();
-      handlers.onHealthy(true);
-    } catch (err) {
-      logger.warn('revocation listener could not connect', {
-        err: err instanceof Error ? err.message : String(err),
-      });
-      await c.end().catch(() => undefined);
-      schedule();
-    }
-  };
-
-  const schedule = (): void => {
-    if (closed || timer) return;
-    attempt += 1;
-    const delay = Math.min(options.reconnectMaxMs ?? 5000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2);
-    timer = setTimeout(() => {
-      timer = undefined;
-      void connect();
-    }, delay);
-    timer.unref();
-  };
+  let listener: PgListener | undefined;
 
   return {
     async publish(apiKey, trx) {
@@ -111,14 +64,23 @@ export function createPgRevocationBus(options: {
     subscribe(h) {
       handlers = h;
       h.onHealthy(false);
-      void connect();
+      listener = startPgListener({
+        connectionString,
+        channel: REVOCATION_CHANNEL,
+        applicationName: 'flowgate-revocations',
+        onNotification: (apiKey) => h.onRevoked(apiKey),
+        onListening: () => {
+          // Anything revoked while we were not listening is unknown to us: start from an empty cache.
+          h.onReset();
+          h.onHealthy(true);
+        },
+        onLost: () => h.onHealthy(false),
+        log: logger,
+        ...(options.reconnectMaxMs !== undefined ? { reconnectMaxMs: options.reconnectMaxMs } : {}),
+      });
     },
     async close() {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      const c = client;
-      client = undefined;
-      await c?.end().catch(() => undefined);
+      await listener?.close();
     },
   };
 }
