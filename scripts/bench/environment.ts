@@ -18,7 +18,7 @@ import {
   workspaceService,
   type Hasher,
 } from '@flowgate/core';
-import { rabbitTopology } from '@flowgate/messaging';
+import { deleteRabbitTopology, rabbitTopology } from '@flowgate/messaging';
 
 // amqplib is a dependency of @flowgate/messaging, not of the repository root: load that copy.
 const fromMessaging = createRequire(path.resolve(__dirname, '../../packages/messaging/package.json'));
@@ -145,16 +145,6 @@ export async function checkBroker(): Promise<void> {
 }
 
 /** Deletes every queue and exchange of a prefix's topology (idempotent; missing ones are fine). */
-export async function deleteTopology(prefix: string): Promise<void> {
-  const t = rabbitTopology(prefix, RETRY_DELAYS_MS);
-  const conn = await amqplib.connect(BENCH_AMQP_URL);
-  try {
-    const ch = await conn.createChannel();
-    for (const q of [t.workQueue, t.parkingQueue, ...t.retryQueues.map((r) => r.queue)])
-      await ch.deleteQueue(q);
-    for (const x of [t.workExchange, t.parkingExchange]) await ch.deleteExchange(x);
-    await ch.close();
-  } finally {
-    await conn.close();
-  }
+export function deleteTopology(prefix: string): Promise<void> {
+  return deleteRabbitTopology(BENCH_AMQP_URL, rabbitTopology(prefix, RETRY_DELAYS_MS));
 }

@@ -3,47 +3,10 @@
  * as a real separate process (its stdout/stderr captured), raw HTTP over a socket, /proc readings,
  * and the checks for leaks in error bodies and logs.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { Client } from 'pg';
-import { createDatabase, migrateLatest, type Database } from '@flowgate/db';
 import { freePort, startProcess, waitForHttp, type ServiceProcess } from '../support/processes';
-import { TEST_DATABASE_URL } from '../support/test-env';
-
-/**
- * A fresh, migrated database on the shared server. The suite's API processes run an outbox relay;
- * on the shared test database it would republish other tests' messages to this suite's queues.
- */
-export async function isolatedDatabase(
-  label: string,
-): Promise<{ url: string; db: Database; drop(): Promise<void> }> {
-  const name = `flowgate_${label}_${randomBytes(6).toString('hex')}`;
-  const admin = new URL(TEST_DATABASE_URL);
-  admin.pathname = '/postgres';
-  const run = async (sql: string): Promise<void> => {
-    const client = new Client({ connectionString: admin.toString() });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await run(`CREATE DATABASE "${name}"`);
-  const url = new URL(TEST_DATABASE_URL);
-  url.pathname = `/${name}`;
-  const db = createDatabase({ kind: 'postgres', url: url.toString() }, { poolMax: 4 });
-  await migrateLatest(db);
-  return {
-    url: url.toString(),
-    db,
-    drop: async () => {
-      await db.destroy();
-      await run(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    },
-  };
-}
+export { isolatedDatabase } from '../support/test-env';
 
 /** public-api as its own process on a free port, once /healthz answers. */
 export async function startApiProcess(

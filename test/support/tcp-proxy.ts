@@ -1,8 +1,7 @@
 /**
  * A TCP proxy between a test's connections and a shared service (RabbitMQ, PostgreSQL), to
  * simulate network faults without touching the shared server: drop connections, refuse new ones
- * (service unreachable), or stall traffic (a half-dead connection). A copy of
- * packages/messaging/test/support/tcp-proxy.ts for tests outside that package.
+ * (service unreachable), or stall traffic (a half-dead connection).
  */
 import net from 'node:net';
 

@@ -66,3 +66,39 @@ export function capturingLogger(
   });
   return { logger: createLogger({ service, level: 'debug', stream, secrets }), lines };
 }
+
+/**
+ * A fresh, migrated database of its own on the shared server (dropped by `drop`), for tests whose
+ * processes run an outbox relay (on the shared test database it would republish other tests'
+ * messages to their queues) or that cut the database's connections.
+ */
+export async function isolatedDatabase(
+  label: string,
+): Promise<{ name: string; url: string; db: Database; drop(): Promise<void> }> {
+  const name = `flowgate_${label}_${randomBytes(6).toString('hex')}`;
+  const admin = new URL(TEST_DATABASE_URL);
+  admin.pathname = '/postgres';
+  const run = async (sql: string): Promise<void> => {
+    const client = new Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE DATABASE "${name}"`);
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  const db = createDatabase({ kind: 'postgres', url: url.toString() }, { poolMax: 4 });
+  await migrateLatest(db);
+  return {
+    name,
+    url: url.toString(),
+    db,
+    drop: async () => {
+      await db.destroy();
+      await run(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
+  };
+}

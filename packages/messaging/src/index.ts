@@ -25,6 +25,7 @@ export {
 export {
   RabbitBroker,
   createRabbitBroker,
+  deleteRabbitTopology,
   rabbitTopology,
   type RabbitBrokerOptions,
   type RabbitReconnectOptions,

@@ -131,6 +131,33 @@ export function rabbitTopology(
   };
 }
 
+/**
+ * RabbitMQ 3.10 starts a dead-letter worker for each quorum queue with at-least-once
+ * dead-lettering; deleting the queue while that worker is still starting crashes it in a restart
+ * loop until `rabbit_fifo_dlx_sup` gives up, after which no such queue can be declared on the
+ * node until its app restarts (seen on the shared test broker). So a topology is never deleted
+ * within moments of being declared.
+ */
+const SETTLE_BEFORE_DELETE_MS = 500;
+
+/**
+ * Deletes every queue and exchange of a topology, messages included (tests, benchmarks, retiring
+ * an environment's prefix). Missing ones are fine. Never for a topology in use.
+ */
+export async function deleteRabbitTopology(url: string, t: RabbitTopology): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_BEFORE_DELETE_MS));
+  const conn = await connect(url);
+  try {
+    const ch = await conn.createChannel();
+    for (const q of [t.workQueue, t.parkingQueue, ...t.retryQueues.map((r) => r.queue)])
+      await ch.deleteQueue(q);
+    for (const x of [t.workExchange, t.parkingExchange]) await ch.deleteExchange(x);
+    await ch.close();
+  } finally {
+    await conn.close();
+  }
+}
+
 interface PublishProps {
   messageId: string | undefined;
   correlationId: string | undefined;

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { connect } from 'amqplib';
 import {
   createRabbitBroker,
+  deleteRabbitTopology,
   rabbitTopology,
   type Broker,
   type Delivery,
@@ -11,8 +12,8 @@ import {
 } from '../src';
 import { TEST_AMQP_URL } from '../../../test/support/test-env';
 import { describeBrokerContract } from './broker-contract';
-import { closeConnectionsNamed, deleteTopology, listQueues } from './support/rabbit';
-import { TcpProxy } from './support/tcp-proxy';
+import { closeConnectionsNamed, listQueues } from './support/rabbit';
+import { TcpProxy } from '../../../test/support/tcp-proxy';
 import { createTestLogger } from './support/test-logger';
 import { deferred, sleep, waitFor } from './support/wait';
 
@@ -31,7 +32,7 @@ describeBrokerContract('RabbitBroker', async ({ delayTiersMs, maxAttempts }) => 
     broker,
     dispose: async () => {
       await broker.close();
-      await deleteTopology(TEST_AMQP_URL, broker.topology);
+      await deleteRabbitTopology(TEST_AMQP_URL, broker.topology);
     },
   };
 });
@@ -62,7 +63,7 @@ describe('RabbitBroker (RabbitMQ only)', () => {
     });
     cleanups.push(async () => {
       await broker.close();
-      await deleteTopology(TEST_AMQP_URL, broker.topology);
+      await deleteRabbitTopology(TEST_AMQP_URL, broker.topology);
     });
     return broker;
   }

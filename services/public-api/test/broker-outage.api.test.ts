@@ -12,12 +12,10 @@
 import http from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { Client } from 'pg';
-import { createDatabase, migrateLatest } from '@flowgate/db';
 import { addPhoneNumber, createApiKey, createWorkspace } from '../../../test/support/factories';
 import { drainWorkQueue } from '../../../test/support/rabbit';
 import { TcpProxy } from '../../../test/support/tcp-proxy';
-import { TEST_AMQP_URL, TEST_DATABASE_URL } from '../../../test/support/test-env';
+import { isolatedDatabase, TEST_AMQP_URL, TEST_DATABASE_URL } from '../../../test/support/test-env';
 import { createTestApp, type TestApp } from './helpers/test-app';
 
 const SEND = '/api/v1/public/messages/send';
@@ -59,32 +57,6 @@ function withPort(url: string, port: number, database?: string): string {
   return u.toString();
 }
 
-/** A fresh, migrated database on the shared server (dropped by the returned function). */
-async function isolatedDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
-  const name = `flowgate_outage_${randomBytes(6).toString('hex')}`;
-  const admin = new URL(TEST_DATABASE_URL);
-  admin.pathname = '/postgres';
-  const run = async (sql: string): Promise<void> => {
-    const client = new Client({ connectionString: admin.toString() });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await run(`CREATE DATABASE "${name}"`);
-  const url = new URL(TEST_DATABASE_URL);
-  url.pathname = `/${name}`;
-  const db = createDatabase({ kind: 'postgres', url: url.toString() }, { poolMax: 1 });
-  try {
-    await migrateLatest(db);
-  } finally {
-    await db.destroy();
-  }
-  return { name, url: url.toString(), drop: () => run(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
-}
-
 interface Partner {
   workspaceId: string;
   headers: Record<string, string>;
@@ -114,7 +86,7 @@ interface ErrorBody {
 
 let database: Awaited<ReturnType<typeof isolatedDatabase>>;
 beforeAll(async () => {
-  database = await isolatedDatabase();
+  database = await isolatedDatabase('outage');
 });
 afterAll(async () => {
   await database.drop();

@@ -1,33 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { connect } from 'amqplib';
-import type { RabbitTopology } from '../../src';
 
 const run = promisify(execFile);
-
-/**
- * RabbitMQ 3.10 starts a dead-letter worker for each quorum queue with at-least-once
- * dead-lettering; deleting the queue while that worker is still starting crashes it, and after
- * enough of those `rabbit_fifo_dlx_sup` gives up: no such queue can then be declared on the node
- * until its app restarts (seen on the shared broker). So a topology is never deleted within
- * moments of being declared.
- */
-const SETTLE_BEFORE_DELETE_MS = 500;
-
-/** Deletes every queue and exchange of a test's topology. */
-export async function deleteTopology(url: string, t: RabbitTopology): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_BEFORE_DELETE_MS));
-  const conn = await connect(url);
-  try {
-    const ch = await conn.createChannel();
-    for (const q of [t.workQueue, t.parkingQueue, ...t.retryQueues.map((r) => r.queue)])
-      await ch.deleteQueue(q);
-    for (const x of [t.workExchange, t.parkingExchange]) await ch.deleteExchange(x);
-    await ch.close();
-  } finally {
-    await conn.close();
-  }
-}
 
 /** Server-side close of the connections with this client-provided name (`rabbitmqctl`). */
 export async function closeConnectionsNamed(connectionName: string): Promise<number> {

@@ -20,8 +20,7 @@ import { addPhoneNumber, createWorkspace } from '../../../../test/support/factor
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from '../../../../test/support/processes';
-import amqp from 'amqplib';
-import { rabbitTopology } from '@flowgate/messaging';
+import { deleteRabbitTopology, rabbitTopology } from '@flowgate/messaging';
 import { TEST_AMQP_URL } from '../../../../test/support/test-env';
 
 const DB_URL =
@@ -32,14 +31,8 @@ function arg(name: string, fallback: string): string {
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 }
 
-async function deleteTopology(prefix: string): Promise<void> {
-  const t = rabbitTopology(prefix, [1000, 5000, 30000]);
-  const conn = await amqp.connect(TEST_AMQP_URL);
-  const ch = await conn.createChannel();
-  for (const q of [t.workQueue, t.parkingQueue, ...t.retryQueues.map((r) => r.queue)])
-    await ch.deleteQueue(q);
-  for (const x of [t.workExchange, t.parkingExchange]) await ch.deleteExchange(x);
-  await conn.close();
+function deleteTopology(prefix: string): Promise<void> {
+  return deleteRabbitTopology(TEST_AMQP_URL, rabbitTopology(prefix, [1000, 5000, 30000]));
 }
 
 const CLK_TCK = 100;
