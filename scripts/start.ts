@@ -4,7 +4,7 @@
  * demo workspace whose key is printed with a ready-to-paste cURL. With both URLs set, the same
  * code runs on PostgreSQL and RabbitMQ (the sandbox only if SANDBOX=true).
  */
-import { loadConfig, secretValues, ConfigError, type Config } from '@flowgate/config';
+import { loadConfigOrExit, secretValues, type Config } from '@flowgate/config';
 import { createDatabase, migrateLatest, TokenCipher } from '@flowgate/db';
 import { createLogger } from '@flowgate/logger';
 import { createInMemoryBroker } from '@flowgate/messaging';
@@ -16,13 +16,7 @@ import { listen } from '../services/public-api/src/server';
 import { createDispatcherRuntime } from '../services/dispatcher/src/dependencies';
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
-    process.exit(78);
-  }
+  const config = loadConfigOrExit(process.env);
   const embedded = config.database.kind === 'pglite';
   if (embedded !== (config.amqp.url === undefined)) {
     process.stderr.write('Set both DATABASE_URL and AMQP_URL, or neither (embedded mode).\n');

@@ -197,6 +197,20 @@ export function loadConfig(rawEnv: Readonly<Record<string, string | undefined>>)
   } satisfies Config);
 }
 
+/**
+ * For a process's entry point: `loadConfig`, and on a ConfigError its list of problems on stderr
+ * and exit code 78 (EX_CONFIG), so a misconfigured service stops before it starts anything.
+ */
+export function loadConfigOrExit(rawEnv: Readonly<Record<string, string | undefined>>): Config {
+  try {
+    return loadConfig(rawEnv);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78);
+  }
+}
+
 function argon2Of(env: Env): Config['argon2'] {
   return {
     memoryCost: env.ARGON2_MEMORY_KIB,

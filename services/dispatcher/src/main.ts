@@ -1,4 +1,4 @@
-import { loadConfig, secretValues, ConfigError, type Config } from '@flowgate/config';
+import { loadConfigOrExit, secretValues } from '@flowgate/config';
 import { createLogger } from '@flowgate/logger';
 import http from 'node:http';
 import { createDispatcherRuntime, type DispatcherRuntime } from './dependencies';
@@ -25,16 +25,7 @@ function startHealthServer(runtime: DispatcherRuntime, port: number): http.Serve
 }
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(78);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(process.env);
   const logger = createLogger({
     service: 'dispatcher',
     level: config.logLevel,

@@ -1,20 +1,11 @@
-import { loadConfig, secretValues, ConfigError } from '@flowgate/config';
+import { loadConfigOrExit, secretValues } from '@flowgate/config';
 import { createLogger } from '@flowgate/logger';
 import { buildApp } from './app';
 import { createApiRuntime } from './dependencies';
 import { listen } from './server';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(78);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(process.env);
   const logger = createLogger({
     service: 'public-api',
     level: config.logLevel,
