@@ -90,6 +90,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       req('access-token', 'T'),
       opt('waba-id', 'X'),
       opt('default'),
+      opt('messages-per-second', 'N'),
     ],
     prints: ['phoneNumberId'],
     run: async ({ config, db, flags }) =>
@@ -100,6 +101,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
         accessToken: required(flags, 'access-token'),
         wabaId: typeof flags['waba-id'] === 'string' ? flags['waba-id'] : undefined,
         isDefault: flags['default'] === true,
+        messagesPerSecond:
+          typeof flags['messages-per-second'] === 'string' ? Number(flags['messages-per-second']) : undefined,
       }),
   },
   'template:add': {

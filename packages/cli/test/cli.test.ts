@@ -72,11 +72,22 @@ describe('pnpm cli (DESIGN §3)', () => {
           'EAAG-cli-token',
           '--waba-id',
           '102290129340398',
+          '--messages-per-second',
+          '50',
           '--json',
         )
       ).stdout,
     );
     expect(Object.keys(keysOf('phone-number:add', phone))).toEqual(['phoneNumberId']);
+    const stored = testDatabase();
+    try {
+      const row = await stored('phone_numbers')
+        .where({ id: String(phone['phoneNumberId']) })
+        .first<{ messages_per_second: number; waba_id: string }>('messages_per_second', 'waba_id');
+      expect(row).toEqual({ messages_per_second: 50, waba_id: '102290129340398' });
+    } finally {
+      await stored.destroy();
+    }
 
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'fg-cli-')), 'template.json');
     writeFileSync(file, JSON.stringify(ORDER_CONFIRMATION));

@@ -70,6 +70,8 @@ export function phoneNumberService(db: Knex, cipher: TokenCipher, options: { cac
       accessToken: string;
       wabaId?: string | undefined;
       isDefault?: boolean;
+      /** The number's own Cloud API throughput (Meta's tier); unset: DISPATCH_RATE_PER_NUMBER. */
+      messagesPerSecond?: number | undefined;
     }): Promise<{ phoneNumberId: string }> {
       if (!/^\d{1,32}$/.test(input.providerPhoneNumberId))
         throw new ValidationError('VALIDATION_FAILED', 'The provider phone-number id must be digits.');
@@ -78,6 +80,12 @@ export function phoneNumberService(db: Knex, cipher: TokenCipher, options: { cac
         throw new ValidationError('VALIDATION_FAILED', 'The display phone number must have 8 to 15 digits.');
       if (input.accessToken.trim().length === 0)
         throw new ValidationError('VALIDATION_FAILED', 'The access token must not be empty.');
+      const rate = input.messagesPerSecond;
+      if (rate !== undefined && !(Number.isFinite(rate) && rate > 0 && rate <= 1000))
+        throw new ValidationError(
+          'VALIDATION_FAILED',
+          'messages per second must be a number above 0 and at most 1000 (Meta’s highest tier).',
+        );
       if (!(await db('workspaces').where({ id: input.workspaceId }).first()))
         throw new NotFoundError('NOT_FOUND', 'Workspace not found.');
       const id = newId();
@@ -101,6 +109,7 @@ export function phoneNumberService(db: Knex, cipher: TokenCipher, options: { cac
             waba_id: input.wabaId ?? null,
             access_token_encrypted: cipher.encrypt(input.accessToken, input.workspaceId),
             is_default: makeDefault,
+            messages_per_second: rate ?? null,
           });
         });
       } catch (err) {
