@@ -1,4 +1,7 @@
+import amqp from 'amqplib';
+import { rabbitTopology } from '@flowgate/messaging';
 import { SANDBOX_NUMBERS, type SandboxCall } from '@flowgate/sandbox';
+import { TEST_AMQP_URL } from '../../../test/support/test-env';
 import { pool, startStack, type Stack } from './helpers/stack';
 
 /** Distinct recipients, so Meta's per-recipient pair limit stays out of these tests. */
@@ -74,6 +77,59 @@ describe('dispatcher at scale (separate processes, real RabbitMQ and PostgreSQL)
       await s.close();
     }
   }, 180_000);
+
+  it('when copies of each envelope arrive together (outbox relay, redelivery), then each message is claimed and sent once', async () => {
+    const s = await startStack({}, 0);
+    try {
+      const p = await s.partner();
+      // A fast number, so that turns do not space the claims out: they share statements.
+      await s.setRate(p.phoneNumberIds[0] as string, 1000);
+      const ids = await sendMany(s, p.headers, 200);
+      // Before any dispatcher runs, each envelope is replaced by three copies back to back: one
+      // dispatcher then holds all copies of a message at once, in the same claim statements.
+      const topology = rabbitTopology(s.env['AMQP_PREFIX']);
+      const conn = await amqp.connect(TEST_AMQP_URL);
+      try {
+        const ch = await conn.createConfirmChannel();
+        await ch.purgeQueue(topology.workQueue);
+        for (const id of ids) {
+          const envelope = Buffer.from(
+            JSON.stringify({
+              schemaVersion: 1,
+              messageId: id,
+              workspaceId: p.workspaceId,
+              phoneNumberId: p.phoneNumberIds[0],
+              createdAt: new Date().toISOString(),
+            }),
+          );
+          for (let copy = 0; copy < 3; copy += 1)
+            ch.publish(topology.workExchange, topology.workRoutingKey, envelope, {
+              persistent: true,
+              messageId: id,
+              contentType: 'application/json',
+            });
+        }
+        await ch.waitForConfirms();
+        await ch.close();
+      } finally {
+        await conn.close();
+      }
+      await s.startDispatcher();
+      const final = await s.waitForFinal(ids, 60_000);
+      expect([...final.values()].filter((r) => r.status === 'SENT')).toHaveLength(ids.length);
+      const counts = providerCallsPerMessage(s, ids);
+      expect([...counts.entries()].filter(([, c]) => c !== 1)).toEqual([]);
+      expect(counts.size).toBe(ids.length);
+      const claims = await s
+        .db('message_events')
+        .whereIn('message_id', ids)
+        .andWhere({ status: 'SENDING' })
+        .count<Array<{ n: number }>>('* as n');
+      expect(Number(claims[0]?.n)).toBe(ids.length);
+    } finally {
+      await s.close();
+    }
+  }, 120_000);
 
   it('when a dispatcher is killed -9 mid-run and a new one starts, then all 2,000 end SENT and every duplicate call is flagged in its history', async () => {
     const s = await startStack({ DISPATCH_RATE_PER_NUMBER: '400', DISPATCH_CLAIM_TIMEOUT_MS: '3000' }, 0);

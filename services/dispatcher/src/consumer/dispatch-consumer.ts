@@ -1,9 +1,13 @@
 import { compile, DispatchEnvelopeV1Schema, type DispatchEnvelopeV1 } from '@flowgate/contracts';
+import { isConnectionError } from '@flowgate/db';
 import type { Logger } from '@flowgate/logger';
 import type { Delivery, HandlerOutcome } from '@flowgate/messaging';
 import type { Dispatcher } from '../modules/dispatch-message';
 
 const checkEnvelope = compile(DispatchEnvelopeV1Schema);
+
+/** A delivery that met an unreachable database comes back after this long (the first delay tier). */
+const DATABASE_DOWN_DEFER_MS = 1000;
 
 /**
  * The queue entry point: parse and validate the envelope, run the use case, map its outcome to
@@ -62,6 +66,18 @@ export function dispatchHandler(
     try {
       outcome = await dispatcher.dispatch(envelope);
     } catch (err) {
+      if (isConnectionError(err)) {
+        // PostgreSQL is down or stalled: nothing is wrong with this message, and no provider call
+        // was made, so this is a deferral, not an attempt. An outage of any length must not use up
+        // the broker's attempt budget and fail messages that were promised delivery (DESIGN §6).
+        logger.warn('database unavailable; delivery deferred', {
+          messageId: envelope.messageId,
+          requestId: envelope.requestId,
+          err: err instanceof Error ? err.message : String(err),
+        });
+        count('defer: database unavailable');
+        return { deferInMs: DATABASE_DOWN_DEFER_MS };
+      }
       logger.error('dispatch failed; retrying after the first delay tier', {
         messageId: envelope.messageId,
         requestId: envelope.requestId,

@@ -138,8 +138,11 @@ export function deliveryRepository(db: Knex, claimTimeoutMs: number) {
         ],
       );
       const byId = new Map(rows.map((r) => [r.id, r]));
+      // One message, one claim: when copies of an envelope share this statement (the relay's and
+      // the original, a redelivery), only the first gets the row; the others are unclaimed.
       return ids.map((id) => {
         const r = byId.get(id);
+        byId.delete(id);
         return r
           ? {
               id: r.id,

@@ -80,6 +80,18 @@ describe('dispatchHandler (queue entry point)', () => {
     expect(abandoned).toHaveLength(1);
   });
 
+  it('when the database is unreachable, then the delivery is deferred, not retried, even on the last attempt', async () => {
+    const down = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const counted: string[] = [];
+    const { d, abandoned } = fakeDispatcher(down);
+    for (const attempt of [1, 5])
+      await expect(
+        dispatchHandler(d, logger, 5, (c) => counted.push(c))(delivery(envelopeBody(), attempt)),
+      ).resolves.toEqual({ deferInMs: 1000 });
+    expect(abandoned).toEqual([]);
+    expect(counted).toEqual(['defer: database unavailable', 'defer: database unavailable']);
+  });
+
   it('when FAILED cannot be recorded (database down), then it is not parked but deferred, to try again later', async () => {
     const { d } = fakeDispatcher({ kind: 'retry', inMs: 1000, reason: 'x' }, new Error('database down'));
     await expect(dispatchHandler(d, logger, 5)(delivery(envelopeBody(), 5))).resolves.toEqual({
