@@ -125,7 +125,6 @@ export function loadConfig(rawEnv: Readonly<Record<string, string | undefined>>)
   // run too and the operator sees every problem at once.
   if (!validateEnv(raw)) problems.push(...formatSchemaErrors(validateEnv.errors ?? []));
   const env = raw as Env;
-  const schemaValid = problems.length === 0;
 
   const trustProxy = parseTrustProxy(env.TRUST_PROXY, problems);
   if (
@@ -139,10 +138,11 @@ export function loadConfig(rawEnv: Readonly<Record<string, string | undefined>>)
   let jwtSecret = env.JWT_SECRET;
   if (env.DATABASE_URL === undefined) {
     // Write nothing to disk for a configuration that is refused anyway.
-    if (!schemaValid) throw new ConfigError(problems);
-    const generated = ensureDevSecrets(dataDir);
-    secretKeyB64 ??= generated.secretKey;
-    jwtSecret ??= generated.jwtSecret;
+    if (problems.length === 0) {
+      const generated = ensureDevSecrets(dataDir);
+      secretKeyB64 ??= generated.secretKey;
+      jwtSecret ??= generated.jwtSecret;
+    }
   } else {
     if (secretKeyB64 === undefined)
       problems.push('FLOWGATE_SECRET_KEY: is required when DATABASE_URL is set (openssl rand -base64 32)');
@@ -198,17 +198,22 @@ export function loadConfig(rawEnv: Readonly<Record<string, string | undefined>>)
 }
 
 /**
- * For a process's entry point: `loadConfig`, and on a ConfigError its list of problems on stderr
- * and exit code 78 (EX_CONFIG), so a misconfigured service stops before it starts anything.
+ * For a process's entry point: runs `load`, and on a ConfigError writes its list of problems to
+ * stderr and exits 78 (EX_CONFIG), so a misconfigured process stops before it starts anything.
  */
-export function loadConfigOrExit(rawEnv: Readonly<Record<string, string | undefined>>): Config {
+export function exitOnConfigError<T>(load: () => T): T {
   try {
-    return loadConfig(rawEnv);
+    return load();
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${err.message}\n`);
     process.exit(78);
   }
+}
+
+/** `loadConfig` for an entry point (see {@link exitOnConfigError}). */
+export function loadConfigOrExit(rawEnv: Readonly<Record<string, string | undefined>>): Config {
+  return exitOnConfigError(() => loadConfig(rawEnv));
 }
 
 function argon2Of(env: Env): Config['argon2'] {

@@ -43,6 +43,15 @@ describe('loadConfig', () => {
   it('when the configuration is refused in embedded mode, then no secrets file is written', () => {
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'fg-')), 'data');
     expect(() => loadConfig({ FLOWGATE_DATA_DIR: dir, PORT: 'x' })).toThrow(ConfigError);
+    // Problems found after the schema check (a refused TRUST_PROXY, crossed timeouts) too.
+    expect(() => loadConfig({ FLOWGATE_DATA_DIR: dir, TRUST_PROXY: 'true' })).toThrow(ConfigError);
+    expect(() =>
+      loadConfig({
+        FLOWGATE_DATA_DIR: dir,
+        HTTP_HEADERS_TIMEOUT_MS: '5000',
+        HTTP_REQUEST_TIMEOUT_MS: '1000',
+      }),
+    ).toThrow(ConfigError);
     expect(existsSync(dir)).toBe(false);
   });
 

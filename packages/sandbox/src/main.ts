@@ -3,29 +3,21 @@
  * (`SANDBOX_PORT`, `SANDBOX_HOST`, `SANDBOX_SLOW_MS`, `SANDBOX_CHAOS`, `LOG_LEVEL`); a bad value
  * stops the process (exit 78) with the list of problems.
  */
-import { ConfigError, loadSandboxConfig, type SandboxConfig } from '@flowgate/config';
+import { ConfigError, exitOnConfigError, loadSandboxConfig, type SandboxConfig } from '@flowgate/config';
 import { createLogger } from '@flowgate/logger';
 import { parseChaosJson, type ChaosSettings } from './chaos';
 import { startSandbox } from './server';
 
-function configOrExit(): { config: SandboxConfig; chaos: ChaosSettings | undefined } {
-  try {
-    const config = loadSandboxConfig(process.env);
-    if (config.chaos === undefined) return { config, chaos: undefined };
-    const parsed = parseChaosJson(config.chaos);
-    if (!parsed.ok) throw new ConfigError(parsed.problems.map((p) => `SANDBOX_CHAOS: ${p}`));
-    return { config, chaos: parsed.settings };
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(78);
-    }
-    throw err;
-  }
+function sandboxConfig(): { config: SandboxConfig; chaos: ChaosSettings | undefined } {
+  const config = loadSandboxConfig(process.env);
+  if (config.chaos === undefined) return { config, chaos: undefined };
+  const parsed = parseChaosJson(config.chaos);
+  if (!parsed.ok) throw new ConfigError(parsed.problems.map((p) => `SANDBOX_CHAOS: ${p}`));
+  return { config, chaos: parsed.settings };
 }
 
 async function main(): Promise<void> {
-  const { config, chaos } = configOrExit();
+  const { config, chaos } = exitOnConfigError(sandboxConfig);
   const logger = createLogger({ service: 'sandbox', level: config.logLevel });
   const sandbox = await startSandbox({
     port: config.port,

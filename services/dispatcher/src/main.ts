@@ -58,7 +58,9 @@ async function main(): Promise<void> {
         logger.error('shutdown deadline passed with work in flight; exiting', {
           timeoutMs: config.dispatch.shutdownTimeoutMs,
         });
-        // A moment for the handlers that just gave up to log and settle.
+        // A moment for the handlers that just gave up to log and settle; exit 1 even if the
+        // event loop empties first.
+        process.exitCode = 1;
         setTimeout(() => process.exit(1), 500).unref();
       },
       (err: unknown) => {
