@@ -136,6 +136,10 @@ export class InMemoryBroker implements Broker {
     return Promise.resolve(consumer);
   }
 
+  consumerCount(): Promise<number> {
+    return Promise.resolve(this.consumers.filter((c) => c.active).length);
+  }
+
   stats(): Promise<BrokerStats> {
     return Promise.resolve({
       consumers: this.consumers.filter((c) => c.active).length,

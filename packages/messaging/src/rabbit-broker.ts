@@ -652,11 +652,7 @@ export class RabbitBroker implements Broker {
   }
 
   async stats(): Promise<BrokerStats> {
-    const model = this.model;
-    if (!model) throw new BrokerError('BROKER_UNAVAILABLE', 'not connected to RabbitMQ');
-    const ch = await model.createChannel();
-    ch.on('error', noop);
-    try {
+    return this.withChannel(async (ch) => {
       const count = async (queue: string): Promise<number> => (await ch.checkQueue(queue)).messageCount;
       const [work, parked, ...retrying] = await Promise.all([
         ch.checkQueue(this.topology.workQueue),
@@ -669,6 +665,21 @@ export class RabbitBroker implements Broker {
         parked,
         retrying: retrying.reduce((a, b) => a + b, 0),
       };
+    });
+  }
+
+  consumerCount(): Promise<number> {
+    return this.withChannel(async (ch) => (await ch.checkQueue(this.topology.workQueue)).consumerCount);
+  }
+
+  /** A short-lived channel for passive checks (a failed check closes only that channel). */
+  private async withChannel<T>(fn: (ch: Channel) => Promise<T>): Promise<T> {
+    const model = this.model;
+    if (!model) throw new BrokerError('BROKER_UNAVAILABLE', 'not connected to RabbitMQ');
+    const ch = await model.createChannel();
+    ch.on('error', noop);
+    try {
+      return await fn(ch);
     } finally {
       await ch.close().catch(noop);
     }

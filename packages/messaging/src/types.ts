@@ -95,6 +95,8 @@ export interface Broker {
   consume(handler: DeliveryHandler, opts: ConsumeOptions): Promise<ConsumerHandle>;
   /** Queue depths (for tests, readiness detail and operators). */
   stats(): Promise<BrokerStats>;
+  /** Live consumers of the work queue (`stats().consumers` at the cost of one queue check). */
+  consumerCount(): Promise<number>;
   /** True while publishes can be confirmed (connected, not closing). */
   isHealthy(): boolean;
   /** Stops all consumers (waiting for in-flight handlers), settles publishes, disconnects. */

@@ -272,6 +272,7 @@ export function describeBrokerContract(name: string, factory: BrokerFactory): vo
       const a = await broker.consume(ackAll, { prefetch: 1 });
       await broker.consume(ackAll, { prefetch: 1 });
       await waitFor('two consumers', async () => (await broker.stats()).consumers === 2);
+      expect(await broker.consumerCount()).toBe(2);
       await a.stop();
       await waitFor('one consumer', async () => (await broker.stats()).consumers === 1);
     });

@@ -136,7 +136,7 @@ export async function createDispatcherRuntime(
   let statsTimer: NodeJS.Timeout | undefined;
   const countDispatchers = async (): Promise<void> => {
     try {
-      numbers.setDispatchers((await broker.stats()).consumers);
+      numbers.setDispatchers(await broker.consumerCount());
     } catch (err) {
       logger.debug('could not count the dispatchers; keeping the last count', {
         err: err instanceof Error ? err.message : String(err),
