@@ -4,3 +4,4 @@ export * from './migrate';
 export * from './pg-errors';
 export * from './change-feed';
 export * from './pg-listener';
+export * from './batcher';

@@ -6,7 +6,8 @@ import {
   type ProviderError,
   type SendMessageResult,
 } from '@flowgate/whatsapp-cloud';
-import { Batcher, untilRecorded } from './batcher';
+import { Batcher } from '@flowgate/db';
+import { untilRecorded } from './until-recorded';
 import type {
   ClaimedMessage,
   DeliveryRepository,

@@ -1,4 +1,5 @@
-import { Batcher, untilRecorded } from '../../src/modules/batcher';
+import { Batcher } from '@flowgate/db';
+import { untilRecorded } from '../../src/modules/until-recorded';
 
 describe('Batcher', () => {
   it('when items arrive together, then they go out as one batch and each caller gets its own result', async () => {
