@@ -1,8 +1,6 @@
 import pg from 'pg';
 
 export interface PgListener {
-  /** True while LISTEN is in place (notifications are being heard). */
-  isListening(): boolean;
   close(): Promise<void>;
 }
 
@@ -93,7 +91,6 @@ export function startPgListener(options: PgListenerOptions): PgListener {
 
   void connect();
   return {
-    isListening: () => client !== undefined,
     async close() {
       closed = true;
       if (timer) clearTimeout(timer);

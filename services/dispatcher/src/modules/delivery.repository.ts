@@ -53,7 +53,6 @@ export interface SendingNumberRow {
   messagesPerSecond: number | null;
   /** Milliseconds left of an account-level pause; 0 when not paused. */
   pausedForMs: number;
-  pauseReason: string | null;
 }
 
 const CLAIMABLE = (prev: string, timeout: string) =>
@@ -263,10 +262,9 @@ export function deliveryRepository(db: Knex, claimTimeoutMs: number) {
           workspace_id: string;
           messages_per_second: number | null;
           paused_ms: number | string | null;
-          pause_reason: string | null;
         }>;
       }>(
-        `SELECT provider_phone_number_id, access_token_encrypted, workspace_id, messages_per_second, pause_reason,
+        `SELECT provider_phone_number_id, access_token_encrypted, workspace_id, messages_per_second,
                 GREATEST(0, EXTRACT(EPOCH FROM (paused_until - now())) * 1000) AS paused_ms
            FROM phone_numbers WHERE id = ?`,
         [phoneNumberId],
@@ -279,7 +277,6 @@ export function deliveryRepository(db: Knex, claimTimeoutMs: number) {
             workspaceId: r.workspace_id,
             messagesPerSecond: num(r.messages_per_second),
             pausedForMs: num(r.paused_ms) ?? 0,
-            pauseReason: r.pause_reason,
           }
         : undefined;
     },

@@ -77,10 +77,6 @@ export class SendingNumbers {
     this.applyPairShare();
   }
 
-  get share(): number {
-    return this.dispatchers;
-  }
-
   private applyRate(numberId: string, ownRate: number | null): void {
     this.o.pacer.configure(numberId, (ownRate ?? this.o.defaultRate) / this.dispatchers);
   }
