@@ -10,6 +10,7 @@ import {
 } from '../../../test/support/factories';
 import { DEMO_TEMPLATES } from '@flowgate/core';
 import { drainWorkQueue } from '../../../test/support/rabbit';
+import { isolatedDatabase } from '../../../test/support/test-env';
 import { createTestApp, type TestApp } from './helpers/test-app';
 
 describe('POST /api/v1/public/messages/send', () => {
@@ -724,5 +725,57 @@ describe('POST /api/v1/public/messages/send', () => {
       content: { 'application/json': { example: { success: false, error: { code: 'INTERNAL_ERROR' } } } },
     });
     expect(doc.paths['/messages/send']?.['post']?.responses['201']).toBeDefined();
+  });
+});
+
+describe('cached sending numbers and templates after the change feed reconnects', () => {
+  it('when the change listener loses its connection and a number is disabled meanwhile, then sends see it once the listener is back, well within the 30 s cache', async () => {
+    // A database of its own: the test cuts every change listener connected to it.
+    const database = await isolatedDatabase('changes');
+    const app = await createTestApp({ DATABASE_URL: database.url });
+    const listeners = async (): Promise<number[]> =>
+      (
+        await database.db.raw<{ rows: Array<{ pid: number }> }>(
+          "SELECT pid FROM pg_stat_activity WHERE application_name = 'flowgate-changes' AND datname = ?",
+          [database.name],
+        )
+      ).rows.map((r) => r.pid);
+    const until = async (what: string, ok: () => Promise<boolean>): Promise<void> => {
+      for (const deadline = Date.now() + 10_000; !(await ok());) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    try {
+      const ws = await createWorkspace(app.runtime.db);
+      const { phoneNumberId } = await addPhoneNumber(app.runtime.db, app.config.secretKey, ws.workspaceId);
+      const key = await createApiKey(app.runtime.db, ws.workspaceId);
+      const send = () =>
+        request(app.app)
+          .post('/api/v1/public/messages/send')
+          .set({ apiKey: key.apiKey, apiSecret: key.apiSecret })
+          .send({ type: 'text', phone: '919876543210', content: 'hi' });
+      await until('the change listener', async () => (await listeners()).length === 1);
+      expect((await send()).status).toBe(201); // the number is now cached
+      const [first] = await listeners();
+      if (first === undefined) throw new Error('no change listener');
+      await database.db.raw('SELECT pg_terminate_backend(?)', [first]);
+      await until('the listener to be gone', async () => !(await listeners()).includes(first));
+      // Nobody listens now: this change's notification is lost (the listener reconnects after ≥ 100 ms).
+      await database.db('phone_numbers').where({ id: phoneNumberId }).update({ status: 'disabled' });
+      await until('the listener to reconnect', async () => (await listeners()).length === 1);
+      let res = await send();
+      for (
+        const deadline = Date.now() + 5_000;
+        res.status === 201 && Date.now() < deadline;
+        res = await send()
+      )
+        await new Promise((r) => setTimeout(r, 50));
+      expect(res.status).toBe(422);
+      expect((res.body as { error: { code: string } }).error.code).toBe('NO_SENDING_NUMBER');
+    } finally {
+      await app.close();
+      await database.drop();
+    }
   });
 });
