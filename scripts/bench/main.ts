@@ -1,10 +1,13 @@
 /**
- * `pnpm bench [--quick] [--no-profile] [--profile-info] [--no-info-log] [--keep-data]`: Flowgate's benchmark with
+ * `pnpm bench [--quick] [--profile|--no-profile] [--profile-info] [--info-log|--no-info-log] [--keep-data]`:
+ * Flowgate's benchmark with
  * same-run baselines (ADR 0008). Starts the sandbox provider, a public-api and a dispatcher as
  * separate processes on PostgreSQL and RabbitMQ, a bare Express + helmet baseline, and a
  * fixed-rate load generator in its own process; finds the highest rate each sustains with
  * p99 ≤ 50 ms and < 0.1 % errors; measures auth costs in-process, accept→SENT end to end, peak RSS,
- * and (full run) a CPU profile of the API during one send step. Writes bench/results/latest.json.
+ * and (full run) CPU profiles of the API and the dispatcher during one send step. The quick run
+ * leaves out the profile and the LOG_LEVEL=info search (`--profile`, `--info-log` add them back).
+ * Writes bench/results/latest.json.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -89,25 +92,31 @@ function parseArgs(argv: readonly string[]): Options {
     else if (arg === '--no-profile') opts.profile = false;
     else if (arg === '--profile-info') opts.profileInfo = true;
     else if (arg === '--no-info-log') opts.infoLog = false;
+    else if (arg === '--info-log') opts.infoLog = true;
     else if (arg === '--keep-data') opts.keepData = true;
     else {
       console.error(
-        `unknown argument ${arg}\nusage: pnpm bench [--quick] [--profile|--no-profile] [--profile-info] [--no-info-log] [--keep-data]`,
+        `unknown argument ${arg}\nusage: pnpm bench [--quick] [--profile|--no-profile] [--profile-info] [--info-log|--no-info-log] [--keep-data]`,
       );
       process.exit(2);
     }
   }
+  // The quick run (under a minute) keeps the keys of latest.json; the extras are asked for.
   if (opts.quick && !argv.includes('--profile')) opts.profile = false;
+  if (opts.quick && !argv.includes('--info-log')) opts.infoLog = false;
   return opts;
 }
 
-/** Timing of one mode: the quick run stays under a minute, the full one under five. */
-function plan(quick: boolean) {
+/**
+ * Timing of one mode: the quick run stays under a minute, the full one under five. `reserveS` is
+ * kept for the CPU profile at the end: steps are not repeated once only that much time is left.
+ */
+function plan(quick: boolean, profile: boolean) {
   return quick
     ? {
         stepMs: 2_000,
         baselineWarmupMs: 1_000,
-        apiWarmup: { rps: 200, ms: 4_000 },
+        apiWarmup: { rps: 200, ms: 3_000 },
         baseline: { start: 1_500, factor: 2, refine: 1 },
         send: { start: 300, factor: 2, refine: 2 },
         info: { startShare: 0.7, factor: 1.4, refine: 0 },
@@ -115,7 +124,8 @@ function plan(quick: boolean) {
         drainTimeoutMs: 8_000,
         quietWaitMs: 1_000,
         profileMs: 3_000,
-        budgetS: 50,
+        reserveS: profile ? 12 : 0,
+        budgetS: profile ? 55 : 45,
       }
     : {
         stepMs: 8_000,
@@ -128,6 +138,7 @@ function plan(quick: boolean) {
         drainTimeoutMs: 30_000,
         quietWaitMs: 5_000,
         profileMs: 10_000,
+        reserveS: profile ? 35 : 0,
         budgetS: 280,
       };
 }
@@ -237,6 +248,16 @@ class Bench {
     return (Date.now() - this.startedAt) / (this.plan.budgetS * 1000);
   }
 
+  /** Seconds of the budget left. */
+  leftS(): number {
+    return this.plan.budgetS - (Date.now() - this.startedAt) / 1000;
+  }
+
+  /** Seconds of the budget left for measuring, the profile's reserve set aside. */
+  spareS(): number {
+    return this.leftS() - this.plan.reserveS;
+  }
+
   /** The bench database's name (its PostgreSQL backends' CPU is ours; other databases' is not). */
   readonly database = new URL(BENCH_DATABASE_URL).pathname.slice(1);
 
@@ -262,7 +283,7 @@ class Bench {
     if (first.pass || !retry) return first;
     const other = first.cpu['other'] ?? 0;
     const why = other > NOISY_OTHER_CPU_PCT ? ` while other processes used ${other}% of a core` : '';
-    if (this.elapsedShare() > 0.75) {
+    if (this.spareS() < 2 * (spec.durationMs / 1000 + 1)) {
       this.notes.push(`${label} at ${spec.rate} rps failed${why}; no time to repeat it`);
       return first;
     }
@@ -315,11 +336,7 @@ class Bench {
       const a = cpuSnapshot(named, this.database);
       await sleep(300);
       const other = cpuShares(a, cpuSnapshot(named, this.database))['other'] ?? 0;
-      if (
-        other < QUIET_OTHER_CPU_PCT ||
-        Date.now() - start >= this.plan.quietWaitMs ||
-        this.elapsedShare() > 0.85
-      )
+      if (other < QUIET_OTHER_CPU_PCT || Date.now() - start >= this.plan.quietWaitMs || this.spareS() < 0)
         return Date.now() - start;
     }
   }
@@ -385,7 +402,7 @@ interface Api {
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
-  const p = plan(opts.quick);
+  const p = plan(opts.quick, opts.profile);
   const startedAt = new Date();
   const cleanup = new Cleanup();
   let interrupted = false;
@@ -537,7 +554,13 @@ async function run(opts: Options, p: Plan, startedAt: Date, cleanup: Cleanup): P
   // 4. Send path with LOG_LEVEL=info (one access-log line per request).
   let sendInfoLog: BenchResults['sendInfoLog'];
   let apiInfoRss: number | undefined;
-  if (opts.infoLog) {
+  // A search takes a warm-up and three steps or more; one that cannot finish is left out.
+  const infoNeedsS = (p.apiWarmup.ms + 4 * (p.stepMs + 1_000)) / 1000;
+  if (opts.infoLog && bench.spareS() < infoNeedsS)
+    bench.notes.push(
+      `the LOG_LEVEL=info search was skipped: ${Math.round(bench.spareS())} s of the budget left`,
+    );
+  else if (opts.infoLog) {
     console.log('\nsend path, LOG_LEVEL=info');
     const apiInfo = await startApi('public-api-info', 'info');
     await bench.step(
@@ -560,19 +583,40 @@ async function run(opts: Options, p: Plan, startedAt: Date, cleanup: Cleanup): P
     };
   }
 
-  // 5. CPU profile of the API during one send step (LOG_LEVEL=warn; with --profile-info also info).
+  // 5. CPU profiles of the API and of the dispatcher during one send step (LOG_LEVEL=warn; with
+  // --profile-info the API's at info too). The dispatcher is replaced by a profiled one for it.
+  await bench.drain(sendWs.workspaceId, p.drainTimeoutMs);
+  const dispatcherRss = peakRssMb(dispatcher.pid);
+  let profiledDispatcher: BenchProcess | undefined;
+  const profileDir = (name: string): string => {
+    const dir = path.join(RESULTS_DIR, 'profiles', name);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+  const dispatcherDir = path.join(RESULTS_DIR, 'profiles', 'dispatcher');
+  if (opts.profile) {
+    await dispatcher.stop();
+    profiledDispatcher = startNode('dispatcher-profile', 'services/dispatcher/src/main.ts', {
+      env: { ...env, DISPATCHER_HEALTH_PORT: String(dispatcherHealthPort) },
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir('dispatcher')}`],
+    });
+    await waitForHttp(`http://127.0.0.1:${dispatcherHealthPort}/readyz`, profiledDispatcher);
+    bench.named = { ...bench.named, dispatcher: profiledDispatcher.pid };
+  }
+  let dispatcherWindow: { fromUs: number; toUs: number } | undefined;
   const profileApi = async (
     logLevel: 'warn' | 'info',
     maxRps: number,
   ): Promise<ProfileResult | undefined> => {
-    if (bench.elapsedShare() > 0.8) {
+    if (bench.leftS() < p.reserveS / 2) {
       bench.notes.push(`CPU profile (${logLevel}) skipped: the run had used its time budget`);
       return undefined;
     }
-    console.log(`\nprofile: public-api (LOG_LEVEL=${logLevel}) with --cpu-prof during one send step`);
-    const dir = path.join(RESULTS_DIR, 'profiles', logLevel);
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
+    console.log(
+      `\nprofile: public-api (LOG_LEVEL=${logLevel}) and dispatcher with --cpu-prof during one send step`,
+    );
+    const dir = profileDir(logLevel);
     const apiProf = await startApi(`public-api-profile-${logLevel}`, logLevel, [
       '--cpu-prof',
       `--cpu-prof-dir=${dir}`,
@@ -588,28 +632,31 @@ async function run(opts: Options, p: Plan, startedAt: Date, cleanup: Cleanup): P
     // The profile covers the process's life; only the samples taken during the step are counted
     // (V8's profile clock and process.hrtime are both CLOCK_MONOTONIC).
     const window = { fromUs: step.monotonicUs.from, toUs: step.monotonicUs.to };
-    // One file per V8 isolate: the main thread's (thread id 0) is the one serving requests;
-    // tsx's module-loader worker writes its own, which is dropped.
-    const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-    const main = files.find((f) => f.includes(`.${apiProf.proc.pid}.0.`)) ?? files[0];
-    for (const f of files) if (f !== main) rmSync(path.join(dir, f));
-    if (!main) {
+    dispatcherWindow ??= window;
+    const summary = keepMainProfile(dir, apiProf.proc.pid, 'public-api-send', window);
+    if (!summary) {
       bench.notes.push(`the API process (${logLevel}) wrote no CPU profile`);
       return undefined;
     }
-    const target = path.join(dir, 'public-api-send.cpuprofile');
-    copyFileSync(path.join(dir, main), target);
-    rmSync(path.join(dir, main));
-    const result = { ...summariseProfile(target, window), logLevel, rate, step, window };
+    const result = { ...summary, logLevel, rate, step, window };
     console.log(profileTable(result));
     return result;
   };
   const profile = opts.profile ? await profileApi('warn', sendSearch.maxRps) : undefined;
   const profileInfoLog =
     opts.profileInfo && sendInfoLog ? await profileApi('info', sendInfoLog.maxRps) : undefined;
-
   await bench.drain(sendWs.workspaceId, p.drainTimeoutMs);
-  const dispatcherRss = peakRssMb(dispatcher.pid);
+  let dispatcherProfile: BenchResults['dispatcherProfile'];
+  if (profiledDispatcher) {
+    await profiledDispatcher.stop();
+    const summary = dispatcherWindow
+      ? keepMainProfile(dispatcherDir, profiledDispatcher.pid, 'dispatcher-send', dispatcherWindow)
+      : undefined;
+    if (summary && profile) {
+      dispatcherProfile = { ...summary, rate: profile.rate, window: profile.window };
+      console.log(`\nprofile: dispatcher during the same step\n${profileTable(dispatcherProfile)}`);
+    } else if (dispatcherWindow) bench.notes.push('the dispatcher wrote no CPU profile');
+  }
   const sandboxRss = peakRssMb(sandbox.pid);
 
   const { postgres } = await db
@@ -661,6 +708,7 @@ async function run(opts: Options, p: Plan, startedAt: Date, cleanup: Cleanup): P
     },
     ...(profile ? { profile } : {}),
     ...(profileInfoLog ? { profileInfoLog } : {}),
+    ...(dispatcherProfile ? { dispatcherProfile } : {}),
     env: Object.fromEntries(
       Object.entries(env).filter(([k]) => !['FLOWGATE_SECRET_KEY', 'JWT_SECRET'].includes(k)),
     ),
@@ -685,6 +733,27 @@ async function run(opts: Options, p: Plan, startedAt: Date, cleanup: Cleanup): P
   );
   console.log(`wrote ${path.relative(REPO_ROOT, path.join(RESULTS_DIR, 'latest.json'))}`);
   await load.stop();
+}
+
+/**
+ * Keeps the main thread's profile of a process as `<name>.cpuprofile` and summarises the window.
+ * There is one file per V8 isolate: the main thread's (thread id 0) does the work; tsx's
+ * module-loader worker writes its own, which is dropped.
+ */
+function keepMainProfile(
+  dir: string,
+  pid: number,
+  name: string,
+  window: { fromUs: number; toUs: number },
+): ReturnType<typeof summariseProfile> | undefined {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  const main = files.find((f) => f.includes(`.${pid}.0.`)) ?? files[0];
+  for (const f of files) if (f !== main) rmSync(path.join(dir, f));
+  if (!main) return undefined;
+  const target = path.join(dir, `${name}.cpuprofile`);
+  copyFileSync(path.join(dir, main), target);
+  rmSync(path.join(dir, main));
+  return summariseProfile(target, window);
 }
 
 /** N messages at a fixed rate to a workspace of their own, then the DB's view of accept → SENT. */

@@ -81,6 +81,8 @@ export interface BenchResults {
   profile?: ProfileResult;
   /** The same at LOG_LEVEL=info (--profile-info). */
   profileInfoLog?: ProfileResult;
+  /** CPU profile of the dispatcher during the same step as `profile`. */
+  dispatcherProfile?: ProfileSummary & { rate: number; window: { fromUs: number; toUs: number } };
   env: Record<string, string>;
   /** The machine is shared: CPU used by processes outside the benchmark during steps. */
   noise: { otherCpuPctMean: number; stepsRepeated: number };
