@@ -5,3 +5,4 @@ export * from './pg-errors';
 export * from './change-feed';
 export * from './pg-listener';
 export * from './batcher';
+export * from './prepared';

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { prepared } from '@flowgate/db';
 import type { MessageStatus } from '@flowgate/contracts';
 
 export interface NewMessage {
@@ -101,8 +102,9 @@ export function messageRepository(db: Knex) {
         request_id: m.requestId,
       }));
       // The whole batch travels as one JSON parameter; PostgreSQL unpacks it into rows.
-      const { rows: inserted } = await db.raw<{ rows: Array<{ id: string }> }>(
-        `WITH input AS (
+      const { rows: inserted } = await db
+        .raw<{ rows: Array<{ id: string }> }>(
+          `WITH input AS (
            SELECT * FROM json_to_recordset(?::json) AS t(
              id uuid, workspace_id uuid, api_key_id uuid, phone_number_id uuid, contact_id uuid,
              recipient text, type text, template_name text, payload jsonb, idempotency_key text,
@@ -118,8 +120,9 @@ export function messageRepository(db: Knex) {
            INSERT INTO message_events (message_id, status) SELECT id, 'ACCEPTED' FROM m
          )
          SELECT id FROM m`,
-        [JSON.stringify(rows)],
-      );
+          [JSON.stringify(rows)],
+        )
+        .options(prepared('flowgate_insert_accepted'));
       return new Set(inserted.map((r) => r.id));
     },
 
@@ -138,16 +141,18 @@ export function messageRepository(db: Knex) {
     /** ACCEPTED → QUEUED for a batch, after the broker confirmed them (never moves a later status back). */
     async markQueued(ids: readonly string[]): Promise<number> {
       if (ids.length === 0) return 0;
-      const { rows } = await db.raw<{ rows: Array<{ id: string }> }>(
-        `WITH q AS (
+      const { rows } = await db
+        .raw<{ rows: Array<{ id: string }> }>(
+          `WITH q AS (
            UPDATE messages SET status = 'QUEUED', updated_at = now()
             WHERE id = ANY(?::uuid[]) AND status = 'ACCEPTED' RETURNING id
          ), e AS (
            INSERT INTO message_events (message_id, status) SELECT id, 'QUEUED' FROM q
          )
          SELECT id FROM q`,
-        [[...ids]],
-      );
+          [[...ids]],
+        )
+        .options(prepared('flowgate_mark_queued'));
       return rows.length;
     },
 
