@@ -141,18 +141,16 @@ export function messageRepository(db: Knex) {
     /** ACCEPTED → QUEUED for a batch, after the broker confirmed them (never moves a later status back). */
     async markQueued(ids: readonly string[]): Promise<number> {
       if (ids.length === 0) return 0;
-      const { rows } = await db
-        .raw<{ rows: Array<{ id: string }> }>(
-          `WITH q AS (
+      const { rows } = await db.raw<{ rows: Array<{ id: string }> }>(
+        `WITH q AS (
            UPDATE messages SET status = 'QUEUED', updated_at = now()
             WHERE id = ANY(?::uuid[]) AND status = 'ACCEPTED' RETURNING id
          ), e AS (
            INSERT INTO message_events (message_id, status) SELECT id, 'QUEUED' FROM q
          )
          SELECT id FROM q`,
-          [[...ids]],
-        )
-        .options(prepared('flowgate_mark_queued'));
+        [[...ids]],
+      );
       return rows.length;
     },
 

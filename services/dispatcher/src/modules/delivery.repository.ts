@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import { prepared } from '@flowgate/db';
 
 /** What the dispatcher needs to know about a message before it claims it. */
 export interface PeekedMessage {
@@ -69,16 +68,14 @@ export function deliveryRepository(db: Knex, claimTimeoutMs: number) {
   return {
     /** Status, recipient and claim age of each id (undefined: no such message). */
     async peek(ids: readonly string[]): Promise<Array<PeekedMessage | undefined>> {
-      const { rows } = await db
-        .raw<{
-          rows: Array<{ id: string; status: string; recipient: string; held_ms: number | string | null }>;
-        }>(
-          `SELECT id, status, recipient,
+      const { rows } = await db.raw<{
+        rows: Array<{ id: string; status: string; recipient: string; held_ms: number | string | null }>;
+      }>(
+        `SELECT id, status, recipient,
                 CASE WHEN claimed_at IS NULL THEN NULL ELSE EXTRACT(EPOCH FROM (now() - claimed_at)) * 1000 END AS held_ms
            FROM messages WHERE id = ANY(?::uuid[])`,
-          [[...ids]],
-        )
-        .options(prepared('flowgate_peek'));
+        [[...ids]],
+      );
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => {
         const r = byId.get(id);
@@ -103,17 +100,10 @@ export function deliveryRepository(db: Knex, claimTimeoutMs: number) {
       ids: readonly string[],
       blockedPairs: ReadonlyArray<{ phoneNumberId: string; recipient: string }> = [],
     ): Promise<Array<ClaimedMessage | undefined>> {
-      const { rows } = await db
-        .raw<{
-          rows: Array<{
-            id: string;
-            payload: string;
-            recipient: string;
-            attempts: number;
-            took_over: boolean;
-          }>;
-        }>(
-          `WITH prev AS (
+      const { rows } = await db.raw<{
+        rows: Array<{ id: string; payload: string; recipient: string; attempts: number; took_over: boolean }>;
+      }>(
+        `WITH prev AS (
            SELECT id, status, claimed_at, phone_number_id, recipient FROM messages
             WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE
          ), claimed AS (
@@ -139,14 +129,13 @@ export function deliveryRepository(db: Knex, claimTimeoutMs: number) {
            ) e ORDER BY id, ord
          )
          SELECT id, payload, recipient, attempts, took_over FROM claimed`,
-          [
-            [...ids],
-            claimTimeoutMs,
-            blockedPairs.map((b) => b.phoneNumberId),
-            blockedPairs.map((b) => b.recipient),
-          ],
-        )
-        .options(prepared('flowgate_claim'));
+        [
+          [...ids],
+          claimTimeoutMs,
+          blockedPairs.map((b) => b.phoneNumberId),
+          blockedPairs.map((b) => b.recipient),
+        ],
+      );
       const byId = new Map(rows.map((r) => [r.id, r]));
       // One message, one claim: when copies of an envelope share this statement (the relay's and
       // the original, a redelivery), only the first gets the row; the others are unclaimed.
@@ -171,9 +160,8 @@ export function deliveryRepository(db: Knex, claimTimeoutMs: number) {
      * this call ran), so the provider was called twice for it.
      */
     async markSent(records: readonly SentRecord[]): Promise<boolean[]> {
-      const { rows } = await db
-        .raw<{ rows: Array<{ id: string }> }>(
-          `WITH v AS (
+      const { rows } = await db.raw<{ rows: Array<{ id: string }> }>(
+        `WITH v AS (
            SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[]) AS v(id, wamid, detail)
          ), s AS (
            UPDATE messages m
@@ -186,18 +174,16 @@ export function deliveryRepository(db: Knex, claimTimeoutMs: number) {
            INSERT INTO message_events (message_id, status, detail) SELECT id, 'SENT', detail FROM s
          )
          SELECT id FROM s`,
-          [records.map((r) => r.id), records.map((r) => r.wamid), records.map((r) => r.detail)],
-        )
-        .options(prepared('flowgate_mark_sent'));
+        [records.map((r) => r.id), records.map((r) => r.wamid), records.map((r) => r.detail)],
+      );
       const done = new Set(rows.map((r) => r.id));
       return records.map((r) => done.has(r.id));
     },
 
     /** SENDING → FAILED with Meta's code and text (or ours, with a null code), for a batch. */
     async markFailed(records: readonly FailedRecord[]): Promise<void[]> {
-      await db
-        .raw(
-          `WITH v AS (
+      await db.raw(
+        `WITH v AS (
            SELECT * FROM unnest(?::uuid[], ?::int[], ?::text[], ?::text[], ?::text[]) AS v(id, code, title, details, detail)
          ), f AS (
            UPDATE messages m
@@ -208,24 +194,22 @@ export function deliveryRepository(db: Knex, claimTimeoutMs: number) {
         RETURNING m.id, v.detail
          )
          INSERT INTO message_events (message_id, status, detail) SELECT id, 'FAILED', detail FROM f`,
-          [
-            records.map((r) => r.id),
-            // Arrays with nulls: pg sends them as arrays, knex's types only know arrays without.
-            records.map((r) => r.error.code) as unknown as number[],
-            records.map((r) => r.error.title),
-            records.map((r) => r.error.details) as unknown as string[],
-            records.map((r) => r.detail),
-          ],
-        )
-        .options(prepared('flowgate_mark_failed'));
+        [
+          records.map((r) => r.id),
+          // Arrays with nulls: pg sends them as arrays, knex's types only know arrays without.
+          records.map((r) => r.error.code) as unknown as number[],
+          records.map((r) => r.error.title),
+          records.map((r) => r.error.details) as unknown as string[],
+          records.map((r) => r.detail),
+        ],
+      );
       return records.map(() => undefined);
     },
 
     /** Hands claimed messages back for a later attempt (status stays SENDING; history records why). */
     async release(records: readonly ReleaseRecord[]): Promise<void[]> {
-      await db
-        .raw(
-          `WITH v AS (
+      await db.raw(
+        `WITH v AS (
            SELECT * FROM unnest(?::uuid[], ?::text[]) AS v(id, reason)
          ), r AS (
            UPDATE messages m SET claimed_at = NULL, updated_at = now()
@@ -234,9 +218,8 @@ export function deliveryRepository(db: Knex, claimTimeoutMs: number) {
         RETURNING m.id, v.reason
          )
          INSERT INTO message_events (message_id, status, detail) SELECT id, 'RETRY_SCHEDULED', reason FROM r`,
-          [records.map((r) => r.id), records.map((r) => r.reason)],
-        )
-        .options(prepared('flowgate_release'));
+        [records.map((r) => r.id), records.map((r) => r.reason)],
+      );
       return records.map(() => undefined);
     },
 
