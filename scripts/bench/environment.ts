@@ -6,9 +6,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Client } from 'pg';
 import type amqplibModule from 'amqplib';
-import { createDatabase, migrateLatest, TokenCipher, type Database } from '@flowgate/db';
+import { createDatabase, ensureDatabase, migrateLatest, TokenCipher, type Database } from '@flowgate/db';
 import {
   apiKeyService,
   createArgon2Hasher,
@@ -34,19 +33,7 @@ export const ARGON2_PARAMS = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
 
 /** Creates the bench database if needed, migrates it, and empties it (it belongs to the benchmark). */
 export async function prepareDatabase(opts: { keepData: boolean }): Promise<Database> {
-  const url = new URL(BENCH_DATABASE_URL);
-  const dbName = url.pathname.slice(1);
-  if (!/^[A-Za-z0-9_]+$/.test(dbName)) throw new Error(`unexpected bench database name "${dbName}"`);
-  const admin = new URL(BENCH_DATABASE_URL);
-  admin.pathname = '/postgres';
-  const client = new Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
-    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${dbName}"`);
-  } finally {
-    await client.end();
-  }
+  await ensureDatabase(BENCH_DATABASE_URL);
   const db = createDatabase({ kind: 'postgres', url: BENCH_DATABASE_URL }, { poolMax: 4 });
   await migrateLatest(db);
   // Every run starts from empty tables so that runs compare (index sizes, table bloat).

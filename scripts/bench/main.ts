@@ -1,9 +1,8 @@
 /**
  * `pnpm bench [--quick] [--profile|--no-profile] [--profile-info] [--info-log|--no-info-log] [--keep-data]`:
- * Flowgate's benchmark with
- * same-run baselines (ADR 0008). Starts the sandbox provider, a public-api and a dispatcher as
- * separate processes on PostgreSQL and RabbitMQ, a bare Express + helmet baseline, and a
- * fixed-rate load generator in its own process; finds the highest rate each sustains with
+ * Flowgate's benchmark with same-run baselines (ADR 0008). Starts the sandbox provider, a
+ * public-api and a dispatcher as separate processes on PostgreSQL and RabbitMQ, a bare Express +
+ * helmet baseline, and a fixed-rate load generator in its own process; finds the highest rate each sustains with
  * p99 ≤ 50 ms and < 0.1 % errors; measures auth costs in-process, accept→SENT end to end, peak RSS,
  * and (full run) CPU profiles of the API and the dispatcher during one send step. The quick run
  * leaves out the profile and the LOG_LEVEL=info search (`--profile`, `--info-log` add them back).
@@ -243,11 +242,6 @@ class Bench {
   named: Record<string, number> = {};
 
   readonly startedAt = Date.now();
-
-  /** Share of the run's time budget used so far. */
-  elapsedShare(): number {
-    return (Date.now() - this.startedAt) / (this.plan.budgetS * 1000);
-  }
 
   /** Seconds of the budget left. */
   leftS(): number {

@@ -13,8 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { Client } from 'pg';
-import { createDatabase, migrateLatest } from '@flowgate/db';
+import { createDatabase, ensureDatabase, migrateLatest } from '@flowgate/db';
 import { BENCH_AMQP_URL, benchHasher, deleteTopology, seedWorkspace, uniquePrefix } from './environment';
 import { LoadGenerator } from './load-client';
 import {
@@ -41,16 +40,7 @@ async function prepare(): Promise<ReturnType<typeof createDatabase>> {
   const dbName = new URL(DATABASE_URL).pathname.slice(1);
   if (!/^[A-Za-z0-9_]+$/.test(dbName) || dbName === 'flowgate_bench' || dbName === 'flowgate_test')
     throw new Error(`send-cost needs a database of its own, not "${dbName}"`);
-  const admin = new URL(DATABASE_URL);
-  admin.pathname = '/postgres';
-  const client = new Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
-    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${dbName}"`);
-  } finally {
-    await client.end();
-  }
+  await ensureDatabase(DATABASE_URL);
   const db = createDatabase({ kind: 'postgres', url: DATABASE_URL }, { poolMax: 2 });
   await migrateLatest(db);
   await db.raw('TRUNCATE workspaces, users CASCADE');

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Client } from 'pg';
 import { loadConfig, type Config } from '@flowgate/config';
-import { createDatabase, migrateLatest, type Database } from '@flowgate/db';
+import { createDatabase, ensureDatabase, migrateLatest, type Database } from '@flowgate/db';
 import { createLogger, type Logger } from '@flowgate/logger';
 
 /** Connection strings the tests use; override with TEST_DATABASE_URL / TEST_AMQP_URL. */
@@ -12,18 +12,7 @@ export const TEST_AMQP_URL = process.env['TEST_AMQP_URL'] ?? 'amqp://guest:guest
 
 /** Creates the test database if needed and migrates it (once per Jest run, from globalSetup). */
 export async function prepareTestDatabase(): Promise<void> {
-  const url = new URL(TEST_DATABASE_URL);
-  const dbName = url.pathname.slice(1);
-  const admin = new URL(TEST_DATABASE_URL);
-  admin.pathname = '/postgres';
-  const client = new Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
-    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${dbName.replace(/"/g, '')}"`);
-  } finally {
-    await client.end();
-  }
+  await ensureDatabase(TEST_DATABASE_URL);
   const db = createDatabase({ kind: 'postgres', url: TEST_DATABASE_URL }, { poolMax: 1 });
   try {
     await migrateLatest(db);

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import pg from 'pg';
 import * as m0001 from './migrations/20261122000100_foundation';
 import * as m0002 from './migrations/20261122000200_messages';
 import * as m0003 from './migrations/20261201000100_dispatch_pacing';
@@ -29,4 +30,24 @@ const source: Knex.MigrationSource<Migration> = {
 export async function migrateLatest(db: Knex): Promise<string[]> {
   const [, applied] = (await db.migrate.latest({ migrationSource: source })) as [number, string[]];
   return applied;
+}
+
+/**
+ * Creates the database a PostgreSQL URL names, unless it exists, through the server's `postgres`
+ * maintenance database (the test, benchmark and fault-suite set-ups; a deployment creates its
+ * database itself). The name is refused unless it is letters, digits and underscores.
+ */
+export async function ensureDatabase(url: string): Promise<void> {
+  const admin = new URL(url);
+  const name = admin.pathname.slice(1);
+  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`unexpected database name "${name}"`);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
 }

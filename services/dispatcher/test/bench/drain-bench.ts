@@ -12,8 +12,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Client } from 'pg';
-import { createDatabase, migrateLatest } from '@flowgate/db';
+import { createDatabase, ensureDatabase, migrateLatest } from '@flowgate/db';
 import { createRabbitBroker } from '@flowgate/messaging';
 import { startSandbox } from '@flowgate/sandbox';
 import { addPhoneNumber, createWorkspace } from '../../../../test/support/factories';
@@ -42,26 +41,12 @@ function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
 }
 
-async function ensureDatabase(): Promise<void> {
-  const admin = new URL(DB_URL);
-  const name = admin.pathname.slice(1);
-  admin.pathname = '/postgres';
-  const c = new Client({ connectionString: admin.toString() });
-  await c.connect();
-  try {
-    const r = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (r.rowCount === 0) await c.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await c.end();
-  }
-}
-
 async function main(): Promise<void> {
   const n = Number(arg('messages', '20000'));
   const numbers = Number(arg('numbers', '1'));
   const profileDir = arg('profile', '');
   const extraEnv = JSON.parse(arg('env', '{}')) as Record<string, string>;
-  await ensureDatabase();
+  await ensureDatabase(DB_URL);
   const db = createDatabase({ kind: 'postgres', url: DB_URL }, { poolMax: 4 });
   await migrateLatest(db);
   const secretKey = randomBytes(32);
