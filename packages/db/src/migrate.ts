@@ -34,8 +34,8 @@ export async function migrateLatest(db: Knex): Promise<string[]> {
 
 /**
  * Creates the database a PostgreSQL URL names, unless it exists, through the server's `postgres`
- * maintenance database (the test, benchmark and fault-suite set-ups; a deployment creates its
- * database itself). The name is refused unless it is letters, digits and underscores.
+ * maintenance database (the test and benchmark set-ups; a deployment creates its database
+ * itself). The name is refused unless it is letters, digits and underscores.
  */
 export async function ensureDatabase(url: string): Promise<void> {
   const admin = new URL(url);

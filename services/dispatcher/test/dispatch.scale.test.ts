@@ -205,10 +205,10 @@ describe('dispatcher at scale (separate processes, real RabbitMQ and PostgreSQL)
       );
       const span = (t: number[]): number => Math.max(...t) - Math.min(...t);
       const accepted = await acceptedAt(s, [...slowIds, ...fastIds]);
-      // The number's rate holds across both dispatchers: its 500 messages, from the first accept
-      // to the last call, take at least 10 s less one slot per dispatcher (each sends its half at
-      // 25/s: (250 − 1) × 40 ms = 9.96 s after its first slot, which cannot come before the first
-      // accept; each dispatcher alone at 50/s would take 5 s). Measured from the first accept, not
+      // The number's rate holds across both dispatchers: from the first accept to the last call,
+      // its 500 messages take at least 9.96 s (each dispatcher sends its half at 25/s, the last
+      // (250 − 1) × 40 ms after its first slot, which cannot come before the first accept; each
+      // dispatcher alone at 50/s would take 5 s). Measured from the first accept, not
       // the first call: the pacer keeps its schedule after a stall (a late first call, on time
       // later ones), so the calls' own span can be a stall shorter. And no five seconds hold more
       // than 250, with 20 % slack: the sandbox notes a call when its event loop, shared with this
