@@ -5,9 +5,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { createDatabase } from '@flowgate/db';
 import { freePort, REPO_ROOT, startProcess, type ServiceProcess } from './support/processes';
+import { inPool, sleep } from './support/wait';
 
 const exec = promisify(execFile);
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Waits for the start banner and returns the printed key pair and the send cURL. */
 async function banner(
@@ -31,17 +31,6 @@ async function pasteCurl(curl: string): Promise<{ status: number; body: { data: 
   const lines = stdout.trimEnd().split('\n');
   const status = Number(lines.pop());
   return { status, body: JSON.parse(lines.join('\n')) as { data: { id: string } } };
-}
-
-/** Runs `fn(0..n-1)` with at most `concurrency` calls in flight; results in index order. */
-async function inPool<T>(n: number, concurrency: number, fn: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = new Array<T>(n);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < n; i = next++) out[i] = await fn(i);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
-  return out;
 }
 
 interface View {

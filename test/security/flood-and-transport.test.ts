@@ -9,8 +9,8 @@ import { createArgon2Hasher, workspaceService } from '@flowgate/core';
 import type { ServiceProcess } from '../support/processes';
 import { deleteTopology, uniquePrefix } from '../support/rabbit';
 import { testEnv } from '../support/test-env';
+import { inPool } from '../support/wait';
 import {
-  inPool,
   isolatedDatabase,
   leaksIn,
   procUsage,

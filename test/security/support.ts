@@ -131,17 +131,6 @@ export function secretHits(
   return hits;
 }
 
-/** Runs `fn` over 0..n-1 with at most `concurrency` in flight; results in index order. */
-export async function inPool<T>(n: number, concurrency: number, fn: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = new Array<T>(n);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < n; i = next++) out[i] = await fn(i);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
-  return out;
-}
-
 /** One summary line per section, on the test run's output. */
 export function summary(section: string, text: string): void {
   process.stdout.write(`security | ${section}: ${text}\n`);

@@ -15,7 +15,7 @@ import { describeBrokerContract } from './broker-contract';
 import { closeConnectionsNamed, listQueues } from './support/rabbit';
 import { TcpProxy } from '../../../test/support/tcp-proxy';
 import { createTestLogger } from './support/test-logger';
-import { deferred, sleep, waitFor } from './support/wait';
+import { deferred, sleep, waitFor } from '../../../test/support/wait';
 
 const uniquePrefix = (): string => `test.msg.${randomUUID().slice(0, 8)}`;
 

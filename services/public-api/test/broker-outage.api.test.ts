@@ -16,37 +16,12 @@ import { addPhoneNumber, createApiKey, createWorkspace } from '../../../test/sup
 import { drainWorkQueue } from '../../../test/support/rabbit';
 import { TcpProxy } from '../../../test/support/tcp-proxy';
 import { isolatedDatabase, TEST_AMQP_URL, TEST_DATABASE_URL } from '../../../test/support/test-env';
+import { inPool, sleep, waitFor } from '../../../test/support/wait';
 import { createTestApp, type TestApp } from './helpers/test-app';
 
 const SEND = '/api/v1/public/messages/send';
 const MESSAGES = 1000;
 const CONCURRENCY = 25;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` until it is true; fails with `what` after `timeoutMs`. */
-async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await sleep(50);
-  }
-}
-
-/** Runs `fn(0..n-1)` with at most `concurrency` calls in flight; results in index order. */
-async function inPool<T>(n: number, concurrency: number, fn: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = new Array<T>(n);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < n; i = next++) out[i] = await fn(i);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
-  return out;
-}
 
 /** `url` with its port (and optionally database) replaced. */
 function withPort(url: string, port: number, database?: string): string {

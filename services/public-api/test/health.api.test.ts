@@ -7,6 +7,7 @@ import request from 'supertest';
 import { createDatabase } from '@flowgate/db';
 import { TcpProxy } from '../../../test/support/tcp-proxy';
 import { TEST_AMQP_URL, TEST_DATABASE_URL } from '../../../test/support/test-env';
+import { waitFor } from '../../../test/support/wait';
 import { createTestApp, type TestApp } from './helpers/test-app';
 
 function through(proxy: TcpProxy, url: string): string {
@@ -16,13 +17,9 @@ function through(proxy: TcpProxy, url: string): string {
   return u.toString();
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Polls /readyz every 100 ms for up to 20 s (reconnects back off for seconds). */
+const waitForReady = (what: string, check: () => Promise<boolean>): Promise<void> =>
+  waitFor(what, check, 20_000, 100);
 
 describe('/healthz and /readyz', () => {
   let pgProxy: TcpProxy;
@@ -56,7 +53,7 @@ describe('/healthz and /readyz', () => {
   const readyz = () => request(t.app).get('/readyz');
 
   it('when the database and the broker answer, then both are 200 with every check ok', async () => {
-    await waitFor('the broker connection', async () => (await readyz()).status === 200);
+    await waitForReady('the broker connection', async () => (await readyz()).status === 200);
     const res = await readyz();
     expect(res.body).toEqual({ status: 'ready', checks: { database: 'ok', broker: 'ok' } });
     expect(res.headers['x-request-id']).toEqual(expect.any(String));
@@ -75,19 +72,19 @@ describe('/healthz and /readyz', () => {
     } finally {
       pgProxy.accept();
     }
-    await waitFor('the database to be back', async () => (await readyz()).status === 200);
+    await waitForReady('the database to be back', async () => (await readyz()).status === 200);
   });
 
   it('when the broker is unreachable, then /readyz is 503 naming it and /healthz stays 200; then it recovers', async () => {
     amqpProxy.refuse();
     try {
-      await waitFor('the broker to be seen down', async () => (await readyz()).status === 503);
+      await waitForReady('the broker to be seen down', async () => (await readyz()).status === 503);
       const res = await readyz();
       expect(res.body).toEqual({ status: 'not_ready', checks: { database: 'ok', broker: 'down' } });
       expect((await request(t.app).get('/healthz')).status).toBe(200);
     } finally {
       amqpProxy.accept();
     }
-    await waitFor('the broker to reconnect', async () => (await readyz()).status === 200);
+    await waitForReady('the broker to reconnect', async () => (await readyz()).status === 200);
   });
 });

@@ -7,22 +7,13 @@ import { createPgRevocationBus } from '@flowgate/core';
 import { createApiKey, createWorkspace } from '../../../test/support/factories';
 import { TcpProxy } from '../../../test/support/tcp-proxy';
 import { capturingLogger, TEST_DATABASE_URL, testDatabase } from '../../../test/support/test-env';
+import { waitFor } from '../../../test/support/wait';
 import { createTestApp, type TestApp } from './helpers/test-app';
 
 const TEMPLATES = '/api/v1/public/templates';
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await sleep(10);
-  }
-}
+/** Polls every 10 ms: an argon2 check in flight lasts only ~30 ms. */
+const poll = (what: string, check: () => boolean | Promise<boolean>): Promise<void> =>
+  waitFor(what, check, 15_000, 10);
 
 async function login(t: TestApp, email: string, password: string): Promise<string> {
   const res = await request(t.app).post('/api/v1/auth/login').send({ email, password });
@@ -47,14 +38,14 @@ describe('revoking a key while instances verify or cache it', () => {
       const key = (created.body as { data: { id: string; apiKey: string; apiSecret: string } }).data;
       const headers = { apiKey: key.apiKey, apiSecret: key.apiSecret };
       // B's listener must be up, or B caches nothing at all and the test proves nothing.
-      await waitFor('B to be ready', async () => (await request(b.app).get('/readyz')).status === 200);
+      await poll('B to be ready', async () => (await request(b.app).get('/readyz')).status === 200);
 
       const inFlight = request(b.app)
         .get(TEMPLATES)
         .set(headers)
         .then((r) => r);
       // B has read the (still active) row and is inside argon2.
-      await waitFor('B to start argon2', () => b.runtime.deps.verifier.stats.inFlight === 1);
+      await poll('B to start argon2', () => b.runtime.deps.verifier.stats.inFlight === 1);
       const revoke = await request(a.app)
         .delete(`/api/v1/workspaces/${ws.workspaceId}/api-keys/${key.id}`)
         .set(auth);
@@ -92,7 +83,7 @@ describe('revoking a key while instances verify or cache it', () => {
       const ws = await createWorkspace(a.runtime.db);
       const key = await createApiKey(a.runtime.db, ws.workspaceId);
       const headers = { apiKey: key.apiKey, apiSecret: key.apiSecret };
-      await waitFor('the listener to be up and the pair cached', async () => {
+      await poll('the listener to be up and the pair cached', async () => {
         expect((await request(a.app).get(TEMPLATES).set(headers)).status).toBe(200);
         return a.runtime.deps.verifier.stats.cacheSize === 1;
       });

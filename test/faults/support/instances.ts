@@ -25,6 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, REPO_ROOT } from '../../support/processes';
+import { waitFor } from '../../support/wait';
 
 const run = promisify(execFile);
 
@@ -72,14 +73,6 @@ async function tcpOpen(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function findPostgresBin(): string {
@@ -171,7 +164,7 @@ async function awaitRabbit(state: InstancesState['rabbit'], timeoutMs: number): 
       await new Promise((r) => setTimeout(r, 500));
     }
   }
-  await waitFor('the private RabbitMQ listener', () => tcpOpen(state.port), 30_000);
+  await waitFor('the private RabbitMQ listener', () => tcpOpen(state.port), 30_000, 100);
 }
 
 export async function rabbitStartApp(state: InstancesState['rabbit']): Promise<void> {

@@ -4,6 +4,7 @@
  * that gets a network error, a timeout, a 5xx, a 408 or a 429 sends the same request with the same
  * key again, to the next API, until it gets a 201 or another 4xx (or gives up, which is counted).
  */
+import { sleep } from '../../support/wait';
 
 export interface LoadOptions {
   /** Base URLs of the APIs, e.g. `http://127.0.0.1:3000`. Read at every attempt. */
@@ -53,8 +54,6 @@ export interface RunningLoad {
   /** Resolves once every send is settled. */
   done: Promise<LoadResult>;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function answerKind(err: unknown): string {
   const name = typeof err === 'object' && err !== null ? (err as { name?: unknown }).name : undefined;

@@ -7,6 +7,7 @@ import type { Database } from '@flowgate/db';
 import type { CallSummary } from '@flowgate/sandbox';
 import type { LoadResult } from './load';
 import { percentile } from './load';
+import { sleep } from '../../support/wait';
 import type { ScenarioResult } from './report';
 
 interface Row {
@@ -46,7 +47,6 @@ export interface Verification {
   summary: CallSummary;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const FINAL = new Set(['SENT', 'FAILED', 'DELIVERED', 'READ']);
 /**
  * How the dispatcher marks, in a message's history, an attempt that may repeat an earlier

@@ -1,3 +1,4 @@
+/** Waiting helpers for tests (and the fault suite's support code). */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -6,7 +7,7 @@ export function sleep(ms: number): Promise<void> {
 export async function waitFor(
   what: string,
   check: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
+  timeoutMs = 15_000,
   intervalMs = 20,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -37,6 +38,17 @@ export function deferred<T = void>(): Deferred<T> {
     },
     settled: () => done,
   };
+}
+
+/** Runs `fn(0..n-1)` with at most `concurrency` calls in flight; results in index order. */
+export async function inPool<T>(n: number, concurrency: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array<T>(n);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < n; i = next++) out[i] = await fn(i);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+  return out;
 }
 
 /** Whether `p` has settled after giving pending callbacks `ms` to run. */
