@@ -14,7 +14,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createDatabase, ensureDatabase, migrateLatest } from '@flowgate/db';
-import { BENCH_AMQP_URL, benchHasher, deleteTopology, seedWorkspace, uniquePrefix } from './environment';
+import {
+  BENCH_AMQP_URL,
+  RETRY_DELAYS_MS,
+  benchHasher,
+  deleteTopology,
+  seedWorkspace,
+  uniquePrefix,
+} from './environment';
 import { LoadGenerator } from './load-client';
 import {
   RESULTS_DIR,
@@ -77,6 +84,8 @@ async function main(): Promise<void> {
         PORT: String(port),
         HOST: '127.0.0.1',
         AUTH_CACHE_TTL_SECONDS: '3600',
+        // The tiers deleteTopology removes at the end (the default ones would be left behind).
+        DISPATCH_RETRY_DELAYS_MS: RETRY_DELAYS_MS.join(','),
       },
       nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     });
