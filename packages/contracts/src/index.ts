@@ -4,3 +4,4 @@ export * from './http';
 export * from './queue';
 export * from './validator';
 export * from './openapi';
+export * from './events';

@@ -15,3 +15,4 @@ export * from './messages/queued-marker';
 export * from './messages/outbox-relay';
 export * from './demo/bootstrap-demo';
 export * from './demo/demo-templates';
+export * from './partner-events';

@@ -5,6 +5,7 @@ import * as m0002 from './migrations/20261122000200_messages';
 import * as m0003 from './migrations/20261201000100_dispatch_pacing';
 import * as idempotencyExpiry from './migrations/20261201000200_idempotency_expiry';
 import * as changeNotifications from './migrations/20261201000300_change_notifications';
+import * as partnerEvents from './migrations/20261203000100_partner_events';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -18,6 +19,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261201000100_dispatch_pacing', m0003],
   ['20261201000200_idempotency_expiry', idempotencyExpiry],
   ['20261201000300_change_notifications', changeNotifications],
+  ['20261203000100_partner_events', partnerEvents],
 ];
 
 const source: Knex.MigrationSource<Migration> = {

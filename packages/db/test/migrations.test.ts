@@ -12,6 +12,7 @@ const TABLES = [
   'contacts',
   'messages',
   'message_events',
+  'partner_events',
 ];
 
 describe('migrations', () => {

@@ -1,0 +1,2 @@
+export * from './partner-event-store';
+export * from './knex-partner-event-store';
