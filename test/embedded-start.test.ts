@@ -43,7 +43,7 @@ describe('pnpm start (embedded: PGlite, in-process broker, sandbox provider)', (
     const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
     };
-    expect(pkg.scripts['start']).toBe('tsx scripts/start.ts');
+    expect(pkg.scripts['start']).toBe('scripts/node --import tsx scripts/start.ts');
   });
 
   it('when a newcomer pastes the printed cURL, then 201 and SENT; messages left unfinished by a stop all go out after a restart, each with one provider call, and the printed key keeps working', async () => {
