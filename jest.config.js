@@ -64,4 +64,3 @@ const config = {
   maxWorkers: 2,
 };
 module.exports = config;
-module.exports.UNIT_PATHS = UNIT_PATHS;

@@ -5,6 +5,10 @@ import { ERROR_CODES } from '@flowgate/contracts';
 import { COMMANDS, usageOf } from '@flowgate/cli';
 
 const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+/** The pnpm version package.json pins (`packageManager`), which the README's commands run. */
+const pinnedPnpm = (
+  JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { packageManager: string }
+).packageManager.split('@')[1];
 
 /** Rows of the markdown table that follows `heading`, as arrays of cells. */
 function tableAfter(heading: string): string[][] {
@@ -57,9 +61,11 @@ describe('README stays in step with the code', () => {
     expect(rows).toEqual(expected);
   });
 
-  it('starts with the two commands: run and test', () => {
+  it('starts with the two commands, run and test, each through the pinned pnpm (no pnpm needed on PATH)', () => {
     const firstBlock = /```bash\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
-    expect(firstBlock).toMatch(/pnpm start/);
-    expect(firstBlock).toMatch(/pnpm test/);
+    const pnpm = `npx --yes pnpm@${pinnedPnpm}`;
+    const [run, test] = firstBlock.split('\n').map((line) => line.replace(/\s+#.*$/, ''));
+    expect(run).toBe(`${pnpm} install && ${pnpm} start`);
+    expect(test).toBe(`${pnpm} install && ${pnpm} test:all`);
   });
 });
