@@ -31,7 +31,8 @@ const scripts = rootPackage.scripts;
 const FLOWGATE = ['migrate', 'public-api', 'dispatcher', 'sandbox'];
 
 /** The file a root script runs (`scripts/node --import tsx services/public-api/src/main.ts` → that path). */
-const entryOf = (script: string): string | undefined => /^(?:scripts\/node --import )?tsx\s+(\S+\.ts)\b/.exec(scripts[script] ?? '')?.[1];
+const entryOf = (script: string): string | undefined =>
+  /^(?:scripts\/node --import )?tsx\s+(\S+\.ts)\b/.exec(scripts[script] ?? '')?.[1];
 
 interface Stage {
   name: string;
