@@ -84,6 +84,9 @@ describe("the README's first command on a machine with only Node", () => {
       env: {
         PATH,
         HOME: process.env['HOME'] ?? '/tmp',
+        // An empty global prefix: npx cannot borrow a globally installed pnpm (and put its folder on
+        // PATH) as it would on this machine, but fetches the pinned one as on a fresh machine.
+        NPM_CONFIG_PREFIX: path.join(work, 'npm-global'),
         FLOWGATE_DATA_DIR: dataDir,
         PORT: String(await freePort()),
         HOST: '127.0.0.1',
