@@ -53,33 +53,25 @@ async function run(opts: Options, p: Plan, startedAt: Date, cleanup: Cleanup): P
   console.log(
     `Flowgate benchmark (${opts.quick ? 'quick' : 'full'}): database ${BENCH_DATABASE_URL}, broker ${new URL(BENCH_AMQP_URL).host}`,
   );
-  const { commit, dirty } = gitInfo();
-  const loadAvgAtStart = os.loadavg();
+  const known = { startedAt, ...gitInfo(), loadAvgAtStart: os.loadavg() };
   rmSync(path.join(RESULTS_DIR, 'logs'), { recursive: true, force: true });
   rmSync(path.join(RESULTS_DIR, 'profiles'), { recursive: true, force: true });
 
   const stack = await startStack(opts, p, cleanup);
   const auth = await measureAuth(stack, opts.quick);
-  const { baselineSearch, baselineRss } = await measureBaseline(stack, p);
-  const baselineRps = baselineSearch.maxRps;
+  const baseline = await measureBaseline(stack, p);
+  const baselineRps = baseline.baselineSearch.maxRps;
   const ratio = (rps: number): number => (baselineRps > 0 ? round(rps / baselineRps, 4) : 0);
-  const { sendSearch, e2e, apiRss } = await measureSend(stack, p);
-  const { sendInfoLog, apiInfoRss } = await measureInfoLog(stack, opts, p, sendSearch, ratio);
-  const profiles = await measureProfiles(stack, opts, p, sendSearch, sendInfoLog);
+  const send = await measureSend(stack, p);
+  const infoLog = await measureInfoLog(stack, opts, p, send.sendSearch, ratio);
+  const profiles = await measureProfiles(stack, opts, p, send.sendSearch, infoLog.sendInfoLog);
   await writeResults(stack, opts, p, {
-    startedAt,
-    commit,
-    dirty,
-    loadAvgAtStart,
+    ...known,
     auth,
-    baselineSearch,
-    baselineRss,
-    sendSearch,
     ratio,
-    e2e,
-    apiRss,
-    sendInfoLog,
-    apiInfoRss,
+    ...baseline,
+    ...send,
+    ...infoLog,
     ...profiles,
   });
   await stack.load.stop();

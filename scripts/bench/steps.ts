@@ -64,7 +64,7 @@ export interface Stack {
   dispatcherHealthPort: number;
   load: LoadGenerator;
   bench: Bench;
-  /** Starts a public-api process and checks that one send succeeds. */
+  /** Starts a public-api process, checks that one send succeeds, and warms it up. */
   startApi: (name: string, logLevel: string, nodeArgs?: string[]) => Promise<Api>;
 }
 
@@ -143,6 +143,8 @@ export async function startStack(opts: Options, p: Plan, cleanup: Cleanup): Prom
     });
     const body = await res.text();
     if (res.status !== 201) throw new Error(`the send check answered ${res.status}: ${body}`);
+    // A fresh API is cold (tsx, V8's JIT): a warm-up at a modest rate before any step.
+    await bench.step('warmup', proc, bench.sendSpec(port, sendWs.headers, p.apiWarmup.rps, p.apiWarmup.ms));
     return { proc, port };
   };
   return {
@@ -203,11 +205,6 @@ export async function measureSend(
 ): Promise<{ sendSearch: RateSearch; e2e: BenchResults['e2e']; apiRss: number | undefined }> {
   console.log('\nsend path: POST /api/v1/public/messages/send, LOG_LEVEL=warn');
   const api = await startApi('public-api-warn', 'warn');
-  await bench.step(
-    'warmup',
-    api.proc,
-    bench.sendSpec(api.port, sendWs.headers, p.apiWarmup.rps, p.apiWarmup.ms),
-  );
   const sendSearch = toSearch(await findMaxRate(p.send, (rate) => bench.sendStep('send', api, sendWs, rate)));
 
   console.log('\nend to end: accept → SENT');
@@ -239,11 +236,6 @@ export async function measureInfoLog(
   else if (opts.infoLog) {
     console.log('\nsend path, LOG_LEVEL=info');
     const apiInfo = await startApi('public-api-info', 'info');
-    await bench.step(
-      'warmup',
-      apiInfo.proc,
-      bench.sendSpec(apiInfo.port, sendWs.headers, p.apiWarmup.rps, p.apiWarmup.ms),
-    );
     const info = toSearch(
       await findMaxRate({ ...p.info, start: Math.max(50, sendSearch.maxRps * p.info.startShare) }, (rate) =>
         bench.sendStep('send(info)', apiInfo, sendWs, rate),
@@ -314,11 +306,6 @@ export async function measureProfiles(
       '--cpu-prof',
       `--cpu-prof-dir=${dir}`,
     ]);
-    await bench.step(
-      'warmup',
-      apiProf.proc,
-      bench.sendSpec(apiProf.port, sendWs.headers, p.apiWarmup.rps, p.apiWarmup.ms),
-    );
     const rate = niceRate(Math.max(50, maxRps * 0.8));
     const step = await bench.sendStep('profiled', apiProf, sendWs, rate, p.profileMs, { retry: false });
     await apiProf.proc.stop();
