@@ -1,6 +1,6 @@
 /**
  * The sandbox provider: a stand-in for the Cloud API's `POST /{version}/{phone-number-id}/messages`
- * (DESIGN §8). Plain node:http, no per-request logging, no per-request allocation beyond the
+ * (docs/contracts.md §8). Plain node:http, no per-request logging, no per-request allocation beyond the
  * body, the check and the answer: it is used by the benchmark at thousands of requests/s.
  *
  * Routes:

@@ -1,7 +1,7 @@
 /**
  * Validation of a template definition in Meta's template management format (what
  * `GET /{waba-id}/message_templates` returns), as loaded from a file by `pnpm cli template:add`.
- * Checks the creation limits of cloud-api.md §1.5–1.7 and that placeholders are usable at send
+ * Checks the creation limits of docs/meta-cloud-api.md §1.5–1.7 and that placeholders are usable at send
  * time (positional `{{1}}..{{n}}` without gaps, or named `{{first_name}}`, never mixed).
  */
 import { LIMITS, TEMPLATE_CATEGORIES } from '@flowgate/contracts';
@@ -38,7 +38,7 @@ export const TEMPLATE_STATUSES = [
   'ARCHIVED',
 ] as const;
 
-/** Documented creation limits (cloud-api.md §1.7), named for the checks below; the numbers are `LIMITS`. */
+/** Documented creation limits (docs/meta-cloud-api.md §1.7), named for the checks below; the numbers are `LIMITS`. */
 export const TEMPLATE_LIMITS = {
   name: LIMITS.templateName,
   headerText: LIMITS.templateHeaderText,

@@ -8,14 +8,14 @@ import { UnprocessableError, type ErrorDetail } from '@flowgate/errors';
 import type { ButtonModel } from './template-model';
 
 /**
- * Send-time limits (cloud-api.md §1.5, §1.7; filename and payload caps are Flowgate's, as in the
+ * Send-time limits (docs/meta-cloud-api.md §1.5, §1.7; filename and payload caps are Flowgate's, as in the
  * request schema), named for the checks below; the numbers are `LIMITS` of @flowgate/contracts.
  */
 export const TEMPLATE_PARAM_LIMITS = {
   couponCode: LIMITS.couponCode,
   url: LIMITS.templateUrl,
   hydratedBody: LIMITS.templateBody,
-  /** A text header once its variable is filled in (cloud-api.md §1.7: header 60). */
+  /** A text header once its variable is filled in (docs/meta-cloud-api.md §1.7: header 60). */
   hydratedHeaderText: LIMITS.templateHeaderText,
   /** A carousel card's body once filled in (§1.7: card body 160). */
   hydratedCardBody: LIMITS.carouselCardBody,

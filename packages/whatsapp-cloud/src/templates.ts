@@ -1,6 +1,6 @@
 /**
  * Stored WhatsApp templates: choosing the one a send request names, the variables each expects,
- * and turning a request's values into the Cloud API `template` object (cloud-api.md §1.5–1.6).
+ * and turning a request's values into the Cloud API `template` object (docs/meta-cloud-api.md §1.5–1.6).
  *
  * Everything here is pure and throws `UnprocessableError`s with stable codes, so the public API
  * can run it at accept time (422 with precise details) and the dispatcher again at send time.

@@ -1,5 +1,5 @@
 /**
- * Limits from Meta's documentation (shared/reference/cloud-api.md §1.7) that apply to partner
+ * Limits from Meta's documentation (docs/meta-cloud-api.md §1.7) that apply to partner
  * input, plus the few caps Flowgate adds where Meta documents none (marked "Flowgate cap").
  * Defined once for every package: the request schemas here and the template checks of
  * @flowgate/whatsapp-cloud (send time and creation) read them from here.

@@ -15,7 +15,7 @@ import {
 } from './common';
 
 // ---------------------------------------------------------------------------------------------
-// Advanced form: Cloud API send components as-is (cloud-api.md §1.5, §1.6)
+// Advanced form: Cloud API send components as-is (docs/meta-cloud-api.md §1.5, §1.6)
 // ---------------------------------------------------------------------------------------------
 
 const ParameterName = Type.String({
