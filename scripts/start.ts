@@ -1,5 +1,5 @@
 /**
- * `pnpm start`: everything in one process (DESIGN §7). With no DATABASE_URL and no AMQP_URL:
+ * `pnpm start`: everything in one process (docs/contracts.md §7). With no DATABASE_URL and no AMQP_URL:
  * embedded PostgreSQL (PGlite) in the data dir, the in-process broker, the sandbox provider and a
  * demo workspace whose key is printed with a ready-to-paste cURL. With both URLs set, the same
  * code runs on PostgreSQL and RabbitMQ (the sandbox only if SANDBOX=true).

@@ -2,7 +2,7 @@ import { startProcess } from './support/processes';
 import { TEST_AMQP_URL, TEST_DATABASE_URL } from './support/test-env';
 
 /**
- * DESIGN §4: configuration is read once at start; a bad or missing value stops the process with a
+ * docs/contracts.md §4: configuration is read once at start; a bad or missing value stops the process with a
  * list of every problem. Each service's entry point, run as a real process.
  */
 describe('service entry points with a bad configuration', () => {

@@ -15,7 +15,7 @@ describe('fault: an API process is killed', () => {
         await stack.restartApi(0);
         return `kill -9 ${victim.name} at ${killedAt}, started again at ${restartedAt}, ready at ${elapsed()}`;
       },
-      // The dispatchers are untouched: no provider duplicates (DESIGN §6).
+      // The dispatchers are untouched: no provider duplicates (docs/contracts.md §6).
       providerDuplicateBound: () => 0,
     });
     expectGuarantees(v);

@@ -16,7 +16,7 @@ describe('fault: RabbitMQ stops and starts', () => {
         await rabbitStartApp(stack.state.rabbit);
         return `stop_app issued at ${issuedAt}, down at ${stoppedAt}; start_app at ${startingAt}, up at ${elapsed()}`;
       },
-      // No process dies between a provider answer and its status write (DESIGN §6): none.
+      // No process dies between a provider answer and its status write (docs/contracts.md §6): none.
       providerDuplicateBound: () => 0,
     });
     expectGuarantees(v);

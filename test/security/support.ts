@@ -100,7 +100,7 @@ export function rawRequest(
   });
 }
 
-/** Things an error body must never contain (DESIGN §2.4). */
+/** Things an error body must never contain (docs/contracts.md §2.4). */
 export const LEAKS: ReadonlyArray<readonly [string, RegExp]> = [
   ['a stack frame', /\bat [\w.<>$]+ \(|\bat (?:async )?\/|\n\s+at /],
   ['an internal path', /\/work\/|\/home\/|\/usr\/|\/tmp\/|node_modules|\.ts:\d+|\.js:\d+/],

@@ -16,7 +16,7 @@ import {
 } from '@flowgate/core';
 
 /**
- * The operator's CLI (DESIGN §3). Each command prints one line of JSON with --json, a readable
+ * The operator's CLI (docs/contracts.md §3). Each command prints one line of JSON with --json, a readable
  * line otherwise; failures go to stderr with a non-zero exit code. Every command declares its
  * flags and the keys it prints: parsing, the usage text and the README's CLI table (checked by
  * test/readme.test.ts) all come from that one declaration.

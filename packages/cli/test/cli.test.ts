@@ -30,7 +30,7 @@ function json(stdout: string): Record<string, unknown> {
   return JSON.parse(lines[0] ?? '') as Record<string, unknown>;
 }
 
-describe('pnpm cli (DESIGN §3)', () => {
+describe('pnpm cli (docs/contracts.md §3)', () => {
   it('when an operator sets up a workspace end to end, then each command prints its one JSON line', async () => {
     // Each command prints exactly the keys its declaration names (the README's CLI table is
     // checked against the same declaration by test/readme.test.ts).

@@ -18,7 +18,7 @@ export interface Config {
   readonly databasePoolMax: number;
   /** PostgreSQL statement_timeout / lock_timeout; the client's query timeout is 1 s more. */
   readonly databaseStatementTimeoutMs: number;
-  /** How long Idempotency-Keys are kept (DESIGN §2.2: at least 24 h). */
+  /** How long Idempotency-Keys are kept (docs/contracts.md §2.2: at least 24 h). */
   readonly idempotencyRetentionMs: number;
   readonly amqp: { readonly url: string | undefined; readonly prefix: string };
   readonly dataDir: string;

@@ -1,5 +1,5 @@
 /**
- * The events Flowgate delivers to partners' webhooks (DESIGN §10). They are written to the
+ * The events Flowgate delivers to partners' webhooks (docs/contracts.md §10). They are written to the
  * `partner_events` outbox in the same transaction as the change that caused them (Meta's webhooks
  * in, the dispatcher's SENT write, broadcasts), and delivered from there.
  */

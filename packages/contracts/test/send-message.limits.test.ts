@@ -53,7 +53,7 @@ const couponComponent = (code: string) =>
   ]);
 const url = (length: number) => `https://example.com/${s(length - 'https://example.com/'.length)}`;
 
-/** Each limit of cloud-api.md §1.7 (and our own caps): the largest accepted value and the first rejected one. */
+/** Each limit of docs/meta-cloud-api.md §1.7 (and our own caps): the largest accepted value and the first rejected one. */
 const EDGES: Edge[] = [
   ['text body 4096 / 4097', text({ content: s(4096) }), text({ content: s(4097) }), '/content'],
   [
@@ -277,7 +277,7 @@ describe('parseSendMessageRequest: limits', () => {
     },
   );
 
-  it('the limits are the ones documented by Meta (cloud-api.md §1.7)', () => {
+  it('the limits are the ones documented by Meta (docs/meta-cloud-api.md §1.7)', () => {
     expect(LIMITS).toMatchObject({
       textBody: 4096,
       mediaCaption: 1024,

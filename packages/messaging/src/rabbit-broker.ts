@@ -1,5 +1,6 @@
 /**
- * RabbitMQ adapter (amqplib). Topology and the reasons behind it: docs/adr/0004-broker-topology.md.
+ * RabbitMQ adapter (amqplib): the connection and the publisher. Topology and the reasons behind
+ * it: rabbit-topology.ts and docs/adr/0004-broker-topology.md; consumers: rabbit-consumer.ts.
  *
  * - durable quorum queues, persistent messages, publisher confirms on a confirm channel with one
  *   callback per publish (publishes overlap; nothing waits for another's confirm), `mandatory` so
@@ -13,41 +14,29 @@
  */
 import { randomUUID } from 'node:crypto';
 import { connect } from 'amqplib';
-import type {
-  Channel,
-  ChannelModel,
-  ConfirmChannel,
-  ConsumeMessage,
-  Message,
-  RecoveringChannelModel,
-} from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, Message, RecoveringChannelModel } from 'amqplib';
 import { BrokerError, toError } from './errors';
 import {
   ATTEMPT_HEADER,
-  DEFAULT_DELAY_TIERS_MS,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_PUBLISH_TIMEOUT_MS,
   InFlight,
-  PARK_REASON_HEADER,
   PUBLISH_ID_HEADER,
-  applicationHeaders,
   assertValidMessage,
   assertValidPrefetch,
   normaliseDelayTiers,
-  parseAttempt,
   publishAll,
-  runHandler,
   type SettlementPolicy,
 } from './policy';
+import { RabbitConsumer, type ConsumerHost, type PublishProps } from './rabbit-consumer';
+import { assertRabbitTopology, rabbitTopology, type RabbitTopology } from './rabbit-topology';
 import type {
   Broker,
   BrokerLogger,
   BrokerStats,
   ConsumeOptions,
   ConsumerHandle,
-  Delivery,
   DeliveryHandler,
-  HeaderValue,
   OutgoingMessage,
   PublishResult,
 } from './types';
@@ -101,69 +90,7 @@ export interface RabbitBrokerOptions {
   reconnect?: RabbitReconnectOptions;
 }
 
-export interface RabbitTopology {
-  /** Direct exchange the work is published to. */
-  workExchange: string;
-  workRoutingKey: string;
-  /** Quorum queue the consumers read. */
-  workQueue: string;
-  /** Fanout exchange in front of the parking queue (also the work queue's dead-letter exchange). */
-  parkingExchange: string;
-  parkingQueue: string;
-  /** One TTL'd quorum queue per delay tier, dead-lettering back to the work exchange. */
-  retryQueues: readonly { delayMs: number; queue: string }[];
-}
-
-export function rabbitTopology(
-  prefix = 'flowgate',
-  delayTiersMs: readonly number[] = DEFAULT_DELAY_TIERS_MS,
-): RabbitTopology {
-  return {
-    workExchange: `${prefix}.messages`,
-    workRoutingKey: 'dispatch',
-    workQueue: `${prefix}.dispatch`,
-    parkingExchange: `${prefix}.parking`,
-    parkingQueue: `${prefix}.parked`,
-    retryQueues: normaliseDelayTiers(delayTiersMs).map((delayMs) => ({
-      delayMs,
-      queue: `${prefix}.retry.${delayMs}`,
-    })),
-  };
-}
-
-/**
- * RabbitMQ 3.10 starts a dead-letter worker for each quorum queue with at-least-once
- * dead-lettering; deleting the queue while that worker is still starting crashes it in a restart
- * loop until `rabbit_fifo_dlx_sup` gives up, after which no such queue can be declared on the
- * node until its app restarts (seen on the shared test broker). So a topology is never deleted
- * within moments of being declared.
- */
-const SETTLE_BEFORE_DELETE_MS = 500;
-
-/**
- * Deletes every queue and exchange of a topology, messages included (tests, benchmarks, retiring
- * an environment's prefix). Missing ones are fine. Never for a topology in use.
- */
-export async function deleteRabbitTopology(url: string, t: RabbitTopology): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_BEFORE_DELETE_MS));
-  const conn = await connect(url);
-  try {
-    const ch = await conn.createChannel();
-    for (const q of [t.workQueue, t.parkingQueue, ...t.retryQueues.map((r) => r.queue)])
-      await ch.deleteQueue(q);
-    for (const x of [t.workExchange, t.parkingExchange]) await ch.deleteExchange(x);
-    await ch.close();
-  } finally {
-    await conn.close();
-  }
-}
-
-interface PublishProps {
-  messageId: string | undefined;
-  correlationId: string | undefined;
-  contentType: string | undefined;
-  headers: Record<string, HeaderValue>;
-}
+export { deleteRabbitTopology, rabbitTopology, type RabbitTopology } from './rabbit-topology';
 
 interface PublisherChannel {
   readonly model: ChannelModel;
@@ -176,233 +103,9 @@ interface PublisherChannel {
   drain: Promise<void> | undefined;
 }
 
-/** What a consumer needs from its broker. */
-interface ConsumerHost {
-  readonly logger: BrokerLogger;
-  readonly topology: RabbitTopology;
-  readonly policy: SettlementPolicy;
-  publishInternal(exchange: string, routingKey: string, body: Buffer, props: PublishProps): Promise<void>;
-  resetConnection(model: ChannelModel, reason: string): void;
-  removeConsumer(c: RabbitConsumer): void;
-}
-
-interface ConsumerAttachment {
-  readonly model: ChannelModel;
-  readonly channel: Channel;
-  consumerTag: string | undefined;
-  closed: boolean;
-  closingOnPurpose: boolean;
-}
-
 const CLOSE_TIMEOUT_MS = 5_000;
 
 function noop(): void {}
-
-function toDelivery(msg: ConsumeMessage): Delivery {
-  const p = msg.properties;
-  const messageId: unknown = p.messageId;
-  const correlationId: unknown = p.correlationId;
-  const contentType: unknown = p.contentType;
-  const rawHeaders: unknown = p.headers;
-  const rawAttempt: unknown = p.headers?.[ATTEMPT_HEADER];
-  return {
-    body: msg.content,
-    messageId: typeof messageId === 'string' ? messageId : undefined,
-    correlationId: typeof correlationId === 'string' ? correlationId : undefined,
-    contentType: typeof contentType === 'string' ? contentType : undefined,
-    attempt: parseAttempt(rawAttempt),
-    redelivered: msg.fields.redelivered,
-    headers: applicationHeaders(rawHeaders),
-  };
-}
-
-class RabbitConsumer implements ConsumerHandle {
-  private state: 'active' | 'stopping' | 'stopped' = 'active';
-  private attachment: ConsumerAttachment | undefined;
-  private attachedModel: ChannelModel | undefined;
-  private readonly inFlight = new InFlight();
-  private stopping: Promise<void> | undefined;
-
-  constructor(
-    private readonly host: ConsumerHost,
-    private readonly handler: DeliveryHandler,
-    private readonly prefetch: number,
-  ) {}
-
-  /** Opens a channel on `model` and starts consuming; a no-op if already attached to it. */
-  async attach(model: ChannelModel): Promise<void> {
-    if (this.state !== 'active' || this.attachedModel === model) return;
-    this.attachedModel = model;
-    let att: ConsumerAttachment | undefined;
-    try {
-      const channel = await model.createChannel();
-      const created: ConsumerAttachment = {
-        model,
-        channel,
-        consumerTag: undefined,
-        closed: false,
-        closingOnPurpose: false,
-      };
-      att = created;
-      this.attachment = created;
-      channel.on('error', (err: Error) => {
-        this.host.logger.warn('RabbitMQ consumer channel error', { err });
-      });
-      channel.on('close', () => {
-        created.closed = true;
-        if (this.attachment === created) this.attachment = undefined;
-        if (this.attachedModel === model) this.attachedModel = undefined;
-        if (!created.closingOnPurpose && this.state === 'active') {
-          this.host.resetConnection(model, 'consumer channel closed');
-        }
-      });
-      await channel.prefetch(this.prefetch);
-      const ok = await channel.consume(this.host.topology.workQueue, (msg) => this.onMessage(created, msg), {
-        noAck: false,
-      });
-      created.consumerTag = ok.consumerTag;
-    } catch (err) {
-      if (this.attachedModel === model) this.attachedModel = undefined;
-      // stop() closed the channel under us: nothing to recover.
-      if (this.state !== 'active') return;
-      throw err;
-    }
-    // stop() ran while we were attaching: undo.
-    if (this.state !== 'active') await this.detach(att);
-  }
-
-  stop(): Promise<void> {
-    if (this.stopping) return this.stopping;
-    this.state = 'stopping';
-    this.stopping = (async () => {
-      const att = this.attachment;
-      if (att && !att.closed && att.consumerTag !== undefined) {
-        try {
-          await att.channel.cancel(att.consumerTag);
-        } catch (err) {
-          this.host.logger.debug('could not cancel consumer (channel already gone)', { err: toError(err) });
-        }
-      }
-      await this.inFlight.idle();
-      // Anything delivered after the cancel was left unsettled; closing the channel hands it back.
-      await this.detach(att);
-      this.state = 'stopped';
-      this.host.removeConsumer(this);
-    })();
-    return this.stopping;
-  }
-
-  private async detach(att: ConsumerAttachment | undefined): Promise<void> {
-    if (!att || att.closed) return;
-    att.closingOnPurpose = true;
-    try {
-      await att.channel.close();
-    } catch {
-      // already closing with its connection
-    }
-  }
-
-  private onMessage(att: ConsumerAttachment, msg: ConsumeMessage | null): void {
-    if (msg === null) {
-      // basic.cancel from the broker: the queue was deleted. Reconnecting re-declares it.
-      this.host.logger.warn('RabbitMQ cancelled the consumer (work queue deleted?)', {
-        queue: this.host.topology.workQueue,
-      });
-      if (this.state === 'active') this.host.resetConnection(att.model, 'consumer cancelled by the broker');
-      return;
-    }
-    // Stopping: leave it unsettled; the channel close returns it to the queue.
-    if (this.state !== 'active') return;
-    void this.inFlight.track(this.handle(att, msg));
-  }
-
-  private async handle(att: ConsumerAttachment, msg: ConsumeMessage): Promise<void> {
-    const { logger, topology, policy } = this.host;
-    const delivery = toDelivery(msg);
-    const meta = { messageId: delivery.messageId, attempt: delivery.attempt };
-    try {
-      const settlement = await runHandler(this.handler, delivery, policy, logger);
-      if (att.closed) {
-        logger.warn(
-          'consumer channel closed before the message was settled; the broker will redeliver it',
-          meta,
-        );
-        return;
-      }
-      if (settlement.kind === 'ack') {
-        this.ack(att, msg, meta);
-        return;
-      }
-      const retry = settlement.kind === 'retry';
-      const headers: Record<string, HeaderValue> = { ...delivery.headers };
-      let exchange: string;
-      let routingKey: string;
-      if (settlement.kind === 'retry') {
-        const tier = topology.retryQueues.find((q) => q.delayMs === settlement.delayMs);
-        if (!tier) throw new Error(`no retry queue for ${settlement.delayMs} ms`);
-        exchange = '';
-        routingKey = tier.queue;
-        headers[ATTEMPT_HEADER] = settlement.nextAttempt;
-      } else {
-        exchange = topology.parkingExchange;
-        routingKey = '';
-        headers[ATTEMPT_HEADER] = delivery.attempt;
-        headers[PARK_REASON_HEADER] = settlement.reason;
-      }
-      try {
-        await this.host.publishInternal(exchange, routingKey, msg.content, {
-          messageId: delivery.messageId,
-          correlationId: delivery.correlationId,
-          contentType: delivery.contentType,
-          headers,
-        });
-      } catch (err) {
-        // Not acked: hand it back. Resetting the connection returns every unsettled delivery
-        // to the queue, after a backoff, instead of spinning on a requeue.
-        logger.error(`could not move message to the ${retry ? 'retry' : 'parking'} queue; handing it back`, {
-          ...meta,
-          err: toError(err),
-        });
-        if (!att.closed) this.host.resetConnection(att.model, 'could not publish a retry or park');
-        return;
-      }
-      this.ack(att, msg, meta);
-      if (settlement.kind === 'retry') {
-        logger.debug('message scheduled for retry', {
-          ...meta,
-          nextAttempt: settlement.nextAttempt,
-          delayMs: settlement.delayMs,
-        });
-      } else {
-        logger.info('message parked', { ...meta, reason: settlement.reason, queue: topology.parkingQueue });
-      }
-    } catch (err) {
-      logger.error('unexpected error while settling a message; leaving it to be redelivered', {
-        ...meta,
-        err: toError(err),
-      });
-      if (!att.closed) this.host.resetConnection(att.model, 'settle failed');
-    }
-  }
-
-  private ack(att: ConsumerAttachment, msg: ConsumeMessage, meta: Record<string, unknown>): void {
-    if (att.closed) {
-      this.host.logger.warn(
-        'consumer channel closed before the ack; the broker will redeliver the message',
-        meta,
-      );
-      return;
-    }
-    try {
-      att.channel.ack(msg);
-    } catch (err) {
-      this.host.logger.warn('ack failed; the broker will redeliver the message', {
-        ...meta,
-        err: toError(err),
-      });
-    }
-  }
-}
 
 function withHeartbeat(url: string, seconds: number): string {
   const u = new URL(url);
@@ -773,45 +476,10 @@ export class RabbitBroker implements Broker {
       const id: unknown = msg.properties.headers?.[PUBLISH_ID_HEADER];
       if (typeof id === 'string' && pub.outstanding.has(id)) pub.returned.add(id);
     });
-    await this.assertTopology(channel);
+    await assertRabbitTopology(channel, this.topology, this.deliveryLimit);
     this.model = model;
     this.publisher = pub;
     for (const c of [...this.consumers]) await c.attach(model);
-  }
-
-  private async assertTopology(ch: Channel): Promise<void> {
-    const t = this.topology;
-    // Quorum queues: replicated, always durable. At-least-once dead-lettering (RabbitMQ 3.10+)
-    // makes the retry → work and work → parking hops confirmed inside the broker; it requires
-    // `reject-publish` overflow.
-    const quorum = { 'x-queue-type': 'quorum' };
-    const safeDeadLetter = { 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' };
-    await ch.assertExchange(t.workExchange, 'direct', { durable: true });
-    await ch.assertExchange(t.parkingExchange, 'fanout', { durable: true });
-    await ch.assertQueue(t.parkingQueue, { durable: true, arguments: { ...quorum } });
-    await ch.bindQueue(t.parkingQueue, t.parkingExchange, '');
-    await ch.assertQueue(t.workQueue, {
-      durable: true,
-      arguments: {
-        ...quorum,
-        ...safeDeadLetter,
-        'x-dead-letter-exchange': t.parkingExchange,
-        'x-delivery-limit': this.deliveryLimit,
-      },
-    });
-    await ch.bindQueue(t.workQueue, t.workExchange, t.workRoutingKey);
-    for (const q of t.retryQueues) {
-      await ch.assertQueue(q.queue, {
-        durable: true,
-        arguments: {
-          ...quorum,
-          ...safeDeadLetter,
-          'x-message-ttl': q.delayMs,
-          'x-dead-letter-exchange': t.workExchange,
-          'x-dead-letter-routing-key': t.workRoutingKey,
-        },
-      });
-    }
   }
 
   private waitForDrain(pub: PublisherChannel): void {

@@ -1,5 +1,5 @@
 /**
- * @flowgate/sandbox: a stand-in for the WhatsApp Cloud API's send-message endpoint (DESIGN §8).
+ * @flowgate/sandbox: a stand-in for the WhatsApp Cloud API's send-message endpoint (docs/contracts.md §8).
  * Start it with `startSandbox()`, point the Cloud API client's base URL at `sandbox.url`, and
  * pick outcomes with the magic recipient numbers in `SANDBOX_NUMBERS`, or inject a fault mix
  * (HTTP 500s, late answers, 130429 bursts) with `chaos` / `setChaos` / `PUT /_sandbox/chaos`.

@@ -1,5 +1,5 @@
 /**
- * Meta's Graph error object, as the Cloud API returns it (cloud-api.md §2.2):
+ * Meta's Graph error object, as the Cloud API returns it (docs/meta-cloud-api.md §2.2):
  * `{"error":{"message":"(#131047) Re-engagement message","type":"OAuthException","code":131047,
  *   "error_data":{"messaging_product":"whatsapp","details":"..."},"fbtrace_id":"..."}}`
  */

@@ -1,7 +1,7 @@
 /**
  * Checks a `POST /{phone-number-id}/messages` body the way the Cloud API does, and answers with
  * the code Meta would use. Written by hand because Meta's OpenAPI file is wrong or silent on
- * several points (cloud-api.md §10: no carousel template, no cta_url, no copy_code, a bogus
+ * several points (docs/meta-cloud-api.md §10: no carousel template, no cta_url, no copy_code, a bogus
  * button-index pattern, `language.policy` marked required, media without caption/filename).
  *
  * Codes:
@@ -14,7 +14,7 @@
  * - 132000 / 132005 / 132012 / 132018: template parameter count, length, format and text-policy
  *   problems that can be seen without knowing the approved template.
  *
- * Every limit of cloud-api.md §1.7 is enforced. Where Meta's behaviour is not documented (the
+ * Every limit of docs/meta-cloud-api.md §1.7 is enforced. Where Meta's behaviour is not documented (the
  * exact card `type` values of interactive carousels, say) the check is lenient rather than
  * inventing a rule; those places are marked "lenient".
  */

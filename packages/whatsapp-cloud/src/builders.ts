@@ -1,6 +1,6 @@
 /**
  * The exact JSON body of `POST /{version}/{phone-number-id}/messages` for a normalised partner
- * request (cloud-api.md §1). Pure: no I/O, no clock, no randomness.
+ * request (docs/meta-cloud-api.md §1). Pure: no I/O, no clock, no randomness.
  */
 import type { MetaInteractive, SendMessageRequest } from '@flowgate/contracts';
 import { buildTemplateObject, type CloudApiTemplateObject, type StoredTemplate } from './templates';

@@ -5,7 +5,7 @@
  * capped at `maxSockets`), not `fetch`: the dispatcher makes one call per message, and fetch's
  * stream machinery costs about twice the CPU of a plain request (ADR 0014). A whole-call timeout
  * covers connect, send, answer and body. Every failure becomes a {@link ProviderError} carrying
- * Meta's code and its classification (cloud-api.md §3); neither the request body nor the access
+ * Meta's code and its classification (docs/meta-cloud-api.md §3); neither the request body nor the access
  * token ever ends up in an error.
  */
 import http from 'node:http';

@@ -1,5 +1,5 @@
 /**
- * How the dispatcher reacts to a failed Cloud API call (shared/reference/cloud-api.md §3).
+ * How the dispatcher reacts to a failed Cloud API call (docs/meta-cloud-api.md §3).
  *
  * - `retryable`: transient; retry the same message later with growing delays.
  *   `pairLimited` marks 131056 (business/consumer pair rate limit): only that recipient must be
@@ -35,7 +35,7 @@ export interface ProviderFailureInput {
 }
 
 /**
- * Codes that mean the number / token / business account is unusable (cloud-api.md §3 "Rules of
+ * Codes that mean the number / token / business account is unusable (docs/meta-cloud-api.md §3 "Rules of
  * thumb" plus the rows whose remedy is "halt"/"re-register"/"refresh credentials"). 200–299 is a
  * range and is handled in {@link classifyProviderFailure}.
  *
@@ -53,7 +53,7 @@ const ACCOUNT_CODES: ReadonlySet<number> = new Set([
 ]);
 
 /**
- * Codes worth retrying with backoff (cloud-api.md §3 "Retry? Yes").
+ * Codes worth retrying with backoff (docs/meta-cloud-api.md §3 "Retry? Yes").
  *
  * - 1 API unknown ("invalid request or possible server error"): retried with the dispatcher's
  *   bounded attempts; the payloads we send are built and validated, so a server error is likelier.
@@ -67,7 +67,7 @@ const RETRYABLE_CODES: ReadonlySet<number> = new Set([
 ]);
 
 /**
- * Codes of cloud-api.md §3 that doom this one message (payload, template, recipient, window,
+ * Codes of docs/meta-cloud-api.md §3 that doom this one message (payload, template, recipient, window,
  * opt-out, marketing cap...). Listed so that a code missing from every table can be told apart.
  * 131049 (per-user marketing cap) and 132069 (Flow throttled) could succeed much later, but not
  * within a retry schedule of minutes: they fail the message with Meta's code for the partner.
@@ -120,7 +120,7 @@ export interface ProviderErrorInit {
   /**
    * True when Meta may have accepted the message although we saw a failure (timeout, connection
    * lost after the request was written, unreadable 2xx answer). A retry may then send it twice;
-   * the dispatcher should record this so a duplicate is detectable (DESIGN §6).
+   * the dispatcher should record this so a duplicate is detectable (docs/contracts.md §6).
    */
   outcomeUnknown?: boolean;
   /** Overrides the classification derived from code / status / timeout / network error. */

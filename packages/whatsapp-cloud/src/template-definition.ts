@@ -1,10 +1,13 @@
 /**
  * Validation of a template definition in Meta's template management format (what
  * `GET /{waba-id}/message_templates` returns), as loaded from a file by `pnpm cli template:add`.
- * Checks the creation limits of cloud-api.md §1.5–1.7 and that placeholders are usable at send
+ * Checks the creation limits of docs/meta-cloud-api.md §1.5–1.7 and that placeholders are usable at send
  * time (positional `{{1}}..{{n}}` without gaps, or named `{{first_name}}`, never mixed).
  */
+import { LIMITS, TEMPLATE_CATEGORIES } from '@flowgate/contracts';
 import { isPositional, isRecord, placeholdersIn } from './template-model';
+
+export { TEMPLATE_CATEGORIES };
 
 export interface TemplateDefinitionError {
   path: string;
@@ -22,7 +25,6 @@ export interface TemplateDefinition {
 export type TemplateDefinitionResult =
   { ok: true; value: TemplateDefinition } | { ok: false; errors: TemplateDefinitionError[] };
 
-export const TEMPLATE_CATEGORIES = ['MARKETING', 'UTILITY', 'AUTHENTICATION'] as const;
 export const TEMPLATE_STATUSES = [
   'APPROVED',
   'PENDING',
@@ -36,19 +38,19 @@ export const TEMPLATE_STATUSES = [
   'ARCHIVED',
 ] as const;
 
-/** Documented creation limits (cloud-api.md §1.7). */
+/** Documented creation limits (docs/meta-cloud-api.md §1.7), named for the checks below; the numbers are `LIMITS`. */
 export const TEMPLATE_LIMITS = {
-  name: 512,
-  headerText: 60,
-  body: 1024,
-  footer: 60,
-  buttons: 10,
-  buttonText: 25,
-  url: 2000,
-  phoneNumber: 20,
-  carouselCards: 10,
-  cardBody: 160,
-  cardButtons: 2,
+  name: LIMITS.templateName,
+  headerText: LIMITS.templateHeaderText,
+  body: LIMITS.templateBody,
+  footer: LIMITS.templateFooter,
+  buttons: LIMITS.templateButtonsMax,
+  buttonText: LIMITS.templateButtonText,
+  url: LIMITS.templateUrl,
+  phoneNumber: LIMITS.templatePhoneNumber,
+  carouselCards: LIMITS.carouselCardsMax,
+  cardBody: LIMITS.carouselCardBody,
+  cardButtons: LIMITS.carouselCardButtonsMax,
 } as const;
 
 const HEADER_FORMATS = ['TEXT', 'IMAGE', 'VIDEO', 'DOCUMENT', 'LOCATION'];

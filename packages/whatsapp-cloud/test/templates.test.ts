@@ -920,7 +920,7 @@ describe('buildTemplateObject: advanced form (templateComponents)', () => {
   });
 });
 
-describe('buildTemplateObject: filled-in lengths and named parameters in both forms (cloud-api.md §1.7)', () => {
+describe('buildTemplateObject: filled-in lengths and named parameters in both forms (docs/meta-cloud-api.md §1.7)', () => {
   const body = (...parameters: unknown[]) => ({ type: 'body', parameters }) as TemplateComponent;
   const header = (...parameters: unknown[]) => ({ type: 'header', parameters }) as TemplateComponent;
   const advanced = (...templateComponents: TemplateComponent[]) => simple({ templateComponents });

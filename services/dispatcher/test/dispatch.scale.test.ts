@@ -156,7 +156,7 @@ describe('dispatcher at scale (separate processes, real RabbitMQ and PostgreSQL)
       // Only the calls in flight at the kill (or answered and not yet recorded) can be repeated:
       // a few per cent of the in-flight cap, never the backlog.
       expect(duplicates).toBeLessThanOrEqual(64);
-      // DESIGN §6: each duplicate is detectable: the message's history shows the takeover.
+      // docs/contracts.md §6: each duplicate is detectable: the message's history shows the takeover.
       const flagged = new Set(
         await s
           .db('message_events')

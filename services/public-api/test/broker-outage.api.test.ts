@@ -1,5 +1,5 @@
 /**
- * DESIGN §6: "A 201 means the message is durably stored and will reach the provider: a broker
+ * docs/contracts.md §6: "A 201 means the message is durably stored and will reach the provider: a broker
  * that is down … may delay it, never lose it." The API's connections go through TCP proxies, so
  * RabbitMQ and PostgreSQL can be cut off for this app alone while the shared servers keep running
  * for every other test.

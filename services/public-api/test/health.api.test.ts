@@ -1,5 +1,5 @@
 /**
- * DESIGN §1: `/healthz` answers 200 while the process is up; `/readyz` answers 200 only while its
+ * docs/contracts.md §1: `/healthz` answers 200 while the process is up; `/readyz` answers 200 only while its
  * database and broker are reachable. This app reaches PostgreSQL and RabbitMQ through TCP proxies,
  * so each can be cut off for it alone while the shared servers keep running for everyone else.
  */

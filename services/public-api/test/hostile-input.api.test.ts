@@ -1,5 +1,5 @@
 /**
- * Hostile and malformed input to POST /api/v1/public/messages/send (DESIGN §2.2, §2.4): every bad
+ * Hostile and malformed input to POST /api/v1/public/messages/send (docs/contracts.md §2.2, §2.4): every bad
  * request gets the exact 4xx and error code it deserves, a JSON envelope naming the offending
  * field, nothing leaked, and nothing stored. A property-based fuzz run then throws arbitrary JSON
  * and arbitrary mutations of valid bodies at the endpoint: never a 5xx, always the envelope, and
@@ -653,7 +653,7 @@ const CASES: HostileCase[] = [
     '/templateComponents/0/parameters',
   ),
 
-  // --- limits and names the advanced form must meet like the simple one (cloud-api.md §1.7) ---
+  // --- limits and names the advanced form must meet like the simple one (docs/meta-cloud-api.md §1.7) ---
   unprocessable(
     'advanced form of a NAMED template without parameter_name',
     json(namedAdvanced(textParams('Ana', '$10'))),
@@ -1152,7 +1152,7 @@ const LEAKS: Array<[string, RegExp]> = [
   ['an error class name', /\b(?:TypeError|RangeError|SyntaxError|ReferenceError)\b/],
 ];
 
-/** The envelope of DESIGN §2.4, with the expected code and path, and nothing leaked. */
+/** The envelope of docs/contracts.md §2.4, with the expected code and path, and nothing leaked. */
 function expectErrorEnvelope(
   res: Response,
   c: Pick<HostileCase, 'status' | 'code' | 'path' | 'message'>,

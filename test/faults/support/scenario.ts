@@ -31,7 +31,7 @@ export interface ScenarioSpec {
   chaos?: ChaosSettings;
   /** Injects the fault while the load runs; returns what was done (for the summary). */
   fault(ctx: ScenarioContext): Promise<string>;
-  /** The most provider duplicates this fault can explain (DESIGN §6). */
+  /** The most provider duplicates this fault can explain (docs/contracts.md §6). */
   providerDuplicateBound(evidence: DuplicateEvidence): number;
 }
 
@@ -107,7 +107,7 @@ export async function runScenario(spec: ScenarioSpec): Promise<Verification> {
   }
 }
 
-/** The guarantees every scenario checks (DESIGN §6), with the evidence in the failure message. */
+/** The guarantees every scenario checks (docs/contracts.md §6), with the evidence in the failure message. */
 export function expectGuarantees(v: Verification): void {
   const r = v.result;
   // Load held: every send got its 201 (after retries with the same key); none given up or rejected.
@@ -123,7 +123,7 @@ export function expectGuarantees(v: Verification): void {
   expect(r.clientDuplicates).toBe(0);
   // Every SENT message carries a wamid the provider really issued for it.
   expect(v.unconfirmedIds).toEqual([]);
-  // Provider duplicates are counted, each is visible in its message's history (DESIGN §6), and
+  // Provider duplicates are counted, each is visible in its message's history (docs/contracts.md §6), and
   // they stay within what the fault explains.
   expect(v.undetectedDuplicates).toEqual([]);
   expect(r.providerDuplicates).toBeLessThanOrEqual(r.providerDuplicateBound);

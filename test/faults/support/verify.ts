@@ -1,6 +1,6 @@
 /**
  * After the load: wait until every accepted message is final, then check the promises of
- * DESIGN §6 against the database (every row), the sandbox's call log (every provider call) and
+ * docs/contracts.md §6 against the database (every row), the sandbox's call log (every provider call) and
  * the public API (a sample of `GET /messages/{id}`).
  */
 import type { Database } from '@flowgate/db';
@@ -37,7 +37,7 @@ export interface Verification {
   /** Accepted sends whose message row does not exist: should be none (part of `lostIds`). */
   missingIds: string[];
   /**
-   * Messages the provider accepted more often than their history admits (DESIGN §6: a duplicate
+   * Messages the provider accepted more often than their history admits (docs/contracts.md §6: a duplicate
    * call must be detectable): should be none.
    */
   undetectedDuplicates: string[];

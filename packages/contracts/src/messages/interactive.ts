@@ -12,13 +12,13 @@ import {
   WebUrl,
 } from './common';
 
-/** The interactive types Flowgate sends (DESIGN §2.2): reply buttons, list, CTA URL. */
+/** The interactive types Flowgate sends (docs/contracts.md §2.2): reply buttons, list, CTA URL. */
 export const INTERACTIVE_TYPES = ['button', 'list', 'cta_url'] as const;
 /** For messages: "'button' (reply buttons), 'list' or 'cta_url'". */
 export const INTERACTIVE_TYPES_TEXT = "'button' (reply buttons), 'list' or 'cta_url'";
 
 /**
- * Meta also has interactive media carousels, product and flow messages; DESIGN §2.2 does not list
+ * Meta also has interactive media carousels, product and flow messages; docs/contracts.md §2.2 does not list
  * them, so the message says what exists and where a carousel can be had instead.
  */
 const INTERACTIVE_TYPE_MESSAGE =
@@ -26,7 +26,7 @@ const INTERACTIVE_TYPE_MESSAGE =
   "(for a media carousel, send a carousel template with type 'template')";
 
 // ---------------------------------------------------------------------------------------------
-// Meta's interactive object (cloud-api.md §1.4): reply buttons, list, CTA URL.
+// Meta's interactive object (docs/meta-cloud-api.md §1.4): reply buttons, list, CTA URL.
 // This is the shape the dispatcher sends as `interactive` and what every accepted request holds.
 // ---------------------------------------------------------------------------------------------
 

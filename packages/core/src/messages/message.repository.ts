@@ -207,7 +207,7 @@ export function messageRepository(db: Knex) {
     },
 
     /**
-     * Frees Idempotency-Keys older than `retentionMs` (DESIGN §2.2 keeps them at least 24 h), at
+     * Frees Idempotency-Keys older than `retentionMs` (docs/contracts.md §2.2 keeps them at least 24 h), at
      * most `limit` per call so one purge never holds many row locks. Returns how many were freed.
      */
     async purgeIdempotencyKeys(retentionMs: number, limit: number): Promise<number> {

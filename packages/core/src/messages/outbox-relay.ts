@@ -3,7 +3,7 @@ import type { MessageRepository, RelayItem } from './message.repository';
 import type { EnvelopePublisher } from './send-message';
 import type { QueuedMarker } from './queued-marker';
 
-/** How long Idempotency-Keys are kept by default (DESIGN §2.2: at least 24 h). */
+/** How long Idempotency-Keys are kept by default (docs/contracts.md §2.2: at least 24 h). */
 export const DEFAULT_IDEMPOTENCY_RETENTION_MS = 48 * 3600_000;
 
 export interface OutboxRelay {

@@ -35,7 +35,7 @@ export interface SendContext {
 }
 
 /**
- * Accepts a validated send (DESIGN §2.2, ADR 0002): resolves recipient, sender and template,
+ * Accepts a validated send (docs/contracts.md §2.2, ADR 0002): resolves recipient, sender and template,
  * builds the exact Cloud API body (so what Meta would reject is rejected now), stores the message
  * durably, and only then publishes. A failed publish is left to the outbox relay: the 201 stands.
  */

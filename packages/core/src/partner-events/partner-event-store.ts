@@ -1,7 +1,7 @@
 import type { Database } from '@flowgate/db';
 import type { PartnerEventType } from '@flowgate/contracts';
 
-/** An event for partners' webhooks, as stored in the outbox (DESIGN §10). */
+/** An event for partners' webhooks, as stored in the outbox (docs/contracts.md §10). */
 export interface PartnerEvent {
   id: string;
   workspaceId: string;

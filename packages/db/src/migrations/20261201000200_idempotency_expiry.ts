@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * Idempotency-Keys are kept for a retention (48 h by default, DESIGN §2.2: at least 24 h) and
+ * Idempotency-Keys are kept for a retention (48 h by default, docs/contracts.md §2.2: at least 24 h) and
  * then freed by the outbox relay (ADR 0011). This index lets that purge find the oldest keyed
  * rows without scanning the table.
  */

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * The partner-events outbox (DESIGN §10): every event a partner webhook may receive is a row here,
+ * The partner-events outbox (docs/contracts.md §10): every event a partner webhook may receive is a row here,
  * written in the same transaction as the change that caused it, so no crash or broker outage loses
  * one. `relayed_at` is set once the event has been handed on for delivery (the webhook relay).
  */
@@ -14,7 +14,7 @@ export async function up(knex: Knex): Promise<void> {
       .inTable('workspaces')
       .onDelete('CASCADE')
       .withKeyName('partner_events_workspace_fk');
-    t.text('type').notNullable().comment('message.delivered, contact.opted_out, … (DESIGN §10)');
+    t.text('type').notNullable().comment('message.delivered, contact.opted_out, … (docs/contracts.md §10)');
     t.jsonb('data').notNullable().comment('the delivery body\'s "data", camelCase');
     t.timestamp('occurred_at', { useTz: true }).notNullable().comment('the body\'s "timestamp"');
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());

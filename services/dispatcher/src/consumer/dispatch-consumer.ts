@@ -69,7 +69,7 @@ export function dispatchHandler(
       if (isConnectionError(err)) {
         // PostgreSQL is down or stalled: nothing is wrong with this message, and no provider call
         // was made, so this is a deferral, not an attempt. An outage of any length must not use up
-        // the broker's attempt budget and fail messages that were promised delivery (DESIGN §6).
+        // the broker's attempt budget and fail messages that were promised delivery (docs/contracts.md §6).
         logger.warn('database unavailable; delivery deferred', {
           messageId: envelope.messageId,
           requestId: envelope.requestId,

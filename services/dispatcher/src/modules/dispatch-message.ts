@@ -79,7 +79,7 @@ function sentDetail(result: SendMessageResult): string {
 export const ABANDONED_TITLE = 'Flowgate stopped dispatching this message';
 
 /**
- * The dispatcher's use case (DESIGN §5, ADR 0013/0014): one envelope → at most one provider call
+ * The dispatcher's use case (docs/contracts.md §5, ADR 0013/0014): one envelope → at most one provider call
  * in normal operation. For each envelope: check the number's pause, take a place in its lane,
  * wait for the number's turn (rate slot, in-flight cap), claim (a conditional update that leaves
  * final rows, live claims elsewhere and pair-limited recipients alone), call, record; then the

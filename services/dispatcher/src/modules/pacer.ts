@@ -1,5 +1,5 @@
 /**
- * Pacing of provider calls (DESIGN §5, ADR 0013). Pure and clock-injected, one instance per
+ * Pacing of provider calls (docs/contracts.md §5, ADR 0013). Pure and clock-injected, one instance per
  * process; the numbers they are given already are this process's share (the rate of a number
  * divided by the dispatchers consuming the queue), so that N dispatchers together stay within
  * what Meta allows.

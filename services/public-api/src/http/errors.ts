@@ -4,7 +4,7 @@ import { ERROR_CODES, type ErrorCode } from '@flowgate/contracts';
 import { isConnectionError } from '@flowgate/db';
 import type { Logger } from '@flowgate/logger';
 
-/** Writes the envelope of DESIGN §2.4; `details` is always present (empty when there are none). */
+/** Writes the envelope of docs/contracts.md §2.4; `details` is always present (empty when there are none). */
 export function sendError(
   res: Response,
   status: number,
@@ -72,7 +72,7 @@ function clientHttpError(err: unknown): { status: number; code: ErrorCode; messa
   }
 }
 
-/** The one mapper from errors to the envelope of DESIGN §2.4. */
+/** The one mapper from errors to the envelope of docs/contracts.md §2.4. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) {

@@ -3,7 +3,7 @@ import type { ApiKeyVerifier, Principal } from '@flowgate/core';
 import { extendContext } from '@flowgate/logger';
 
 /**
- * Reads a key pair from the accepted forms (DESIGN §2.1): `apiKey`/`apiSecret`,
+ * Reads a key pair from the accepted forms (docs/contracts.md §2.1): `apiKey`/`apiSecret`,
  * `X-API-Key`/`X-API-Secret`, or HTTP Basic. Forms may be repeated, but if they disagree (say
  * `apiKey` and `X-API-Key` name different keys) there is no one pair to check: undefined, which
  * gets the same 401 as any other bad credentials.

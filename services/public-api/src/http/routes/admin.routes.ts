@@ -21,7 +21,7 @@ export interface AdminRouteDeps {
 
 const KEY_MANAGERS = ['owner', 'admin'] as const;
 
-/** Admin routes (DESIGN §3): login, and API-key management for owners and admins. */
+/** Admin routes (docs/contracts.md §3): login, and API-key management for owners and admins. */
 export function adminRouter(deps: AdminRouteDeps): Router {
   const router = Router();
   const parseLogin = bodyValidator(LoginRequestSchema);
