@@ -1,11 +1,24 @@
-import type { TSchema } from '@sinclair/typebox';
+import { Type, type TObject, type TSchema } from '@sinclair/typebox';
 import { ERROR_CODES, type ErrorCode } from './error-codes';
+import {
+  ApiKeyParamsSchema,
+  ApiKeySummarySchema,
+  CreateApiKeyRequestSchema,
+  CreateApiKeyResponseSchema,
+  ListApiKeysResponseSchema,
+  LoginRequestSchema,
+  LoginResponseSchema,
+  RevokeApiKeyResponseSchema,
+  WorkspaceParamsSchema,
+} from './http/admin';
 import { ErrorEnvelopeSchema, FieldErrorSchema } from './http/errors';
+import { HealthResponseSchema, ReadinessResponseSchema } from './http/health';
 import {
   GetMessageResponseSchema,
-  IdempotencyKeySchema,
+  MessageIdParamsSchema,
   MessageViewSchema,
   SEND_MESSAGE_ACCEPTED_TEXT,
+  SendMessageHeadersSchema,
   SendMessageResponseSchema,
 } from './http/messages';
 import { ListTemplatesResponseSchema, TemplateSummarySchema } from './http/templates';
@@ -19,6 +32,7 @@ export interface OpenApiDocument {
   openapi: '3.1.0';
   info: { title: string; version: string; description: string };
   servers: { url: string; description: string }[];
+  tags: { name: string; description: string }[];
   security: Record<string, string[]>[];
   paths: Record<string, Record<string, OpenApiOperation>>;
   components: {
@@ -33,7 +47,10 @@ export interface OpenApiDocument {
 export interface OpenApiOperation {
   operationId: string;
   summary: string;
+  tags: string[];
   description?: string;
+  /** `[]` for the routes that need no credentials; absent: the document's (partner) security. */
+  security?: Record<string, string[]>[];
   parameters?: unknown[];
   requestBody?: {
     required: boolean;
@@ -45,7 +62,22 @@ export interface OpenApiOperation {
   responses: Record<string, unknown>;
 }
 
+/**
+ * What `GET /api/v1/public/openapi.json` answers, as far as the route vouches for it: the document
+ * itself is checked against the OpenAPI 3.1 schema by a test (openapi-document.test.ts).
+ */
+export const OpenApiDocumentSchema = Type.Object(
+  {
+    openapi: Type.Literal('3.1.0'),
+    info: Type.Object({ title: Type.String(), version: Type.String(), description: Type.String() }),
+    paths: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown())),
+    components: Type.Record(Type.String(), Type.Unknown()),
+  },
+  { title: 'OpenApiDocument', additionalProperties: true },
+);
+
 export const PARTNER_API_BASE_PATH = '/api/v1/public';
+export const ADMIN_API_BASE_PATH = '/api/v1';
 
 /** Plain JSON (TypeBox schemas carry symbol keys, which a document must not). */
 const json = (schema: TSchema): unknown => JSON.parse(JSON.stringify(schema)) as unknown;
@@ -53,74 +85,113 @@ const ref = (kind: 'schemas' | 'parameters' | 'headers' | 'responses', name: str
   $ref: `#/components/${kind}/${name}`,
 });
 
-const REQUEST_ID_HEADER = { 'X-Request-Id': ref('headers', 'X-Request-Id') };
+/** Path parameters, one per property of a contracts params schema (the same schema the route validates with). */
+const pathParameters = (schema: TObject, descriptions: Record<string, string>): unknown[] =>
+  Object.entries(schema.properties).map(([name, property]) => ({
+    name,
+    in: 'path',
+    required: true,
+    ...(descriptions[name] === undefined ? {} : { description: descriptions[name] }),
+    schema: json(property),
+  }));
 
-/** Error responses: status → component name, description and the example code. */
+/** Header parameters, one per property of a contracts headers schema. */
+const headerParameters = (schema: TObject): Record<string, unknown> =>
+  Object.fromEntries(
+    Object.entries(schema.properties).map(([name, property]) => [
+      name.replace(/-/g, ''),
+      {
+        name,
+        in: 'header',
+        required: (schema.required ?? []).includes(name),
+        ...(typeof property.description === 'string' ? { description: property.description } : {}),
+        schema: json(property),
+      },
+    ]),
+  );
+
+/** Error responses: component name → status, the example code and a description. */
 const ERROR_RESPONSES = {
-  '400': {
-    name: 'BadRequest',
+  BadRequest: {
+    status: '400',
     code: 'VALIDATION_FAILED',
     description: 'The body is not valid JSON or does not match the schema; `details` names each field.',
   },
-  '401': {
-    name: 'Unauthorized',
+  Unauthorized: {
+    status: '401',
     code: 'UNAUTHORIZED',
     description: 'Credentials are missing, malformed, unknown, wrong or revoked.',
   },
-  '404': { name: 'NotFound', code: 'NOT_FOUND', description: 'No such route or resource in this workspace.' },
-  '409': {
-    name: 'Conflict',
+  InvalidCredentials: {
+    status: '401',
+    code: 'INVALID_CREDENTIALS',
+    description: 'Wrong email or password.',
+  },
+  Forbidden: {
+    status: '403',
+    code: 'FORBIDDEN',
+    description: 'Logged in, but only owners and admins of the workspace manage its keys.',
+  },
+  NotFound: {
+    status: '404',
+    code: 'NOT_FOUND',
+    description: 'No such route or resource in this workspace.',
+  },
+  Conflict: {
+    status: '409',
     code: 'CONFLICT',
     description:
       'Conflicts with the current state (e.g. a request with the same Idempotency-Key is still in progress).',
   },
-  '413': {
-    name: 'PayloadTooLarge',
+  PayloadTooLarge: {
+    status: '413',
     code: 'PAYLOAD_TOO_LARGE',
     description: 'The body exceeds the size limit.',
   },
-  '415': {
-    name: 'UnsupportedMediaType',
+  UnsupportedMediaType: {
+    status: '415',
     code: 'UNSUPPORTED_MEDIA_TYPE',
     description: 'The body is not `application/json`.',
   },
-  '422': {
-    name: 'Unprocessable',
+  Unprocessable: {
+    status: '422',
     code: 'TEMPLATE_PARAMS_MISMATCH',
     description:
       'Well formed but cannot be carried out: unknown contact or sending number, no default number, template not found, not approved or given the wrong variables, Idempotency-Key reused with another body.',
   },
-  '429': {
-    name: 'TooManyRequests',
+  TooManyRequests: {
+    status: '429',
     code: 'RATE_LIMITED',
     description: 'Too many requests or failed authentication attempts; retry after `Retry-After` seconds.',
   },
-  '500': {
-    name: 'InternalError',
+  InternalError: {
+    status: '500',
     code: 'INTERNAL_ERROR',
     description:
       'An unexpected error (a bug, never bad input); the body carries no detail of it. Quote `requestId` when reporting it.',
   },
-  '503': {
-    name: 'ServiceUnavailable',
+  ServiceUnavailable: {
+    status: '503',
     code: 'SERVICE_UNAVAILABLE',
     description: 'A dependency is unreachable; retry later.',
   },
-} as const satisfies Record<string, { name: string; code: ErrorCode; description: string }>;
+} as const satisfies Record<string, { status: string; code: ErrorCode; description: string }>;
 
-type ErrorStatus = keyof typeof ERROR_RESPONSES;
+type ErrorResponseName = keyof typeof ERROR_RESPONSES;
 
-const errorResponses = (...statuses: ErrorStatus[]): Record<string, unknown> =>
-  Object.fromEntries(statuses.map((s) => [s, ref('responses', ERROR_RESPONSES[s].name)]));
+const errorResponses = (...names: ErrorResponseName[]): Record<string, unknown> =>
+  Object.fromEntries(names.map((n) => [ERROR_RESPONSES[n].status, ref('responses', n)]));
 
-function errorResponseComponent(status: ErrorStatus): unknown {
-  const { code, description } = ERROR_RESPONSES[status];
+const REQUEST_ID_HEADER = { 'X-Request-Id': ref('headers', 'X-Request-Id') };
+
+function errorResponseComponent(name: ErrorResponseName): unknown {
+  const { status, code, description } = ERROR_RESPONSES[name];
   const details =
     status === '400' ? { details: [{ path: '/content', message: 'must be at most 4096 characters' }] } : {};
   return {
     description,
     headers:
-      status === '429'
+      status === '429' || status === '503'
         ? { ...REQUEST_ID_HEADER, 'Retry-After': ref('headers', 'Retry-After') }
         : REQUEST_ID_HEADER,
     content: {
@@ -131,6 +202,7 @@ function errorResponseComponent(status: ErrorStatus): unknown {
           error: {
             code,
             message: ERROR_CODES[code].meaning,
+            details: [],
             ...details,
             requestId: '5f0c6a3e-8d9b-4b1e-9a57-3f1f2d0c9b11',
           },
@@ -140,14 +212,33 @@ function errorResponseComponent(status: ErrorStatus): unknown {
   };
 }
 
-const DESCRIPTION = `Send WhatsApp messages from your own backend with a workspace API key.
+/** A JSON success response of `schemaName`, with X-Request-Id (every response carries it). */
+const jsonResponse = (description: string, schemaName: string, extra: Record<string, unknown> = {}) => ({
+  description,
+  headers: REQUEST_ID_HEADER,
+  content: { 'application/json': { schema: ref('schemas', schemaName), ...extra } },
+});
 
-**Authentication**: every request carries the key pair in one of three forms: headers \`apiKey\` + \`apiSecret\`; headers \`X-API-Key\` + \`X-API-Secret\`; or \`Authorization: Basic base64(apiKey:apiSecret)\` (\`curl -u pk_…:secret\`). All credential failures get the same 401.
+const jsonBody = (schemaName: string) => ({
+  required: true,
+  content: { 'application/json': { schema: ref('schemas', schemaName) } },
+});
 
-**Errors**: every error is \`{"success": false, "error": {"code", "message", "details"?, "requestId"}}\`; \`details\` lists \`{path, message}\` per offending field, \`path\` being a JSON pointer into the body. Every response carries \`X-Request-Id\`.`;
+const NO_CREDENTIALS: Record<string, string[]>[] = [];
+const ADMIN_SESSION: Record<string, string[]>[] = [{ adminBearer: [] }];
 
-/** The OpenAPI 3.1 document of the partner API, generated from the same schemas the API validates with. */
-export function buildOpenApiDocument(): OpenApiDocument {
+const DESCRIPTION = `Send WhatsApp messages from your own backend with a workspace API key, and manage those keys.
+
+Every path is absolute (the server URL is the deployment host). Partner routes live under \`${PARTNER_API_BASE_PATH}\`, admin routes under \`${ADMIN_API_BASE_PATH}/auth\` and \`${ADMIN_API_BASE_PATH}/workspaces\`, probes at \`/healthz\` and \`/readyz\`.
+
+**Partner authentication**: every partner request carries the key pair in one of three forms: headers \`apiKey\` + \`apiSecret\`; headers \`X-API-Key\` + \`X-API-Secret\`; or \`Authorization: Basic base64(apiKey:apiSecret)\` (\`curl -u pk_…:secret\`). All credential failures get the same 401.
+
+**Admin authentication**: \`POST ${ADMIN_API_BASE_PATH}/auth/login\` with email and password returns a JWT; send it as \`Authorization: Bearer <token>\`. Only owners and admins of a workspace manage its keys.
+
+**Errors**: every error is \`{"success": false, "error": {"code", "message", "details", "requestId"}}\`; \`details\` lists \`{path, message}\` per offending field, \`path\` being a JSON pointer into the body (or a header's name). Every response carries \`X-Request-Id\`.`;
+
+/** Partner paths (DESIGN §2), relative to PARTNER_API_BASE_PATH. */
+function partnerPaths(): Record<string, Record<string, OpenApiOperation>> {
   const examples = Object.fromEntries(
     Object.entries(SEND_MESSAGE_EXAMPLES).map(([name, ex]) => [
       name,
@@ -155,91 +246,247 @@ export function buildOpenApiDocument(): OpenApiDocument {
     ]),
   );
   return {
+    '/messages/send': {
+      post: {
+        operationId: 'sendMessage',
+        tags: ['messages'],
+        summary: 'Send a message',
+        description:
+          'Validates the message (every WhatsApp limit is checked here), stores it durably and answers 201; delivery is asynchronous, follow it with GET /messages/{id}. ' +
+          'Recipient: exactly one of `phone` or `contactId`. Templates are checked against the workspace’s approved copy.',
+        parameters: [ref('parameters', 'IdempotencyKey')],
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: ref('schemas', 'SendMessageBody'), examples } },
+        },
+        responses: {
+          '201': {
+            description:
+              'Accepted: the message is stored and will be sent. A repeated Idempotency-Key with the same body replays this response.',
+            headers: {
+              ...REQUEST_ID_HEADER,
+              Location: ref('headers', 'Location'),
+              'Idempotent-Replayed': ref('headers', 'Idempotent-Replayed'),
+            },
+            content: {
+              'application/json': {
+                schema: ref('schemas', 'SendMessageResponse'),
+                example: {
+                  success: true,
+                  data: {
+                    id: '0b9e5d7c-3f4a-4c2e-9a1b-7d6e5f4a3b2c',
+                    status: 'ACCEPTED',
+                    message: SEND_MESSAGE_ACCEPTED_TEXT,
+                  },
+                },
+              },
+            },
+          },
+          ...errorResponses(
+            'BadRequest',
+            'Unauthorized',
+            'NotFound',
+            'Conflict',
+            'PayloadTooLarge',
+            'UnsupportedMediaType',
+            'Unprocessable',
+            'TooManyRequests',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+    },
+    '/messages/{id}': {
+      get: {
+        operationId: 'getMessage',
+        tags: ['messages'],
+        summary: 'Get a message and its status history',
+        description:
+          'An id that is not a UUID, or a message of another workspace, is 404 like an id that exists nowhere.',
+        parameters: pathParameters(MessageIdParamsSchema, { id: 'The id returned by POST /messages/send.' }),
+        responses: {
+          '200': jsonResponse('The message, its current status and its history.', 'GetMessageResponse'),
+          ...errorResponses(
+            'Unauthorized',
+            'NotFound',
+            'TooManyRequests',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+    },
+    '/templates': {
+      get: {
+        operationId: 'listTemplates',
+        tags: ['templates'],
+        summary: "List the workspace's approved templates",
+        responses: {
+          '200': jsonResponse(
+            'Approved templates, each with the variables it expects.',
+            'ListTemplatesResponse',
+          ),
+          ...errorResponses('Unauthorized', 'TooManyRequests', 'InternalError', 'ServiceUnavailable'),
+        },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        operationId: 'getOpenApiDocument',
+        tags: ['meta'],
+        summary: 'This document',
+        security: NO_CREDENTIALS,
+        responses: {
+          '200': {
+            description: 'The OpenAPI 3.1 description of every route.',
+            headers: REQUEST_ID_HEADER,
+            content: { 'application/json': { schema: { type: 'object' } } },
+          },
+          ...errorResponses('InternalError'),
+        },
+      },
+    },
+  };
+}
+
+/** Admin paths (DESIGN §3), relative to ADMIN_API_BASE_PATH. */
+function adminPaths(): Record<string, Record<string, OpenApiOperation>> {
+  const workspaceParameters = pathParameters(WorkspaceParamsSchema, {
+    workspaceId: 'A workspace the logged-in user is an owner or admin of.',
+  });
+  const adminErrors = errorResponses(
+    'Unauthorized',
+    'Forbidden',
+    'NotFound',
+    'InternalError',
+    'ServiceUnavailable',
+  );
+  return {
+    '/auth/login': {
+      post: {
+        operationId: 'login',
+        tags: ['admin'],
+        summary: 'Log in with email and password',
+        description:
+          'Returns a JWT for the admin routes and the workspaces the user belongs to, with the role in each.',
+        security: NO_CREDENTIALS,
+        requestBody: jsonBody('LoginRequest'),
+        responses: {
+          '200': jsonResponse('Logged in.', 'LoginResponse'),
+          ...errorResponses(
+            'BadRequest',
+            'InvalidCredentials',
+            'PayloadTooLarge',
+            'UnsupportedMediaType',
+            'TooManyRequests',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+    },
+    '/workspaces/{workspaceId}/api-keys': {
+      get: {
+        operationId: 'listApiKeys',
+        tags: ['admin'],
+        summary: "List the workspace's API keys",
+        description: 'Never a secret or a hash. Revoked keys are listed with `revokedAt`.',
+        security: ADMIN_SESSION,
+        parameters: workspaceParameters,
+        responses: { '200': jsonResponse('The keys.', 'ListApiKeysResponse'), ...adminErrors },
+      },
+      post: {
+        operationId: 'createApiKey',
+        tags: ['admin'],
+        summary: 'Create an API key',
+        description: 'The answer holds `apiSecret`: the only time it is shown.',
+        security: ADMIN_SESSION,
+        parameters: workspaceParameters,
+        requestBody: jsonBody('CreateApiKeyRequest'),
+        responses: {
+          '201': jsonResponse('Created.', 'CreateApiKeyResponse'),
+          ...errorResponses('BadRequest', 'PayloadTooLarge', 'UnsupportedMediaType'),
+          ...adminErrors,
+        },
+      },
+    },
+    '/workspaces/{workspaceId}/api-keys/{keyId}': {
+      delete: {
+        operationId: 'revokeApiKey',
+        tags: ['admin'],
+        summary: 'Revoke an API key',
+        description: 'At once, on every running instance; revoking a revoked key answers the same.',
+        security: ADMIN_SESSION,
+        parameters: pathParameters(ApiKeyParamsSchema, {
+          workspaceId: 'A workspace the logged-in user is an owner or admin of.',
+          keyId: 'The `id` of the key (not its `apiKey`).',
+        }),
+        responses: { '200': jsonResponse('Revoked.', 'RevokeApiKeyResponse'), ...adminErrors },
+      },
+    },
+  };
+}
+
+/** Probes, at the root. */
+function healthPaths(): Record<string, Record<string, OpenApiOperation>> {
+  return {
+    '/healthz': {
+      get: {
+        operationId: 'health',
+        tags: ['health'],
+        summary: 'Liveness: the process is up',
+        security: NO_CREDENTIALS,
+        responses: { '200': jsonResponse('Up.', 'HealthResponse'), ...errorResponses('InternalError') },
+      },
+    },
+    '/readyz': {
+      get: {
+        operationId: 'readiness',
+        tags: ['health'],
+        summary: 'Readiness: every dependency answers',
+        security: NO_CREDENTIALS,
+        responses: {
+          '200': jsonResponse('Ready.', 'ReadinessResponse'),
+          '503': jsonResponse('Not ready: `checks` names the dependency that is down.', 'ReadinessResponse'),
+          ...errorResponses('InternalError'),
+        },
+      },
+    },
+  };
+}
+
+const under = (
+  base: string,
+  paths: Record<string, Record<string, OpenApiOperation>>,
+): Record<string, Record<string, OpenApiOperation>> =>
+  Object.fromEntries(Object.entries(paths).map(([path, item]) => [`${base}${path}`, item]));
+
+/**
+ * The OpenAPI 3.1 document of every route (partner, admin, probes), generated from the same
+ * schemas the API validates requests and responses with (ADR 0023).
+ */
+export function buildOpenApiDocument(): OpenApiDocument {
+  return {
     openapi: '3.1.0',
-    info: { title: 'Flowgate partner API', version: '1.0.0', description: DESCRIPTION },
-    servers: [{ url: PARTNER_API_BASE_PATH, description: 'Partner API, relative to the deployment host' }],
+    info: { title: 'Flowgate API', version: '1.0.0', description: DESCRIPTION },
+    servers: [{ url: '/', description: 'The deployment host' }],
+    tags: [
+      { name: 'messages', description: 'Partner: send messages and follow their delivery.' },
+      { name: 'templates', description: "Partner: the workspace's WhatsApp templates." },
+      { name: 'admin', description: 'Workspace members: log in and manage API keys.' },
+      { name: 'health', description: 'Probes for orchestrators and load balancers.' },
+      { name: 'meta', description: 'This description.' },
+    ],
     security: [
       { apiKeyHeader: [], apiSecretHeader: [] },
       { xApiKeyHeader: [], xApiSecretHeader: [] },
       { basicAuth: [] },
     ],
     paths: {
-      '/messages/send': {
-        post: {
-          operationId: 'sendMessage',
-          summary: 'Send a message',
-          description:
-            'Validates the message (every WhatsApp limit is checked here), stores it durably and answers 201; delivery is asynchronous, follow it with GET /messages/{id}. ' +
-            'Recipient: exactly one of `phone` or `contactId`. Templates are checked against the workspace’s approved copy.',
-          parameters: [ref('parameters', 'IdempotencyKey')],
-          requestBody: {
-            required: true,
-            content: { 'application/json': { schema: ref('schemas', 'SendMessageBody'), examples } },
-          },
-          responses: {
-            '201': {
-              description:
-                'Accepted: the message is stored and will be sent. A repeated Idempotency-Key with the same body replays this response.',
-              headers: {
-                ...REQUEST_ID_HEADER,
-                Location: ref('headers', 'Location'),
-                'Idempotent-Replayed': ref('headers', 'Idempotent-Replayed'),
-              },
-              content: {
-                'application/json': {
-                  schema: ref('schemas', 'SendMessageResponse'),
-                  example: {
-                    success: true,
-                    data: {
-                      id: '0b9e5d7c-3f4a-4c2e-9a1b-7d6e5f4a3b2c',
-                      status: 'ACCEPTED',
-                      message: SEND_MESSAGE_ACCEPTED_TEXT,
-                    },
-                  },
-                },
-              },
-            },
-            ...errorResponses('400', '401', '404', '409', '413', '415', '422', '429', '500', '503'),
-          },
-        },
-      },
-      '/messages/{id}': {
-        get: {
-          operationId: 'getMessage',
-          summary: 'Get a message and its status history',
-          parameters: [
-            {
-              name: 'id',
-              in: 'path',
-              required: true,
-              description: 'The id returned by POST /messages/send.',
-              schema: { type: 'string', format: 'uuid' },
-            },
-          ],
-          responses: {
-            '200': {
-              description: 'The message, its current status and its history.',
-              headers: REQUEST_ID_HEADER,
-              content: { 'application/json': { schema: ref('schemas', 'GetMessageResponse') } },
-            },
-            ...errorResponses('400', '401', '404', '429', '500', '503'),
-          },
-        },
-      },
-      '/templates': {
-        get: {
-          operationId: 'listTemplates',
-          summary: "List the workspace's approved templates",
-          responses: {
-            '200': {
-              description: 'Approved templates, each with the variables it expects.',
-              headers: REQUEST_ID_HEADER,
-              content: { 'application/json': { schema: ref('schemas', 'ListTemplatesResponse') } },
-            },
-            ...errorResponses('401', '429', '500', '503'),
-          },
-        },
-      },
+      ...under(PARTNER_API_BASE_PATH, partnerPaths()),
+      ...under(ADMIN_API_BASE_PATH, adminPaths()),
+      ...healthPaths(),
     },
     components: {
       schemas: {
@@ -252,6 +499,15 @@ export function buildOpenApiDocument(): OpenApiDocument {
         GetMessageResponse: json(GetMessageResponseSchema),
         TemplateSummary: json(TemplateSummarySchema),
         ListTemplatesResponse: json(ListTemplatesResponseSchema),
+        LoginRequest: json(LoginRequestSchema),
+        LoginResponse: json(LoginResponseSchema),
+        CreateApiKeyRequest: json(CreateApiKeyRequestSchema),
+        CreateApiKeyResponse: json(CreateApiKeyResponseSchema),
+        ApiKeySummary: json(ApiKeySummarySchema),
+        ListApiKeysResponse: json(ListApiKeysResponseSchema),
+        RevokeApiKeyResponse: json(RevokeApiKeyResponseSchema),
+        HealthResponse: json(HealthResponseSchema),
+        ReadinessResponse: json(ReadinessResponseSchema),
         ErrorEnvelope: json(ErrorEnvelopeSchema),
         FieldError: json(FieldErrorSchema),
       },
@@ -285,16 +541,14 @@ export function buildOpenApiDocument(): OpenApiDocument {
           scheme: 'basic',
           description: 'apiKey as user name, apiSecret as password.',
         },
-      },
-      parameters: {
-        IdempotencyKey: {
-          name: 'Idempotency-Key',
-          in: 'header',
-          required: false,
-          description: IdempotencyKeySchema.description,
-          schema: json(IdempotencyKeySchema),
+        adminBearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: `Admin session token from POST ${ADMIN_API_BASE_PATH}/auth/login.`,
         },
       },
+      parameters: headerParameters(SendMessageHeadersSchema),
       headers: {
         'X-Request-Id': {
           description: 'Identifies the request in logs; quote it when reporting a problem.',
@@ -314,10 +568,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         },
       },
       responses: Object.fromEntries(
-        (Object.keys(ERROR_RESPONSES) as ErrorStatus[]).map((s) => [
-          ERROR_RESPONSES[s].name,
-          errorResponseComponent(s),
-        ]),
+        (Object.keys(ERROR_RESPONSES) as ErrorResponseName[]).map((n) => [n, errorResponseComponent(n)]),
       ),
     },
   };

@@ -5,7 +5,7 @@ import { SEND_MESSAGE_TYPES } from '../src/messages';
 import { parseSendMessageRequest } from '../src/validator';
 
 const doc = buildOpenApiDocument();
-const send = doc.paths['/messages/send']?.post;
+const send = doc.paths['/api/v1/public/messages/send']?.post;
 
 /** Resolves a local `$ref` such as `#/components/schemas/ErrorEnvelope`. */
 function resolve(ref: string): unknown {
@@ -30,17 +30,65 @@ function collectRefs(node: unknown, out: string[] = []): string[] {
 }
 
 describe('buildOpenApiDocument', () => {
-  it('is an OpenAPI 3.1.0 document served under /api/v1/public', () => {
+  it('is an OpenAPI 3.1.0 document whose paths are absolute (the server is the host)', () => {
     expect(doc.openapi).toBe('3.1.0');
-    expect(doc.servers[0]?.url).toBe('/api/v1/public');
+    expect(doc.servers.map((s) => s.url)).toEqual(['/']);
     expect(doc.info.title).toBeTruthy();
   });
 
-  it('covers every partner route', () => {
-    expect(Object.keys(doc.paths).sort()).toEqual(['/messages/send', '/messages/{id}', '/templates']);
-    expect(doc.paths['/messages/send']?.post?.operationId).toBe('sendMessage');
-    expect(doc.paths['/messages/{id}']?.get?.operationId).toBe('getMessage');
-    expect(doc.paths['/templates']?.get?.operationId).toBe('listTemplates');
+  it('covers the partner, admin and probe routes', () => {
+    const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`),
+    );
+    expect(operations.sort()).toEqual(
+      [
+        'POST /api/v1/public/messages/send sendMessage',
+        'GET /api/v1/public/messages/{id} getMessage',
+        'GET /api/v1/public/templates listTemplates',
+        'GET /api/v1/public/openapi.json getOpenApiDocument',
+        'POST /api/v1/auth/login login',
+        'GET /api/v1/workspaces/{workspaceId}/api-keys listApiKeys',
+        'POST /api/v1/workspaces/{workspaceId}/api-keys createApiKey',
+        'DELETE /api/v1/workspaces/{workspaceId}/api-keys/{keyId} revokeApiKey',
+        'GET /healthz health',
+        'GET /readyz readiness',
+      ].sort(),
+    );
+  });
+
+  it('asks for partner credentials on partner routes, a session token on key management, nothing on login, probes and itself', () => {
+    const security = (path: string, method: string) => doc.paths[path]?.[method]?.security;
+    expect(security('/api/v1/public/messages/send', 'post')).toBeUndefined(); // the document's own
+    expect(security('/api/v1/workspaces/{workspaceId}/api-keys', 'post')).toEqual([{ adminBearer: [] }]);
+    expect(security('/api/v1/workspaces/{workspaceId}/api-keys/{keyId}', 'delete')).toEqual([
+      { adminBearer: [] },
+    ]);
+    for (const [path, method] of [
+      ['/api/v1/auth/login', 'post'],
+      ['/healthz', 'get'],
+      ['/readyz', 'get'],
+      ['/api/v1/public/openapi.json', 'get'],
+    ] as const)
+      expect(security(path, method)).toEqual([]);
+    expect(doc.components.securitySchemes).toMatchObject({
+      adminBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+    });
+  });
+
+  it('documents path parameters from the params schemas the routes validate with', () => {
+    expect(doc.paths['/api/v1/public/messages/{id}']?.get?.parameters).toEqual([
+      expect.objectContaining({
+        name: 'id',
+        in: 'path',
+        required: true,
+        schema: { type: 'string', format: 'uuid' },
+      }),
+    ]);
+    expect(
+      (doc.paths['/api/v1/workspaces/{workspaceId}/api-keys/{keyId}']?.delete?.parameters ?? []).map(
+        (p) => (p as { name: string }).name,
+      ),
+    ).toEqual(['workspaceId', 'keyId']);
   });
 
   it('offers all three authentication forms', () => {
@@ -63,7 +111,7 @@ describe('buildOpenApiDocument', () => {
     expect(doc.components.parameters.IdempotencyKey).toMatchObject({
       name: 'Idempotency-Key',
       in: 'header',
-      schema: { maxLength: 255 },
+      schema: { minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' },
     });
   });
 

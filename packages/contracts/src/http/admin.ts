@@ -103,3 +103,10 @@ export const ApiKeyParamsSchema = Type.Object(
   { workspaceId: Id(), keyId: Id() },
   { additionalProperties: false },
 );
+
+/** `DELETE /api-keys/:keyId`: revoked now or before (idempotent). */
+export const RevokeApiKeyResponseSchema = Success(
+  Type.Object({ revoked: Type.Literal(true) }, { additionalProperties: false }),
+  'RevokeApiKeyResponse',
+);
+export type RevokeApiKeyResponse = Static<typeof RevokeApiKeyResponseSchema>;

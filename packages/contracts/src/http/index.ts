@@ -2,3 +2,4 @@ export * from './errors';
 export * from './messages';
 export * from './templates';
 export * from './admin';
+export * from './health';
