@@ -25,12 +25,13 @@ export interface ServiceProcess {
 /**
  * Starts a TypeScript entry point as a real separate process with the given environment. It runs
  * as `node --import tsx <entry>` (not the `tsx` CLI, which forks the real process as a child),
- * so `child.pid` is the service itself and `stop('SIGKILL')` really kills it.
+ * so `child.pid` is the service itself and `stop('SIGKILL')` really kills it. NODE_ENV=test (unless
+ * `env` says otherwise) turns strict response validation on in it too (ADR 0023).
  */
 export function startProcess(entry: string, env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, entry)], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env },
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

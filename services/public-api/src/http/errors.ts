@@ -1,19 +1,47 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { isAppError, type AppError } from '@flowgate/errors';
-import { ERROR_CODES, type ErrorCode } from '@flowgate/contracts';
+import { ERROR_CODES, ErrorEnvelopeSchema, type ErrorCode, type FieldError } from '@flowgate/contracts';
 import { isConnectionError } from '@flowgate/db';
 import type { Logger } from '@flowgate/logger';
+import { respond, ResponseContractError } from './respond';
 
-/** Writes the envelope of docs/contracts.md §2.4; `details` is always present (empty when there are none). */
+/**
+ * Writes the envelope of docs/contracts.md §2.4 through `respond` (checked against ErrorEnvelopeSchema with
+ * strict responses on); `details` is always present (empty when there are none).
+ */
 export function sendError(
   res: Response,
   status: number,
   code: ErrorCode,
   message: string,
-  details: readonly unknown[] = [],
+  details: readonly FieldError[] = [],
 ): void {
   const requestId = typeof res.locals['requestId'] === 'string' ? res.locals['requestId'] : '';
-  res.status(status).json({ success: false, error: { code, message, details, requestId } });
+  respond(res, status, ErrorEnvelopeSchema, {
+    success: false,
+    error: { code, message, details: [...details], requestId },
+  });
+}
+
+const INTERNAL_MESSAGE = 'An unexpected error occurred; quote the requestId when reporting it.';
+
+/**
+ * `sendError` for the error mapper, which has nobody to throw to: an envelope that breaks its own
+ * contract is logged as the bug it is and replaced by a plain 500 (itself valid).
+ */
+function sendErrorSafely(logger: Logger, ...args: Parameters<typeof sendError>): void {
+  const [res] = args;
+  try {
+    sendError(...args);
+  } catch (err) {
+    if (!(err instanceof ResponseContractError)) throw err;
+    logger.error('error response violates its contract', { err });
+    const requestId = typeof res.locals['requestId'] === 'string' ? res.locals['requestId'] : '';
+    res.status(500).json({
+      success: false,
+      error: { code: 'INTERNAL_ERROR', message: INTERNAL_MESSAGE, details: [], requestId },
+    });
+  }
 }
 
 /** body-parser / raw-body errors carry `type` and `status`; map them to our codes. */
@@ -93,23 +121,31 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       }
       if (appErr.kind === 'unavailable') res.setHeader('Retry-After', '5');
       // The status is the code's documented one (the README's table is checked against it).
-      sendError(res, ERROR_CODES[appErr.code].status, appErr.code, appErr.message, appErr.details);
+      sendErrorSafely(
+        logger,
+        res,
+        ERROR_CODES[appErr.code].status,
+        appErr.code,
+        appErr.message,
+        appErr.details,
+      );
       return;
     }
     const parsed = bodyParserError(err);
     if (parsed) {
-      sendError(res, parsed.status, parsed.code, parsed.message);
+      sendErrorSafely(logger, res, parsed.status, parsed.code, parsed.message);
       return;
     }
     const client = clientHttpError(err);
     if (client) {
-      sendError(res, client.status, client.code, client.message);
+      sendErrorSafely(logger, res, client.status, client.code, client.message);
       return;
     }
     if (isConnectionError(err)) {
       logger.warn('database unavailable', { err: err instanceof Error ? err.message : String(err) });
       res.setHeader('Retry-After', '5');
-      sendError(
+      sendErrorSafely(
+        logger,
         res,
         ERROR_CODES.SERVICE_UNAVAILABLE.status,
         'SERVICE_UNAVAILABLE',
@@ -117,13 +153,15 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       );
       return;
     }
-    logger.error('unhandled error', { err });
-    sendError(
-      res,
-      500,
-      'INTERNAL_ERROR',
-      'An unexpected error occurred; quote the requestId when reporting it.',
+    // A body that broke its schema (strict responses, every test run) is a bug like any other,
+    // named as such in the log.
+    logger.error(
+      err instanceof ResponseContractError ? 'response violates its contract' : 'unhandled error',
+      {
+        err,
+      },
     );
+    sendErrorSafely(logger, res, 500, 'INTERNAL_ERROR', INTERNAL_MESSAGE);
   };
 }
 

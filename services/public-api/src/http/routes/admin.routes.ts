@@ -1,7 +1,16 @@
 import { Router } from 'express';
-import { LoginRequestSchema, CreateApiKeyRequestSchema } from '@flowgate/contracts';
-import { AuthenticationError, NotFoundError, RateLimitedError } from '@flowgate/errors';
-import { isUuid, type ApiKeyService, type ApiKeyVerifier, type WorkspaceService } from '@flowgate/core';
+import {
+  ApiKeyParamsSchema,
+  CreateApiKeyRequestSchema,
+  CreateApiKeyResponseSchema,
+  ListApiKeysResponseSchema,
+  LoginRequestSchema,
+  LoginResponseSchema,
+  RevokeApiKeyResponseSchema,
+  WorkspaceParamsSchema,
+} from '@flowgate/contracts';
+import { AuthenticationError, RateLimitedError } from '@flowgate/errors';
+import type { ApiKeyService, ApiKeyVerifier, WorkspaceService } from '@flowgate/core';
 import {
   adminUserId,
   authenticateAdmin,
@@ -9,7 +18,8 @@ import {
   JWT_TTL_SECONDS,
 } from '../middleware/authenticate-admin';
 import { routeBase } from '../middleware/access-log';
-import { bodyValidator } from '../validate';
+import { respond } from '../respond';
+import { bodyValidator, paramsValidator } from '../validate';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 
 export interface AdminRouteDeps {
@@ -26,6 +36,8 @@ export function adminRouter(deps: AdminRouteDeps): Router {
   const router = Router();
   const parseLogin = bodyValidator(LoginRequestSchema);
   const parseCreateKey = bodyValidator(CreateApiKeyRequestSchema);
+  const readWorkspace = paramsValidator(WorkspaceParamsSchema, 'Workspace not found.');
+  const readKey = paramsValidator(ApiKeyParamsSchema, 'API key not found.');
   const loginFailures = new RateLimiterMemory({ points: 10, duration: 60, blockDuration: 60 });
 
   router.post('/auth/login', async (req, res) => {
@@ -42,7 +54,7 @@ export function adminRouter(deps: AdminRouteDeps): Router {
       await loginFailures.penalty(throttleKey, 1);
       throw new AuthenticationError('INVALID_CREDENTIALS', 'Wrong email or password.');
     }
-    res.json({
+    respond(res, 200, LoginResponseSchema, {
       success: true,
       data: {
         token: signAdminToken(user.userId, deps.jwtSecret),
@@ -56,8 +68,7 @@ export function adminRouter(deps: AdminRouteDeps): Router {
   const workspace = Router({ mergeParams: true });
   workspace.use(authenticateAdmin(deps.jwtSecret));
   workspace.use(async (req, res, next) => {
-    const workspaceId = String(req.params['workspaceId']);
-    if (!isUuid(workspaceId)) throw new NotFoundError('NOT_FOUND', 'Workspace not found.');
+    const { workspaceId } = readWorkspace(req);
     await deps.workspaces.requireRole(workspaceId, adminUserId(res), KEY_MANAGERS);
     res.locals['workspaceId'] = workspaceId;
     next();
@@ -65,7 +76,20 @@ export function adminRouter(deps: AdminRouteDeps): Router {
 
   workspace.get('/api-keys', async (_req, res) => {
     const keys = await deps.apiKeys.list(String(res.locals['workspaceId']));
-    res.json({ success: true, data: { apiKeys: keys } });
+    respond(res, 200, ListApiKeysResponseSchema, {
+      success: true,
+      data: {
+        apiKeys: keys.map((k) => ({
+          id: k.id,
+          label: k.label,
+          apiKey: k.apiKey,
+          createdBy: k.createdBy,
+          createdAt: k.createdAt.toISOString(),
+          lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+          revokedAt: k.revokedAt?.toISOString() ?? null,
+        })),
+      },
+    });
   });
 
   workspace.post('/api-keys', async (req, res) => {
@@ -75,13 +99,22 @@ export function adminRouter(deps: AdminRouteDeps): Router {
       label,
       createdBy: adminUserId(res),
     });
-    res.status(201).json({ success: true, data: created });
+    respond(res, 201, CreateApiKeyResponseSchema, {
+      success: true,
+      data: {
+        id: created.id,
+        apiKey: created.apiKey,
+        apiSecret: created.apiSecret,
+        label: created.label,
+        createdAt: created.createdAt.toISOString(),
+      },
+    });
   });
 
   workspace.delete('/api-keys/:keyId', async (req, res) => {
-    const workspaceId = String(res.locals['workspaceId']);
-    await deps.apiKeys.revoke(workspaceId, { id: String(req.params['keyId']) });
-    res.json({ success: true, data: { revoked: true } });
+    const { workspaceId, keyId } = readKey(req);
+    await deps.apiKeys.revoke(workspaceId, { id: keyId });
+    respond(res, 200, RevokeApiKeyResponseSchema, { success: true, data: { revoked: true } });
   });
 
   router.use('/workspaces/:workspaceId', routeBase('/workspaces/:workspaceId'), workspace);

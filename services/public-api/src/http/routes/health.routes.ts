@@ -1,4 +1,6 @@
 import { Router } from 'express';
+import { HealthResponseSchema, ReadinessResponseSchema } from '@flowgate/contracts';
+import { respond } from '../respond';
 
 export type ReadinessCheck = () => Promise<boolean>;
 
@@ -6,7 +8,7 @@ export type ReadinessCheck = () => Promise<boolean>;
 export function healthRouter(checks: Record<string, ReadinessCheck>): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    respond(res, 200, HealthResponseSchema, { status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
     const entries = await Promise.all(
@@ -19,9 +21,10 @@ export function healthRouter(checks: Record<string, ReadinessCheck>): Router {
       }),
     );
     const ready = entries.every(([, s]) => s === 'ok');
-    res
-      .status(ready ? 200 : 503)
-      .json({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(entries) });
+    respond(res, ready ? 200 : 503, ReadinessResponseSchema, {
+      status: ready ? 'ready' : 'not_ready',
+      checks: Object.fromEntries(entries),
+    });
   });
   return router;
 }

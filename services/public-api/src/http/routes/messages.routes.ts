@@ -1,30 +1,67 @@
 import { Router } from 'express';
-import { parseSendMessageRequest } from '@flowgate/contracts';
+import {
+  GetMessageResponseSchema,
+  MESSAGE_HISTORY_STATUSES,
+  MessageIdParamsSchema,
+  SEND_MESSAGE_ACCEPTED_TEXT,
+  SEND_MESSAGE_TYPES,
+  SendMessageHeadersSchema,
+  SendMessageResponseSchema,
+  parseSendMessageRequest,
+  type MessageView,
+} from '@flowgate/contracts';
 import { NotFoundError, ValidationError } from '@flowgate/errors';
-import { isUuid, type MessageRepository, type SendMessage } from '@flowgate/core';
+import type { MessageRepository, SendMessage } from '@flowgate/core';
 import { principalOf } from '../middleware/authenticate-partner';
+import { respond } from '../respond';
+import { headersValidator, paramsValidator } from '../validate';
+import { oneOf } from './narrow';
 
 export interface MessageRouteDeps {
   sendMessage: SendMessage;
   messages: MessageRepository;
 }
 
-const ACCEPTED_TEXT = 'Message received and being sent to the recipient.';
-const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,255}$/;
+type StoredView = NonNullable<Awaited<ReturnType<MessageRepository['view']>>>;
+
+/** The stored message as `GET /messages/{id}` shows it (DESIGN §2.3). */
+export function toMessageView(view: StoredView): MessageView {
+  const { error } = view;
+  return {
+    id: view.id,
+    status: view.status,
+    type: oneOf(SEND_MESSAGE_TYPES, view.type, 'message type'),
+    to: view.recipient,
+    phoneNumberId: view.phoneNumberId,
+    templateName: view.templateName,
+    providerMessageId: view.providerMessageId,
+    error:
+      error === null
+        ? null
+        : {
+            code: error.code,
+            message: error.title ?? error.details ?? 'The message could not be delivered.',
+            ...(error.details !== null && error.title !== null ? { details: error.details } : {}),
+          },
+    attempts: view.attempts,
+    createdAt: view.createdAt.toISOString(),
+    updatedAt: view.updatedAt.toISOString(),
+    history: view.history.map((h) => ({
+      status: oneOf(MESSAGE_HISTORY_STATUSES, h.status, 'history status'),
+      at: h.at.toISOString(),
+      ...(h.detail ? { detail: h.detail } : {}),
+    })),
+  };
+}
 
 /** POST /messages/send and GET /messages/:id (mounted behind partner authentication). */
 export function messagesRouter(deps: MessageRouteDeps): Router {
   const router = Router();
+  const readHeaders = headersValidator(SendMessageHeadersSchema);
+  const readParams = paramsValidator(MessageIdParamsSchema, 'Message not found.');
 
   router.post('/messages/send', async (req, res) => {
-    const idempotencyKey = req.get('idempotency-key');
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_RE.test(idempotencyKey)) {
-      throw new ValidationError(
-        'VALIDATION_FAILED',
-        'Idempotency-Key must be 1 to 255 visible ASCII characters.',
-        [{ path: 'Idempotency-Key', message: 'must be 1..255 visible ASCII characters' }],
-      );
-    }
+    const { 'Idempotency-Key': idempotencyKey } = readHeaders(req);
     const parsed = parseSendMessageRequest(req.body);
     if (!parsed.ok)
       throw new ValidationError('VALIDATION_FAILED', 'The message is invalid; see details.', parsed.errors);
@@ -38,36 +75,17 @@ export function messagesRouter(deps: MessageRouteDeps): Router {
     });
     if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
     res.setHeader('Location', `/api/v1/public/messages/${result.id}`);
-    res
-      .status(201)
-      .json({ success: true, data: { id: result.id, status: 'ACCEPTED', message: ACCEPTED_TEXT } });
+    respond(res, 201, SendMessageResponseSchema, {
+      success: true,
+      data: { id: result.id, status: 'ACCEPTED', message: SEND_MESSAGE_ACCEPTED_TEXT },
+    });
   });
 
   router.get('/messages/:id', async (req, res) => {
-    const id = String(req.params['id']);
-    const view = isUuid(id) ? await deps.messages.view(principalOf(res).workspaceId, id) : undefined;
+    const { id } = readParams(req);
+    const view = await deps.messages.view(principalOf(res).workspaceId, id);
     if (!view) throw new NotFoundError('NOT_FOUND', 'Message not found.');
-    res.json({
-      success: true,
-      data: {
-        id: view.id,
-        status: view.status,
-        type: view.type,
-        to: view.recipient,
-        phoneNumberId: view.phoneNumberId,
-        templateName: view.templateName,
-        providerMessageId: view.providerMessageId,
-        error: view.error,
-        attempts: view.attempts,
-        createdAt: view.createdAt.toISOString(),
-        updatedAt: view.updatedAt.toISOString(),
-        history: view.history.map((h) => ({
-          status: h.status,
-          at: h.at.toISOString(),
-          ...(h.detail ? { detail: h.detail } : {}),
-        })),
-      },
-    });
+    respond(res, 200, GetMessageResponseSchema, { success: true, data: toMessageView(view) });
   });
 
   return router;

@@ -1,27 +1,54 @@
 import { Router } from 'express';
-import { buildOpenApiDocument } from '@flowgate/contracts';
+import {
+  ListTemplatesResponseSchema,
+  OpenApiDocumentSchema,
+  TEMPLATE_CATEGORIES,
+  buildOpenApiDocument,
+  type TemplateSummary,
+} from '@flowgate/contracts';
 import type { ApiKeyVerifier, TemplateService } from '@flowgate/core';
 import { authenticatePartner, principalOf } from '../middleware/authenticate-partner';
+import { respond } from '../respond';
 import { messagesRouter, type MessageRouteDeps } from './messages.routes';
+import { oneOf } from './narrow';
 
 export interface PartnerRouteDeps extends MessageRouteDeps {
   verifier: ApiKeyVerifier;
   templates: TemplateService;
 }
 
+type StoredTemplate = Awaited<ReturnType<TemplateService['listApproved']>>[number];
+
+function toTemplateSummary(t: StoredTemplate): TemplateSummary {
+  return {
+    id: t.id,
+    name: t.name,
+    language: t.language,
+    category: oneOf(TEMPLATE_CATEGORIES, t.category, 'template category'),
+    status: t.status,
+    // Stored as Meta's template API returned them, each component an object with its `type`
+    // (checked by `template:add`); strict responses check it again in every test.
+    components: t.components as TemplateSummary['components'],
+    variables: t.variables,
+  };
+}
+
 /** Partner routes under /api/v1/public, authenticated with a workspace key pair. */
 export function partnerRouter(deps: PartnerRouteDeps): Router {
   const router = Router();
-  const openapi = JSON.stringify(buildOpenApiDocument());
+  const openapi = buildOpenApiDocument();
   router.get('/openapi.json', (_req, res) => {
-    res.type('application/json').send(openapi);
+    respond(res, 200, OpenApiDocumentSchema, openapi);
   });
   router.use(authenticatePartner(deps.verifier));
   router.use(messagesRouter(deps));
 
   router.get('/templates', async (_req, res) => {
     const templates = await deps.templates.listApproved(principalOf(res).workspaceId);
-    res.json({ success: true, data: { templates } });
+    respond(res, 200, ListTemplatesResponseSchema, {
+      success: true,
+      data: { templates: templates.map(toTemplateSummary) },
+    });
   });
 
   return router;
