@@ -81,7 +81,7 @@ describe('buildOpenApiDocument', () => {
         name: 'id',
         in: 'path',
         required: true,
-        schema: { type: 'string', format: 'uuid' },
+        schema: expect.objectContaining({ type: 'string', format: 'uuid', pattern: expect.any(String) }),
       }),
     ]);
     expect(

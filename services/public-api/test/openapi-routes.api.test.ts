@@ -4,10 +4,12 @@
  * document, and every operation is a route. Strict response validation (ADR 0023) is on for the
  * whole suite, so each response of every test is checked against its schema.
  */
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { Express } from 'express';
 import { buildOpenApiDocument } from '@flowgate/contracts';
 import { strictResponses } from '../src/http/respond';
+import { createApiKey, createWorkspace } from '../../../test/support/factories';
 import { createTestApp, type TestApp } from './helpers/test-app';
 
 interface RouteLayer {
@@ -97,4 +99,41 @@ describe('the OpenAPI document and the app', () => {
       '401',
     ]);
   });
+
+  it.each([
+    ['not a UUID', 'abc'],
+    ['a UUID as a URN (the uuid format allows it, PostgreSQL does not)', `urn:uuid:${randomUUID()}`],
+    ['a UUID in braces', `{${randomUUID()}}`],
+    ['10,000 characters', 'a'.repeat(10_000)],
+  ])(
+    'when a path id is %s, then the params schema answers 404 (as for another workspace), never 400 or 500',
+    async (_name, bad) => {
+      const ws = await createWorkspace(t.runtime.db);
+      const key = await createApiKey(t.runtime.db, ws.workspaceId);
+      const message = await request(t.app)
+        .get(`/api/v1/public/messages/${encodeURIComponent(bad)}`)
+        .set({ apiKey: key.apiKey, apiSecret: key.apiSecret });
+      expect({
+        status: message.status,
+        code: (message.body as { error?: { code: string } }).error?.code,
+      }).toEqual({
+        status: 404,
+        code: 'NOT_FOUND',
+      });
+      const login = await request(t.app)
+        .post('/api/v1/auth/login')
+        .send({ email: ws.ownerEmail, password: ws.password });
+      const token = (login.body as { data: { token: string } }).data.token;
+      const bearer = { authorization: `Bearer ${token}` };
+      for (const path of [
+        `/api/v1/workspaces/${encodeURIComponent(bad)}/api-keys`,
+        `/api/v1/workspaces/${ws.workspaceId}/api-keys/${encodeURIComponent(bad)}`,
+      ]) {
+        const res = await (
+          path.endsWith('/api-keys') ? request(t.app).get(path) : request(t.app).delete(path)
+        ).set(bearer);
+        expect({ path, status: res.status }).toEqual({ path, status: 404 });
+      }
+    },
+  );
 });

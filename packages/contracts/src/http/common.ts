@@ -1,4 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { Uuid } from '../messages/common';
 
 /** An ISO 8601 timestamp with time zone, as produced by `Date.prototype.toISOString()`. */
 export const Timestamp = (description?: string) =>
@@ -8,9 +9,11 @@ export const Timestamp = (description?: string) =>
     examples: ['2026-11-22T10:15:30.000Z'],
   });
 
-/** A resource id (UUID). */
-export const Id = (description?: string) =>
-  Type.String({ format: 'uuid', ...(description === undefined ? {} : { description }) });
+/**
+ * A resource id: a plain hyphenated UUID. The pattern matters for path parameters: the `uuid`
+ * format alone also accepts `urn:uuid:…`, which PostgreSQL's uuid type refuses (a 500, not a 404).
+ */
+export const Id = (description?: string) => Uuid(description === undefined ? {} : { description });
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
