@@ -237,7 +237,7 @@ Every path is absolute (the server URL is the deployment host). Partner routes l
 
 **Errors**: every error is \`{"success": false, "error": {"code", "message", "details", "requestId"}}\`; \`details\` lists \`{path, message}\` per offending field, \`path\` being a JSON pointer into the body (or a header's name). Every response carries \`X-Request-Id\`.`;
 
-/** Partner paths (DESIGN §2), relative to PARTNER_API_BASE_PATH. */
+/** Partner paths (docs/contracts.md §2), relative to PARTNER_API_BASE_PATH. */
 function partnerPaths(): Record<string, Record<string, OpenApiOperation>> {
   const examples = Object.fromEntries(
     Object.entries(SEND_MESSAGE_EXAMPLES).map(([name, ex]) => [
@@ -350,7 +350,7 @@ function partnerPaths(): Record<string, Record<string, OpenApiOperation>> {
   };
 }
 
-/** Admin paths (DESIGN §3), relative to ADMIN_API_BASE_PATH. */
+/** Admin paths (docs/contracts.md §3), relative to ADMIN_API_BASE_PATH. */
 function adminPaths(): Record<string, Record<string, OpenApiOperation>> {
   const workspaceParameters = pathParameters(WorkspaceParamsSchema, {
     workspaceId: 'A workspace the logged-in user is an owner or admin of.',

@@ -24,7 +24,7 @@ export interface MessageRouteDeps {
 
 type StoredView = NonNullable<Awaited<ReturnType<MessageRepository['view']>>>;
 
-/** The stored message as `GET /messages/{id}` shows it (DESIGN §2.3). */
+/** The stored message as `GET /messages/{id}` shows it (docs/contracts.md §2.3). */
 export function toMessageView(view: StoredView): MessageView {
   const { error } = view;
   return {
