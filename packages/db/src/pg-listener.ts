@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { Knex } from 'knex';
 
 export interface PgListener {
   close(): Promise<void>;
@@ -99,4 +100,12 @@ export function startPgListener(options: PgListenerOptions): PgListener {
       await c?.end().catch(() => undefined);
     },
   };
+}
+
+/**
+ * Sends a notice on `channel` (`pg_notify`). Inside a transaction, it goes out on commit and not
+ * at all on rollback.
+ */
+export async function notify(db: Knex, channel: string, payload: string): Promise<void> {
+  await db.raw('SELECT pg_notify(?, ?)', [channel, payload]);
 }

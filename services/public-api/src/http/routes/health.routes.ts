@@ -1,6 +1,7 @@
 import { Router } from 'express';
+import { readinessReport, type ReadinessCheck } from '@flowgate/runtime';
 
-export type ReadinessCheck = () => Promise<boolean>;
+export type { ReadinessCheck };
 
 /** /healthz: the process is up. /readyz: 200 only while every dependency answers. */
 export function healthRouter(checks: Record<string, ReadinessCheck>): Router {
@@ -9,19 +10,8 @@ export function healthRouter(checks: Record<string, ReadinessCheck>): Router {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const entries = await Promise.all(
-      Object.entries(checks).map(async ([name, check]) => {
-        const ok = await Promise.race([
-          check().catch(() => false),
-          new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref()),
-        ]);
-        return [name, ok ? 'ok' : 'down'] as const;
-      }),
-    );
-    const ready = entries.every(([, s]) => s === 'ok');
-    res
-      .status(ready ? 200 : 503)
-      .json({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(entries) });
+    const { ready, body } = await readinessReport(checks);
+    res.status(ready ? 200 : 503).json(body);
   });
   return router;
 }

@@ -1,12 +1,12 @@
 import { Router } from 'express';
 import { parseSendMessageRequest } from '@flowgate/contracts';
 import { NotFoundError, ValidationError } from '@flowgate/errors';
-import { isUuid, type MessageRepository, type SendMessage } from '@flowgate/core';
+import { isUuid, type MessageAcceptStore, type SendMessage } from '@flowgate/core';
 import { principalOf } from '../middleware/authenticate-partner';
 
 export interface MessageRouteDeps {
   sendMessage: SendMessage;
-  messages: MessageRepository;
+  messages: MessageAcceptStore;
 }
 
 const ACCEPTED_TEXT = 'Message received and being sent to the recipient.';
