@@ -59,7 +59,7 @@ export function startPgListener(options: PgListenerOptions): PgListener {
       connectionTimeoutMillis: 10_000,
     });
     c.on('error', (err) =>
-      log?.warn('listener lost its connection', { channel: options.channel, err: err.message }),
+      log?.warn('listener lost its connection', { channel: options.channel, err }),
     );
     c.on('end', () => {
       if (client !== c) return;
@@ -83,7 +83,7 @@ export function startPgListener(options: PgListenerOptions): PgListener {
     } catch (err) {
       log?.warn('listener could not connect', {
         channel: options.channel,
-        err: err instanceof Error ? err.message : String(err),
+        err,
       });
       await c.end().catch(() => undefined);
       schedule();

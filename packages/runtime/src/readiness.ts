@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { ping, type Database } from '@flowgate/db';
 
 export type ReadinessCheck = () => Promise<boolean>;
 
@@ -24,12 +25,12 @@ export async function readinessReport(checks: Record<string, ReadinessCheck>): P
 
 /** The readiness of a process's database and broker. */
 export function infrastructureChecks(infra: {
-  db: { raw(sql: string): PromiseLike<unknown> };
+  db: Database;
   broker: { isHealthy(): boolean };
 }): Record<string, ReadinessCheck> {
   return {
     database: async () => {
-      await infra.db.raw('SELECT 1');
+      await ping(infra.db);
       return true;
     },
     broker: () => Promise.resolve(infra.broker.isHealthy()),

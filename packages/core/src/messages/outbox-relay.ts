@@ -121,7 +121,7 @@ export function startOutboxRelay(deps: {
       }
     })()
       .catch((err: unknown) => {
-        deps.logger.warn('outbox relay failed', { err: err instanceof Error ? err.message : String(err) });
+        deps.logger.warn('outbox relay failed', { err });
       })
       .finally(() => {
         running = undefined;

@@ -63,7 +63,7 @@ export class QueuedMarker {
           // Harmless: the dispatcher claims ACCEPTED rows too; the status catches up on its claim.
           this.logger.warn('could not mark messages queued', {
             count: batch.length,
-            err: err instanceof Error ? err.message : String(err),
+            err,
           });
         }
       }

@@ -150,7 +150,7 @@ export function sendMessageUseCase(deps: {
       (err: unknown) =>
         deps.logger.warn('publish failed; the outbox relay will retry', {
           messageId: id,
-          err: err instanceof Error ? err.message : String(err),
+          err,
         }),
     );
     return { id, status: 'ACCEPTED', replayed: false };

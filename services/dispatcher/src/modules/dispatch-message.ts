@@ -126,7 +126,7 @@ export function dispatchMessageUseCase(deps: DispatchDeps) {
             logger.warn(`could not record ${what}; retrying (the provider is not called again)`, {
               ...ctx,
               tries: n,
-              err: err instanceof Error ? err.message : String(err),
+              err,
             });
         },
       },

@@ -145,7 +145,7 @@ export class SendingNumbers {
       }
     } catch (err) {
       this.o.logger.warn('could not refresh sending-number rates and pauses', {
-        err: err instanceof Error ? err.message : String(err),
+        err,
       });
     } finally {
       this.refreshing = false;
