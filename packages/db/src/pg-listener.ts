@@ -58,9 +58,7 @@ export function startPgListener(options: PgListenerOptions): PgListener {
       keepAliveInitialDelayMillis: 10_000,
       connectionTimeoutMillis: 10_000,
     });
-    c.on('error', (err) =>
-      log?.warn('listener lost its connection', { channel: options.channel, err }),
-    );
+    c.on('error', (err) => log?.warn('listener lost its connection', { channel: options.channel, err }));
     c.on('end', () => {
       if (client !== c) return;
       client = undefined;

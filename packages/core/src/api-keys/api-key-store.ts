@@ -18,16 +18,19 @@ export interface ApiKeySummary {
   revokedAt: Date | null;
 }
 
+export interface NewApiKey {
+  id: string;
+  workspaceId: string;
+  apiKey: string;
+  /** argon2id hash of the secret; the secret itself is never stored. */
+  secretHash: string;
+  label: string | null;
+  createdBy: string | null;
+}
+
 /** API keys: public key, argon2id hash of the secret, revocation, last use (ADR 0003). */
 export interface ApiKeyStore {
-  insert(row: {
-    id: string;
-    workspaceId: string;
-    apiKey: string;
-    secretHash: string;
-    label: string | null;
-    createdBy: string | null;
-  }): Promise<ApiKeySummary>;
+  insert(row: NewApiKey): Promise<ApiKeySummary>;
   findByApiKey(apiKey: string): Promise<ApiKeyRecord | undefined>;
   listByWorkspace(workspaceId: string): Promise<ApiKeySummary[]>;
   /**

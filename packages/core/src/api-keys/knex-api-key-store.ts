@@ -26,14 +26,7 @@ const toSummary = (r: Omit<ApiKeyRow, 'workspace_id' | 'secret_hash'>): ApiKeySu
 /** API keys on PostgreSQL (ADR 0003). */
 export function knexApiKeyStore(db: Database): ApiKeyStore {
   return {
-    async insert(row: {
-      id: string;
-      workspaceId: string;
-      apiKey: string;
-      secretHash: string;
-      label: string | null;
-      createdBy: string | null;
-    }): Promise<ApiKeySummary> {
+    async insert(row) {
       const [inserted] = await db<ApiKeyRow>('api_keys')
         .insert({
           id: row.id,

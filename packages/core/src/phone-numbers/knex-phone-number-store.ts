@@ -1,4 +1,4 @@
-import { pgCode, PG_UNIQUE_VIOLATION, type Database } from '@flowgate/db';
+import { createdOrDuplicate, type Database } from '@flowgate/db';
 import type { PhoneNumberStore, SendingNumber, SendingNumberRow } from './phone-number-store';
 
 interface PhoneNumberRow {
@@ -36,9 +36,9 @@ const num = (v: number | string | null): number | null => (v === null ? null : N
 /** Sending numbers on PostgreSQL. Tokens stay encrypted here (AES-256-GCM, the caller's cipher). */
 export function knexPhoneNumberStore(db: Database): PhoneNumberStore {
   return {
-    async insert(n) {
-      try {
-        await db.transaction(async (trx) => {
+    insert(n) {
+      return createdOrDuplicate(() =>
+        db.transaction(async (trx) => {
           const hasDefault =
             (await trx('phone_numbers')
               .select('id')
@@ -57,12 +57,8 @@ export function knexPhoneNumberStore(db: Database): PhoneNumberStore {
             is_default: makeDefault,
             messages_per_second: n.messagesPerSecond,
           });
-        });
-        return 'created';
-      } catch (err) {
-        if (pgCode(err) === PG_UNIQUE_VIOLATION) return 'duplicate';
-        throw err;
-      }
+        }),
+      );
     },
 
     async active(workspaceId) {

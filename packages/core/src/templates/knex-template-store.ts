@@ -1,17 +1,8 @@
-import { pgCode, PG_UNIQUE_VIOLATION, type Database } from '@flowgate/db';
+import { createdOrDuplicate, type Database } from '@flowgate/db';
 import type { StoredTemplate } from '@flowgate/whatsapp-cloud';
 import type { TemplateStore } from './template-store';
 
-interface TemplateRow {
-  id: string;
-  workspace_id: string;
-  name: string;
-  language: string;
-  category: string;
-  status: string;
-  components: unknown[];
-  variables: string[];
-}
+type TemplateRow = StoredTemplate & { workspace_id: string };
 
 const toDomain = (r: TemplateRow): StoredTemplate => ({
   id: r.id,
@@ -26,9 +17,9 @@ const toDomain = (r: TemplateRow): StoredTemplate => ({
 /** Templates on PostgreSQL; a trigger announces every change on the change feed (ADR 0011). */
 export function knexTemplateStore(db: Database): TemplateStore {
   return {
-    async insert(t) {
-      try {
-        await db('templates').insert({
+    insert(t) {
+      return createdOrDuplicate(() =>
+        db('templates').insert({
           id: t.id,
           workspace_id: t.workspaceId,
           name: t.name,
@@ -37,12 +28,8 @@ export function knexTemplateStore(db: Database): TemplateStore {
           status: t.status,
           components: JSON.stringify(t.components),
           variables: JSON.stringify(t.variables),
-        });
-        return 'created';
-      } catch (err) {
-        if (pgCode(err) === PG_UNIQUE_VIOLATION) return 'duplicate';
-        throw err;
-      }
+        }),
+      );
     },
 
     async listApproved(workspaceId) {

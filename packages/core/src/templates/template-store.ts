@@ -1,15 +1,6 @@
 import type { StoredTemplate } from '@flowgate/whatsapp-cloud';
 
-export interface NewTemplate {
-  id: string;
-  workspaceId: string;
-  name: string;
-  language: string;
-  category: string;
-  status: string;
-  components: unknown[];
-  variables: string[];
-}
+export type NewTemplate = StoredTemplate & { workspaceId: string };
 
 /** The workspace's copies of its WhatsApp templates. */
 export interface TemplateStore {

@@ -1,4 +1,4 @@
-import { pgCode, PG_UNIQUE_VIOLATION, type Database } from '@flowgate/db';
+import { createdOrDuplicate, type Database } from '@flowgate/db';
 import type { Role, WorkspaceMembership, WorkspaceStore } from './workspace-store';
 
 /** Workspaces, users and memberships on PostgreSQL. */
@@ -16,9 +16,9 @@ export function knexWorkspaceStore(db: Database): WorkspaceStore {
       return row ? { id: row.id, email: row.email, passwordHash: row.password_hash } : undefined;
     },
 
-    async createWithOwner(input) {
-      try {
-        await db.transaction(async (trx) => {
+    createWithOwner(input) {
+      return createdOrDuplicate(() =>
+        db.transaction(async (trx) => {
           await trx('workspaces').insert({ id: input.workspaceId, name: input.name });
           if (input.newUser)
             await trx('users').insert({
@@ -31,12 +31,8 @@ export function knexWorkspaceStore(db: Database): WorkspaceStore {
             user_id: input.ownerId,
             role: 'owner',
           });
-        });
-        return 'created';
-      } catch (err) {
-        if (pgCode(err) === PG_UNIQUE_VIOLATION) return 'duplicate';
-        throw err;
-      }
+        }),
+      );
     },
 
     async addMember(input) {
