@@ -90,7 +90,10 @@ export async function seedWorkspace(
     isDefault: true,
   });
   for (const t of TEMPLATES) await templateService(createStores(db)).add(workspaceId, t);
-  const key = await apiKeyService(createStores(db), hasher, createLocalRevocationBus()).create({ workspaceId, label });
+  const key = await apiKeyService(createStores(db), hasher, createLocalRevocationBus()).create({
+    workspaceId,
+    label,
+  });
   return {
     workspaceId,
     phoneNumberId,

@@ -108,7 +108,8 @@ describe('security: isolation, error bodies, headers and logs', () => {
     });
     const accessToken = secret(`EAAG${randomBytes(24).toString('base64url')}`, 'a provider access token');
     const providerPhoneNumberId = String(100000000000000 + Math.floor(Math.random() * 1e14));
-    const { phoneNumberId } = await phoneNumberService(createStores(db),
+    const { phoneNumberId } = await phoneNumberService(
+      createStores(db),
       new TokenCipher(Buffer.from(String(env['FLOWGATE_SECRET_KEY']), 'base64')),
     ).add({
       workspaceId,

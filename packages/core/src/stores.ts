@@ -6,6 +6,8 @@ import type { ContactStore } from './contacts/contact-store';
 import { knexMessageAcceptStore } from './messages/knex-message-store';
 import { knexMessageDeliveryStore } from './messages/knex-message-delivery-store';
 import type { MessageStore } from './messages/message-store';
+import { KnexPartnerEventStore } from './partner-events/knex-partner-event-store';
+import type { PartnerEventStore } from './partner-events/partner-event-store';
 import { knexPhoneNumberStore } from './phone-numbers/knex-phone-number-store';
 import type { PhoneNumberStore } from './phone-numbers/phone-number-store';
 import { knexTemplateStore } from './templates/knex-template-store';
@@ -21,6 +23,7 @@ export interface Stores {
   templates: TemplateStore;
   contacts: ContactStore;
   messages: MessageStore;
+  partnerEvents: PartnerEventStore;
 }
 
 export interface StoreOptions {
@@ -40,5 +43,6 @@ export function createStores(db: Database, options: StoreOptions = {}): Stores {
       ...knexMessageAcceptStore(db),
       ...knexMessageDeliveryStore(db, options.claimTimeoutMs ?? 60_000),
     },
+    partnerEvents: new KnexPartnerEventStore(),
   };
 }
