@@ -59,7 +59,9 @@ describe('logger', () => {
       body: 'Your order has shipped',
     });
     logger.error('broker down', { err });
-    const line = JSON.parse(lines[0] ?? '{}') as { err?: { message?: string; stack?: string; code?: string } };
+    const line = JSON.parse(lines[0] ?? '{}') as {
+      err?: { message?: string; stack?: string; code?: string };
+    };
     expect(line.err?.code).toBe('ECONNREFUSED');
     expect(line.err?.stack).toContain('logger.test.ts');
     expect(line.err?.message).toContain('[redacted]');
