@@ -4,28 +4,22 @@
  * demo workspace whose key is printed with a ready-to-paste cURL. With both URLs set, the same
  * code runs on PostgreSQL and RabbitMQ (the sandbox only if SANDBOX=true).
  */
-import { loadConfigOrExit, secretValues, type Config } from '@flowgate/config';
+import type { Config } from '@flowgate/config';
 import { migrateLatest } from '@flowgate/db';
-import { createLogger } from '@flowgate/logger';
 import { startSandbox } from '@flowgate/sandbox';
 import { bootstrapDemo } from '@flowgate/core';
 import { buildApp, createApiRuntime, listen } from '@flowgate/public-api';
 import { createDispatcherRuntime } from '@flowgate/dispatcher';
-import { createInfrastructure, runProcess } from '@flowgate/runtime';
+import { createInfrastructure, loadProcessContext, runProcess } from '@flowgate/runtime';
 
 runProcess({
   async start() {
-    const config = loadConfigOrExit(process.env);
+    const { config, logger } = loadProcessContext('flowgate');
     const embedded = config.database.kind === 'pglite';
     if (embedded !== (config.amqp.url === undefined)) {
       process.stderr.write('Set both DATABASE_URL and AMQP_URL, or neither (embedded mode).\n');
       process.exit(78);
     }
-    const logger = createLogger({
-      service: 'flowgate',
-      level: config.logLevel,
-      secrets: secretValues(config),
-    });
     const sandbox = config.sandbox.enabled
       ? await startSandbox({ port: config.sandbox.port, host: '127.0.0.1' })
       : undefined;

@@ -1,4 +1,5 @@
-import type { Logger } from '@flowgate/logger';
+import { loadConfigOrExit, secretValues, type Config } from '@flowgate/config';
+import { createLogger, type Logger } from '@flowgate/logger';
 
 export interface Started {
   logger: Logger;
@@ -63,4 +64,13 @@ export function runProcess<T extends Started>(spec: ProcessSpec<T>): void {
       process.exit(1);
     },
   );
+}
+
+/**
+ * The configuration (a bad one exits 78, naming every problem) and the logger of a process, with
+ * every secret of the configuration registered for scrubbing.
+ */
+export function loadProcessContext(service: string): { config: Config; logger: Logger } {
+  const config = loadConfigOrExit(process.env);
+  return { config, logger: createLogger({ service, level: config.logLevel, secrets: secretValues(config) }) };
 }

@@ -1,6 +1,10 @@
-import { loadConfigOrExit, secretValues } from '@flowgate/config';
-import { createLogger } from '@flowgate/logger';
-import { createInfrastructure, infrastructureChecks, runProcess, startHealthServer } from '@flowgate/runtime';
+import {
+  createInfrastructure,
+  infrastructureChecks,
+  loadProcessContext,
+  runProcess,
+  startHealthServer,
+} from '@flowgate/runtime';
 import { createDispatcherRuntime } from './dependencies';
 
 // SIGTERM: stop taking work, let calls in flight finish and be recorded, hand back the rest,
@@ -8,12 +12,7 @@ import { createDispatcherRuntime } from './dependencies';
 // messages stay claimed and are taken over, flagged, once their claim is stale).
 runProcess({
   async start() {
-    const config = loadConfigOrExit(process.env);
-    const logger = createLogger({
-      service: 'dispatcher',
-      level: config.logLevel,
-      secrets: secretValues(config),
-    });
+    const { config, logger } = loadProcessContext('dispatcher');
     const infra = await createInfrastructure(config, logger);
     const runtime = createDispatcherRuntime(infra);
     await runtime.start();

@@ -1,6 +1,4 @@
-import { loadConfigOrExit, secretValues } from '@flowgate/config';
-import { createLogger } from '@flowgate/logger';
-import { createInfrastructure, runProcess } from '@flowgate/runtime';
+import { createInfrastructure, loadProcessContext, runProcess } from '@flowgate/runtime';
 import { buildApp } from './app';
 import { createApiRuntime } from './dependencies';
 import { listen } from './server';
@@ -10,12 +8,7 @@ const SHUTDOWN_DEADLINE_MS = 30_000;
 
 runProcess({
   async start() {
-    const config = loadConfigOrExit(process.env);
-    const logger = createLogger({
-      service: 'public-api',
-      level: config.logLevel,
-      secrets: secretValues(config),
-    });
+    const { config, logger } = loadProcessContext('public-api');
     const infra = await createInfrastructure(config, logger);
     const runtime = await createApiRuntime(infra);
     const server = await listen(buildApp(runtime.deps), config.http);
