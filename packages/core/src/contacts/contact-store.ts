@@ -8,7 +8,7 @@ export interface ContactRecipient {
 
 /**
  * The contacts aggregate's store. Today it holds the one lookup the send path needs; the
- * contacts routes (DESIGN §9) add to it.
+ * contacts routes (docs/contracts.md §11) add to it.
  */
 export interface ContactStore {
   /** The workspace's contact with this id, or undefined (another workspace's id too). */
