@@ -4,7 +4,7 @@ import type { MessageStatus } from '@flowgate/contracts';
  * The message state table (docs/contracts.md §2.2 and §5, ADR 0002, ADR 0006). A status only moves forward along
  * these edges; every move is a `message_events` row. The knex store's statements implement
  * exactly these moves (accept → ACCEPTED, broker confirm → QUEUED, claim → SENDING, provider
- * answer → SENT or FAILED, Meta's webhooks → DELIVERED, READ); `message-status.test.ts` holds
+ * answer → SENT or FAILED, Meta's webhooks → DELIVERED, READ); `message-status.unit.test.ts` holds
  * the table to that.
  */
 export const MESSAGE_TRANSITIONS: Readonly<Record<MessageStatus, readonly MessageStatus[]>> = {
