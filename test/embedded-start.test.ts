@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createDatabase } from '@flowgate/db';
-import { freePort, REPO_ROOT, startProcess, type ServiceProcess } from './support/processes';
-import { inPool, sleep } from './support/wait';
+import { freePort, REPO_ROOT, startProcess, type ServiceProcess } from '@flowgate/testing';
+import { inPool, sleep } from '@flowgate/testing';
 
 const exec = promisify(execFile);
 

@@ -1,5 +1,5 @@
-import { startProcess } from './support/processes';
-import { TEST_AMQP_URL, TEST_DATABASE_URL } from './support/test-env';
+import { startProcess } from '@flowgate/testing';
+import { TEST_AMQP_URL, TEST_DATABASE_URL } from '@flowgate/testing';
 
 /**
  * docs/contracts.md §4: configuration is read once at start; a bad or missing value stops the process with a

@@ -3,7 +3,7 @@
  * Services must be reachable: a missing PostgreSQL or RabbitMQ fails the run loudly instead of
  * skipping tests (`.ci/run` starts them first).
  */
-import { prepareTestDatabase } from './support/test-env';
+import { prepareTestDatabase } from '@flowgate/testing';
 
 export default async function globalSetup(): Promise<void> {
   await prepareTestDatabase();

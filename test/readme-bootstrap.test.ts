@@ -17,8 +17,8 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, REPO_ROOT } from './support/processes';
-import { sleep } from './support/wait';
+import { freePort, REPO_ROOT } from '@flowgate/testing';
+import { sleep } from '@flowgate/testing';
 
 const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
 const firstCommand = (/```bash\n(.*)\n/.exec(readme)?.[1] ?? '').replace(/\s+#.*$/, '');

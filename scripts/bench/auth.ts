@@ -7,7 +7,7 @@ import { configDefaults } from '@flowgate/config';
 import type { Database } from '@flowgate/db';
 import {
   ApiKeyVerifier,
-  apiKeyRepository,
+  createStores,
   createArgon2Hasher,
   generateApiSecret,
   type Argon2Params,
@@ -30,7 +30,7 @@ export async function benchAuth(db: Database, seeded: Seeded, quick: boolean): P
   // What a deployment gets without tuning: the configuration's defaults, not numbers of our own.
   const { argon2: argon2Params, auth } = configDefaults();
   const hasher = createArgon2Hasher(argon2Params);
-  const verifier = new ApiKeyVerifier(apiKeyRepository(db), hasher, { ...auth, cacheTtlMs: 3_600_000 });
+  const verifier = new ApiKeyVerifier(createStores(db).apiKeys, hasher, { ...auth, cacheTtlMs: 3_600_000 });
   const credentials = { apiKey: seeded.apiKey, apiSecret: seeded.apiSecret };
   // Warm: the first call reads the key and runs argon2 once; then warm the JIT.
   await verifier.verify(credentials, '127.0.0.1');

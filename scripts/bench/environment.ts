@@ -16,6 +16,7 @@ import {
   templateService,
   workspaceService,
   type Hasher,
+  createStores,
 } from '@flowgate/core';
 import { deleteRabbitTopology, rabbitTopology } from '@flowgate/messaging';
 
@@ -76,20 +77,23 @@ export async function seedWorkspace(
   label: string,
   hasher: Hasher,
 ): Promise<Seeded> {
-  const { workspaceId } = await workspaceService(db, hasher).createWorkspace({
+  const { workspaceId } = await workspaceService(createStores(db), hasher).createWorkspace({
     name: `bench-${label}`,
     ownerEmail: `bench-${randomUUID()}@example.test`,
     ownerPassword: randomBytes(18).toString('base64url'),
   });
-  const { phoneNumberId } = await phoneNumberService(db, new TokenCipher(secretKey)).add({
+  const { phoneNumberId } = await phoneNumberService(createStores(db), new TokenCipher(secretKey)).add({
     workspaceId,
     providerPhoneNumberId: String(100000000000000 + Math.floor(Math.random() * 1e14)),
     displayPhoneNumber: '+15550001234',
     accessToken: `bench-token-${randomUUID()}`,
     isDefault: true,
   });
-  for (const t of TEMPLATES) await templateService(db).add(workspaceId, t);
-  const key = await apiKeyService(db, hasher, createLocalRevocationBus()).create({ workspaceId, label });
+  for (const t of TEMPLATES) await templateService(createStores(db)).add(workspaceId, t);
+  const key = await apiKeyService(createStores(db), hasher, createLocalRevocationBus()).create({
+    workspaceId,
+    label,
+  });
   return {
     workspaceId,
     phoneNumberId,

@@ -5,11 +5,11 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { configDefaults } from '@flowgate/config';
-import { createArgon2Hasher, workspaceService } from '@flowgate/core';
-import type { ServiceProcess } from '../support/processes';
-import { deleteTopology, uniquePrefix } from '../support/rabbit';
-import { testEnv } from '../support/test-env';
-import { inPool } from '../support/wait';
+import { createArgon2Hasher, createStores, workspaceService } from '@flowgate/core';
+import type { ServiceProcess } from '@flowgate/testing';
+import { deleteTopology, uniquePrefix } from '@flowgate/testing';
+import { testEnv } from '@flowgate/testing';
+import { inPool } from '@flowgate/testing';
 import {
   isolatedDatabase,
   leaksIn,
@@ -57,7 +57,7 @@ describe('security: floods and hostile HTTP against a separate API process', () 
     secrets.set(password, 'an owner password');
     const email = `flood-${randomUUID()}@example.test`;
     const hasher = createArgon2Hasher(configDefaults().argon2);
-    ({ workspaceId } = await workspaceService(database.db, hasher).createWorkspace({
+    ({ workspaceId } = await workspaceService(createStores(database.db), hasher).createWorkspace({
       name: 'flood',
       ownerEmail: email,
       ownerPassword: password,

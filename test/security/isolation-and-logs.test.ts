@@ -8,12 +8,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { startSandbox, type Sandbox } from '@flowgate/sandbox';
 import { TokenCipher, type Database } from '@flowgate/db';
-import { createArgon2Hasher, phoneNumberService, workspaceService } from '@flowgate/core';
-import { addTemplate, ORDER_CONFIRMATION } from '../support/factories';
-import { freePort, startProcess, waitForHttp, type ServiceProcess } from '../support/processes';
-import { deleteTopology, uniquePrefix } from '../support/rabbit';
-import { capturingLogger, testEnv } from '../support/test-env';
-import { createTestApp, type TestApp } from '../../services/public-api/test/helpers/test-app';
+import { createArgon2Hasher, createStores, phoneNumberService, workspaceService } from '@flowgate/core';
+import { addTemplate, ORDER_CONFIRMATION } from '@flowgate/testing';
+import { freePort, startProcess, waitForHttp, type ServiceProcess } from '@flowgate/testing';
+import { deleteTopology, uniquePrefix } from '@flowgate/testing';
+import { capturingLogger, testEnv } from '@flowgate/testing';
+import { createTestApp, type TestApp } from '@flowgate/testing';
 import { isolatedDatabase, leaksIn, secretHits, startApiProcess, summary } from './support';
 
 const hasher = createArgon2Hasher({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
@@ -101,7 +101,7 @@ describe('security: isolation, error bodies, headers and logs', () => {
   async function tenant(name: string): Promise<Tenant> {
     const password = secret(`pw-${randomBytes(18).toString('base64url')}`, 'an owner password');
     const ownerEmail = `owner-${randomUUID()}@example.test`;
-    const { workspaceId } = await workspaceService(db, hasher).createWorkspace({
+    const { workspaceId } = await workspaceService(createStores(db), hasher).createWorkspace({
       name,
       ownerEmail,
       ownerPassword: password,
@@ -109,7 +109,7 @@ describe('security: isolation, error bodies, headers and logs', () => {
     const accessToken = secret(`EAAG${randomBytes(24).toString('base64url')}`, 'a provider access token');
     const providerPhoneNumberId = String(100000000000000 + Math.floor(Math.random() * 1e14));
     const { phoneNumberId } = await phoneNumberService(
-      db,
+      createStores(db),
       new TokenCipher(Buffer.from(String(env['FLOWGATE_SECRET_KEY']), 'base64')),
     ).add({
       workspaceId,

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { freePort, startProcess, waitForHttp, type ServiceProcess } from '../support/processes';
-export { isolatedDatabase } from '../support/test-env';
+import { freePort, startProcess, waitForHttp, type ServiceProcess } from '@flowgate/testing';
+export { isolatedDatabase } from '@flowgate/testing';
 
 /** public-api as its own process on a free port, once /healthz answers. */
 export async function startApiProcess(

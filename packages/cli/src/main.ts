@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, secretValues, ConfigError, type Config } from '@flowgate/config';
-import { createDatabase, migrateLatest, TokenCipher, type Database } from '@flowgate/db';
+import { migrateLatest, type Database } from '@flowgate/db';
+import { createInfrastructure, type Infrastructure } from '@flowgate/runtime';
 import { createLogger } from '@flowgate/logger';
 import { isAppError } from '@flowgate/errors';
 import {
   apiKeyService,
-  createArgon2Hasher,
   createLocalRevocationBus,
   createPgRevocationBus,
   isUuid,
@@ -22,7 +22,12 @@ import {
  * test/readme.test.ts) all come from that one declaration.
  */
 type Flags = Record<string, string | boolean | undefined>;
-type Command = (ctx: { config: Config; db: Database; flags: Flags }) => Promise<Record<string, unknown>>;
+type Command = (ctx: {
+  config: Config;
+  db: Database;
+  infra: Infrastructure;
+  flags: Flags;
+}) => Promise<Record<string, unknown>>;
 
 export interface FlagSpec {
   name: string;
@@ -75,8 +80,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   'workspace:create': {
     flags: [req('name', 'N'), req('owner-email', 'E'), req('owner-password', 'P')],
     prints: ['workspaceId', 'userId'],
-    run: async ({ config, db, flags }) =>
-      workspaceService(db, createArgon2Hasher(config.argon2)).createWorkspace({
+    run: async ({ infra, flags }) =>
+      workspaceService(infra.stores, infra.hasher).createWorkspace({
         name: required(flags, 'name'),
         ownerEmail: required(flags, 'owner-email'),
         ownerPassword: required(flags, 'owner-password'),
@@ -93,8 +98,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       opt('messages-per-second', 'N'),
     ],
     prints: ['phoneNumberId'],
-    run: async ({ config, db, flags }) =>
-      phoneNumberService(db, new TokenCipher(config.secretKey)).add({
+    run: async ({ infra, flags }) =>
+      phoneNumberService(infra.stores, infra.cipher).add({
         workspaceId: workspaceFlag(flags),
         providerPhoneNumberId: required(flags, 'provider-phone-number-id'),
         displayPhoneNumber: required(flags, 'display-phone-number'),
@@ -108,7 +113,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   'template:add': {
     flags: [req('workspace', 'W'), req('file', 'F')],
     prints: ['templateId'],
-    run: async ({ db, flags }) => {
+    run: async ({ infra, flags }) => {
       const file = required(flags, 'file');
       let definition: unknown;
       try {
@@ -118,18 +123,14 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
           `cannot read ${file} as JSON: ${err instanceof Error ? err.message : String(err)}`,
         );
       }
-      return templateService(db).add(workspaceFlag(flags), definition);
+      return templateService(infra.stores).add(workspaceFlag(flags), definition);
     },
   },
   'api-key:create': {
     flags: [req('workspace', 'W'), opt('label', 'L')],
     prints: ['id', 'apiKey', 'apiSecret'],
-    run: async ({ config, db, flags }) => {
-      const created = await apiKeyService(
-        db,
-        createArgon2Hasher(config.argon2),
-        createLocalRevocationBus(),
-      ).create({
+    run: async ({ infra, flags }) => {
+      const created = await apiKeyService(infra.stores, infra.hasher, createLocalRevocationBus()).create({
         workspaceId: workspaceFlag(flags),
         label: typeof flags['label'] === 'string' ? flags['label'] : undefined,
       });
@@ -139,8 +140,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   'api-key:list': {
     flags: [req('workspace', 'W')],
     prints: ['apiKeys'],
-    run: async ({ config, db, flags }) => ({
-      apiKeys: await apiKeyService(db, createArgon2Hasher(config.argon2), createLocalRevocationBus()).list(
+    run: async ({ infra, flags }) => ({
+      apiKeys: await apiKeyService(infra.stores, infra.hasher, createLocalRevocationBus()).list(
         workspaceFlag(flags),
       ),
     }),
@@ -148,10 +149,10 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   'api-key:revoke': {
     flags: [req('workspace', 'W'), req('api-key', 'pk_…')],
     prints: ['revoked'],
-    run: async ({ config, db, flags }) => {
+    run: async ({ config, db, infra, flags }) => {
       const bus = revocationBus(config, db);
       try {
-        await apiKeyService(db, createArgon2Hasher(config.argon2), bus).revoke(workspaceFlag(flags), {
+        await apiKeyService(infra.stores, infra.hasher, bus).revoke(workspaceFlag(flags), {
           apiKey: required(flags, 'api-key'),
         });
       } finally {
@@ -224,13 +225,15 @@ export async function runCli(
     process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
     return 78;
   }
-  const db = createDatabase(config.database, {
+  // The CLI publishes nothing: the database, its stores, the hasher and the cipher.
+  const infra = await createInfrastructure(config, createLogger({ service: 'cli', silent: true }), {
+    needsBroker: false,
     poolMax: 2,
-    statementTimeoutMs: config.databaseStatementTimeoutMs,
   });
+  const { db } = infra;
   try {
     if (name !== 'migrate') await migrateIfEmbedded(config, db);
-    const result = await command.run({ config, db, flags });
+    const result = await command.run({ config, db, infra, flags });
     process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${humanize(result)}\n`);
     return 0;
   } catch (err) {
@@ -245,7 +248,7 @@ export async function runCli(
     process.stderr.write(`${message}\n`);
     return 1;
   } finally {
-    await db.destroy();
+    await infra.close();
   }
 }
 

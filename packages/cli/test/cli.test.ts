@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { REPO_ROOT } from '../../../test/support/processes';
-import { testDatabase, testEnv } from '../../../test/support/test-env';
-import { ORDER_CONFIRMATION } from '../../../test/support/factories';
+import { REPO_ROOT } from '@flowgate/testing';
+import { testDatabase, testEnv } from '@flowgate/testing';
+import { ORDER_CONFIRMATION } from '@flowgate/testing';
 import { COMMANDS } from '@flowgate/cli';
 
 const exec = promisify(execFile);

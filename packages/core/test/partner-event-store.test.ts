@@ -1,6 +1,5 @@
 import { KnexPartnerEventStore } from '@flowgate/core';
-import { createWorkspace } from '../../../test/support/factories';
-import { testDatabase } from '../../../test/support/test-env';
+import { createWorkspace, testDatabase } from '@flowgate/testing';
 
 describe('partner-events outbox (KnexPartnerEventStore)', () => {
   const db = testDatabase();

@@ -75,3 +75,8 @@ export function createDatabase(target: DatabaseTarget, options: DatabaseOptions 
     connection: target.kind === 'pglite' ? { filename: target.dir } : {},
   });
 }
+
+/** Resolves once the database answers a trivial query (readiness checks). */
+export async function ping(db: Database): Promise<void> {
+  await db.raw('SELECT 1');
+}

@@ -41,3 +41,14 @@ export function isConnectionError(err: unknown): boolean {
     )
   );
 }
+
+/** Runs a write; 'duplicate' when it hit a unique constraint, 'created' otherwise. */
+export async function createdOrDuplicate(write: () => Promise<unknown>): Promise<'created' | 'duplicate'> {
+  try {
+    await write();
+    return 'created';
+  } catch (err) {
+    if (pgCode(err) === PG_UNIQUE_VIOLATION) return 'duplicate';
+    throw err;
+  }
+}

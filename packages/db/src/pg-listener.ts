@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { Knex } from 'knex';
 
 export interface PgListener {
   close(): Promise<void>;
@@ -57,9 +58,7 @@ export function startPgListener(options: PgListenerOptions): PgListener {
       keepAliveInitialDelayMillis: 10_000,
       connectionTimeoutMillis: 10_000,
     });
-    c.on('error', (err) =>
-      log?.warn('listener lost its connection', { channel: options.channel, err: err.message }),
-    );
+    c.on('error', (err) => log?.warn('listener lost its connection', { channel: options.channel, err }));
     c.on('end', () => {
       if (client !== c) return;
       client = undefined;
@@ -82,7 +81,7 @@ export function startPgListener(options: PgListenerOptions): PgListener {
     } catch (err) {
       log?.warn('listener could not connect', {
         channel: options.channel,
-        err: err instanceof Error ? err.message : String(err),
+        err,
       });
       await c.end().catch(() => undefined);
       schedule();
@@ -99,4 +98,12 @@ export function startPgListener(options: PgListenerOptions): PgListener {
       await c?.end().catch(() => undefined);
     },
   };
+}
+
+/**
+ * Sends a notice on `channel` (`pg_notify`). Inside a transaction, it goes out on commit and not
+ * at all on rollback.
+ */
+export async function notify(db: Knex, channel: string, payload: string): Promise<void> {
+  await db.raw('SELECT pg_notify(?, ?)', [channel, payload]);
 }

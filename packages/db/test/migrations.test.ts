@@ -1,6 +1,6 @@
 import { createDatabase, migrateLatest, TokenCipher } from '@flowgate/db';
 import { randomBytes } from 'node:crypto';
-import { testDatabase } from '../../../test/support/test-env';
+import { testDatabase } from '@flowgate/testing';
 
 const TABLES = [
   'workspaces',

@@ -1,5 +1,5 @@
 import { createDatabase, prepared } from '@flowgate/db';
-import { TEST_DATABASE_URL } from '../../../test/support/test-env';
+import { TEST_DATABASE_URL } from '@flowgate/testing';
 
 describe('prepared statements', () => {
   it('when a statement runs with prepared(name) on PostgreSQL, then its connection keeps it prepared and answers stay right', async () => {

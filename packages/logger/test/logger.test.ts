@@ -50,6 +50,26 @@ describe('logger', () => {
     expect(out).toContain('********3210');
   });
 
+  it('when an error object is logged, then its stack is kept and registered secrets in it are scrubbed', () => {
+    const { logger, lines } = capture(['amqp-pa55word']);
+    const err = Object.assign(new Error('connect failed for amqp://guest:amqp-pa55word@mq:5672'), {
+      code: 'ECONNREFUSED',
+      // What a driver may hang on an error: a query's values, a request body.
+      parameters: ['919876543210', 'Hello Jane'],
+      body: 'Your order has shipped',
+    });
+    logger.error('broker down', { err });
+    const line = JSON.parse(lines[0] ?? '{}') as {
+      err?: { message?: string; stack?: string; code?: string };
+    };
+    expect(line.err?.code).toBe('ECONNREFUSED');
+    expect(line.err?.stack).toContain('logger.test.ts');
+    expect(line.err?.message).toContain('[redacted]');
+    const out = lines.join('');
+    for (const leaked of ['amqp-pa55word', '919876543210', 'Hello Jane', 'Your order has shipped'])
+      expect(out).not.toContain(leaked);
+  });
+
   it('maskPhone keeps only the last four digits', () => {
     expect(maskPhone('+1 555-000-1234')).toBe('*******1234');
     expect(maskPhone('12')).toBe('****');

@@ -198,17 +198,17 @@ export class RabbitBroker implements Broker {
       this.logger.info('connected to RabbitMQ', { broker: where, name: this.connectionName }),
     );
     conn.on('disconnect', (err: Error) =>
-      this.logger.warn('disconnected from RabbitMQ', { broker: where, reason: err.message }),
+      this.logger.warn('disconnected from RabbitMQ', { broker: where, err }),
     );
     conn.on('connect-failed', (err: Error) => {
       const code: unknown = 'code' in err ? err.code : undefined;
       if (code === 406) {
         this.logger.error('RabbitMQ topology does not match (a queue exists with other arguments)', {
           broker: where,
-          reason: err.message,
+          err,
         });
       } else {
-        this.logger.warn('RabbitMQ connection attempt failed', { broker: where, reason: err.message });
+        this.logger.warn('RabbitMQ connection attempt failed', { broker: where, err });
       }
     });
     conn.on('reconnect-scheduled', (info: { attempt: number; delay: number }) =>
@@ -219,7 +219,7 @@ export class RabbitBroker implements Broker {
       }),
     );
     conn.on('reconnect-failed', (err: Error) =>
-      this.logger.error('gave up connecting to RabbitMQ', { broker: where, reason: err.message }),
+      this.logger.error('gave up connecting to RabbitMQ', { broker: where, err }),
     );
     conn.on('blocked', (reason: string) =>
       this.logger.warn('RabbitMQ blocked publishing (resource alarm)', { broker: where, reason }),

@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Broker, Delivery, DeliveryHandler, HandlerOutcome } from '../src';
-import { deferred, isSettledWithin, sleep, waitFor } from '../../../test/support/wait';
+import { deferred, isSettledWithin, sleep, waitFor } from '@flowgate/testing';
 
 export interface ContractBrokerOptions {
   delayTiersMs: readonly number[];

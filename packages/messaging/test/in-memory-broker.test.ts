@@ -1,7 +1,7 @@
 import { createInMemoryBroker, pickDelayTier } from '../src';
 import { describeBrokerContract } from './broker-contract';
 import { createTestLogger } from './support/test-logger';
-import { waitFor } from '../../../test/support/wait';
+import { waitFor } from '@flowgate/testing';
 
 describeBrokerContract('InMemoryBroker', ({ delayTiersMs, maxAttempts }) => {
   const broker = createInMemoryBroker({ logger: createTestLogger(), delayTiersMs, maxAttempts });

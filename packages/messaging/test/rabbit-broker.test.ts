@@ -10,12 +10,12 @@ import {
   type RabbitBroker,
   type RabbitBrokerOptions,
 } from '../src';
-import { TEST_AMQP_URL } from '../../../test/support/test-env';
+import { TEST_AMQP_URL } from '@flowgate/testing';
 import { describeBrokerContract } from './broker-contract';
 import { closeConnectionsNamed, listQueues } from './support/rabbit';
-import { TcpProxy } from '../../../test/support/tcp-proxy';
+import { TcpProxy } from '@flowgate/testing';
 import { createTestLogger } from './support/test-logger';
-import { deferred, sleep, waitFor } from '../../../test/support/wait';
+import { deferred, sleep, waitFor } from '@flowgate/testing';
 
 const uniquePrefix = (): string => `test.msg.${randomUUID().slice(0, 8)}`;
 

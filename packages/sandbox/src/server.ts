@@ -114,7 +114,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const server = http.createServer((req, res) => {
     route(state, req, res).catch((err: unknown) => {
       opts.logger?.error('sandbox: request failed', {
-        err: err instanceof Error ? err.message : String(err),
+        err,
       });
       if (!res.headersSent) sendJson(res, 500, metaErrorBody(1, { details: 'Sandbox internal error' }));
       else res.destroy();
@@ -129,7 +129,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       resolve();
     });
   });
-  server.on('error', (err) => opts.logger?.error('sandbox: server error', { err: err.message }));
+  server.on('error', (err) => opts.logger?.error('sandbox: server error', { err }));
   const port = (server.address() as AddressInfo).port;
 
   return {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort, REPO_ROOT, waitForHttp } from '../../../test/support/processes';
+import { freePort, REPO_ROOT, waitForHttp } from '@flowgate/testing';
 
 /** `pnpm sandbox` exactly as a user (or the compose file) runs it, as its own process group. */
 function pnpmSandbox(env: Record<string, string>): {

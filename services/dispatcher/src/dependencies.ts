@@ -1,14 +1,15 @@
-import type { Config } from '@flowgate/config';
-import { createDatabase, TokenCipher, type Database } from '@flowgate/db';
-import type { Logger } from '@flowgate/logger';
-import { createRabbitBroker, type Broker, type ConsumerHandle } from '@flowgate/messaging';
+import type { Database } from '@flowgate/db';
+import type { Broker, ConsumerHandle } from '@flowgate/messaging';
+import { BROKER_MAX_ATTEMPTS, type Infrastructure } from '@flowgate/runtime';
 import { createCloudApiClient } from '@flowgate/whatsapp-cloud';
 import { dispatchHandler } from './consumer/dispatch-consumer';
-import { deliveryRepository } from './modules/delivery.repository';
 import { dispatchMessageUseCase } from './modules/dispatch-message';
+import { DispatchStats } from './modules/dispatch-stats';
 import { NumberLanes } from './modules/lanes';
 import { NumberPacer, NumberPauses, PairLimiter } from './modules/pacer';
 import { SendingNumbers } from './modules/sending-numbers';
+
+export { BROKER_MAX_ATTEMPTS };
 
 export interface DispatcherRuntime {
   db: Database;
@@ -21,61 +22,28 @@ export interface DispatcherRuntime {
    */
   close(): Promise<void>;
   /**
-   * `close()` with a deadline: 'clean', or 'timeout' when in-flight work was still running (its
-   * status writes then give up; the messages stay claimed and are taken over, flagged, later).
+   * Past the shutdown deadline: in-flight work gives up its status writes (the messages stay
+   * claimed and are taken over, flagged, later).
    */
-  closeWithin(ms: number): Promise<'clean' | 'timeout'>;
+  abandon(): void;
 }
 
 export interface DispatcherOverrides {
-  db?: Database;
-  broker?: Broker;
   credentialsTtlMs?: number;
 }
-
-/**
- * The broker's own bound on real attempts (provider retries, internal errors); deferrals (pacing,
- * pauses, claims held elsewhere) do not count. DISPATCH_MAX_ATTEMPTS, in the database, bounds the
- * provider calls; this bound only ends a message that fails for other reasons forever.
- */
-export const BROKER_MAX_ATTEMPTS = 100;
 
 /** Deliveries may wait this long in memory for their number's turn before being deferred. */
 const MAX_WAIT_MS = 1000;
 /** How often the dispatchers consuming the queue are counted (each takes its share of a rate). */
 const SHARE_POLL_MS = 2000;
-const STATS_INTERVAL_MS = 60_000;
 
-/** The composition root of the dispatcher. */
-export async function createDispatcherRuntime(
-  config: Config,
-  logger: Logger,
+/** The composition root of the dispatcher: its modules, on the infrastructure it is given. */
+export function createDispatcherRuntime(
+  infra: Infrastructure,
   overrides: DispatcherOverrides = {},
-): Promise<DispatcherRuntime> {
+): DispatcherRuntime {
+  const { config, logger, db, broker, cipher, stores } = infra;
   const d = config.dispatch;
-  const db =
-    overrides.db ??
-    createDatabase(config.database, {
-      poolMax: config.databasePoolMax,
-      statementTimeoutMs: config.databaseStatementTimeoutMs,
-      log: logger,
-    });
-  const broker =
-    overrides.broker ??
-    (config.amqp.url !== undefined
-      ? await createRabbitBroker({
-          url: config.amqp.url,
-          prefix: config.amqp.prefix,
-          delayTiersMs: d.retryDelaysMs,
-          maxAttempts: BROKER_MAX_ATTEMPTS,
-          logger,
-          waitForConnection: false,
-        })
-      : undefined);
-  if (!broker)
-    throw new Error('the dispatcher needs AMQP_URL, or a broker passed in (single-process mode: pnpm start)');
-  const cipher = new TokenCipher(config.secretKey);
-  const repo = deliveryRepository(db, d.claimTimeoutMs);
   const client = createCloudApiClient({
     baseUrl: config.graph.baseUrl,
     graphVersion: config.graph.version,
@@ -87,7 +55,7 @@ export async function createDispatcherRuntime(
   const pairs = new PairLimiter(d.pairBurst, d.pairPerMinute);
   const pauses = new NumberPauses();
   const numbers = new SendingNumbers({
-    repo,
+    repo: stores.phoneNumbers,
     decrypt: (encrypted, workspaceId) => cipher.decrypt(encrypted, workspaceId),
     pacer,
     pairs,
@@ -104,7 +72,7 @@ export async function createDispatcherRuntime(
     maxWaitMs: MAX_WAIT_MS,
   });
   const dispatcher = dispatchMessageUseCase({
-    repo,
+    repo: stores.messages,
     client,
     numbers,
     lanes,
@@ -119,27 +87,16 @@ export async function createDispatcherRuntime(
     batchConcurrency: Math.max(1, Math.floor((config.databasePoolMax - 2) / 4)),
   });
 
-  // What the dispatcher did, one line a minute (sent, failed, duplicates, retries and deferrals
-  // by reason): the pacing and pausing that never show up per message.
-  let outcomes = new Map<string, number>();
-  const count = (outcome: string): void => {
-    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-  };
-  const report = (): void => {
-    if (outcomes.size === 0) return;
-    logger.info('dispatch outcomes', { sinceMs: STATS_INTERVAL_MS, outcomes: Object.fromEntries(outcomes) });
-    outcomes = new Map();
-  };
+  const stats = new DispatchStats(logger);
 
   let consumer: ConsumerHandle | undefined;
   let sharePoll: NodeJS.Timeout | undefined;
-  let statsTimer: NodeJS.Timeout | undefined;
   const countDispatchers = async (): Promise<void> => {
     try {
       numbers.setDispatchers(await broker.consumerCount());
     } catch (err) {
       logger.debug('could not count the dispatchers; keeping the last count', {
-        err: err instanceof Error ? err.message : String(err),
+        err,
       });
     }
   };
@@ -148,17 +105,14 @@ export async function createDispatcherRuntime(
   const close = (): Promise<void> => {
     closing ??= (async () => {
       if (sharePoll) clearInterval(sharePoll);
-      if (statsTimer) clearInterval(statsTimer);
       numbers.stop();
       // Stop taking deliveries first, then hand back what has not started; stop() resolves once
       // every handler (calls in flight and their status writes) has settled.
       const stopped = consumer?.stop();
       dispatcher.shutdown();
       await stopped;
-      report();
+      stats.stop();
       client.close();
-      if (!overrides.broker) await broker.close();
-      if (!overrides.db) await db.destroy();
     })();
     return closing;
   };
@@ -167,26 +121,18 @@ export async function createDispatcherRuntime(
     db,
     broker,
     async start() {
-      consumer = await broker.consume(dispatchHandler(dispatcher, logger, BROKER_MAX_ATTEMPTS, count), {
+      consumer = await broker.consume(dispatchHandler(dispatcher, logger, BROKER_MAX_ATTEMPTS, stats.count), {
         prefetch: d.prefetch,
       });
-      statsTimer = setInterval(report, STATS_INTERVAL_MS);
-      statsTimer.unref();
+      stats.start();
       numbers.start();
       await countDispatchers();
       sharePoll = setInterval(() => void countDispatchers(), SHARE_POLL_MS);
       sharePoll.unref();
     },
     close,
-    async closeWithin(ms) {
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), ms);
-      });
-      const result = await Promise.race([close().then(() => 'clean' as const), deadline]);
-      clearTimeout(timer);
-      if (result === 'timeout') dispatcher.abandonWrites();
-      return result;
+    abandon() {
+      dispatcher.abandonWrites();
     },
   };
 }

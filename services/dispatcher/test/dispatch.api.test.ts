@@ -4,9 +4,9 @@ import { rabbitTopology } from '@flowgate/messaging';
 import request from 'supertest';
 import { DEMO_TEMPLATES } from '@flowgate/core';
 import { SANDBOX_NUMBERS } from '@flowgate/sandbox';
-import { addTemplate, ORDER_CONFIRMATION } from '../../../test/support/factories';
-import { TEST_AMQP_URL } from '../../../test/support/test-env';
-import { startStack, type Stack } from './helpers/stack';
+import { addTemplate, ORDER_CONFIRMATION } from '@flowgate/testing';
+import { TEST_AMQP_URL } from '@flowgate/testing';
+import { startStack, type Stack } from '@flowgate/testing';
 
 const TO = '919876543210';
 

@@ -1,7 +1,7 @@
 import { SANDBOX_NUMBERS } from '@flowgate/sandbox';
-import { TcpProxy } from '../../../test/support/tcp-proxy';
-import { TEST_DATABASE_URL } from '../../../test/support/test-env';
-import { pool, startStack, type Stack } from './helpers/stack';
+import { TcpProxy } from '@flowgate/testing';
+import { TEST_DATABASE_URL } from '@flowgate/testing';
+import { pool, startStack, type Stack } from '@flowgate/testing';
 
 /** Every message here goes to the one SLOW recipient: the pair limit is lifted for it. */
 const PAIRS = { DISPATCH_PAIR_BURST: '1000', DISPATCH_PAIR_PER_MINUTE: '100000' };

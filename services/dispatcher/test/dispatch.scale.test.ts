@@ -1,8 +1,8 @@
 import amqp from 'amqplib';
 import { rabbitTopology } from '@flowgate/messaging';
 import { SANDBOX_NUMBERS, type SandboxCall } from '@flowgate/sandbox';
-import { TEST_AMQP_URL } from '../../../test/support/test-env';
-import { pool, startStack, type Stack } from './helpers/stack';
+import { TEST_AMQP_URL } from '@flowgate/testing';
+import { pool, startStack, type Stack } from '@flowgate/testing';
 
 /** Distinct recipients, so Meta's per-recipient pair limit stays out of these tests. */
 const recipient = (i: number): string => `4477009${String(i).padStart(5, '0')}`;

@@ -6,7 +6,7 @@ import type { Logger } from '@flowgate/logger';
 import type {
   ApiKeyService,
   ApiKeyVerifier,
-  MessageRepository,
+  MessageAcceptStore,
   SendMessage,
   TemplateService,
   WorkspaceService,
@@ -28,7 +28,7 @@ export interface AppDependencies {
   workspaces: WorkspaceService;
   apiKeys: ApiKeyService;
   templates: TemplateService;
-  messages: MessageRepository;
+  messages: MessageAcceptStore;
   sendMessage: SendMessage;
   readiness: Record<string, ReadinessCheck>;
 }

@@ -1,19 +1,16 @@
-import type { Config } from '@flowgate/config';
 import type { DispatchEnvelopeV1 } from '@flowgate/contracts';
-import { createDatabase, startChangeFeed, TokenCipher, type Database } from '@flowgate/db';
-import type { Logger } from '@flowgate/logger';
-import { createRabbitBroker, type Broker } from '@flowgate/messaging';
+import type { Database } from '@flowgate/db';
+import type { Broker } from '@flowgate/messaging';
+import { infrastructureChecks, type Infrastructure } from '@flowgate/runtime';
 import {
   ApiKeyVerifier,
   QueuedMarker,
-  apiKeyRepository,
   apiKeyService,
-  createArgon2Hasher,
   createLocalRevocationBus,
   createPgRevocationBus,
-  messageRepository,
   phoneNumberService,
   sendMessageUseCase,
+  startLastUsedFlush,
   startOutboxRelay,
   templateService,
   workspaceService,
@@ -28,14 +25,11 @@ export interface ApiRuntime {
   db: Database;
   broker: Broker;
   relay: OutboxRelay;
-  /** Stops the relay and timers, flushes batched writes, closes broker and pool. */
+  /** Stops the relay and timers, flushes batched writes; the infrastructure is its maker's to close. */
   close(): Promise<void>;
 }
 
 export interface RuntimeOverrides {
-  db?: Database;
-  /** The in-process broker shared with the dispatcher in single-process mode. */
-  broker?: Broker;
   revocationBus?: RevocationBus;
   lastUsedFlushMs?: number;
   relayIntervalMs?: number;
@@ -58,69 +52,39 @@ export function envelopePublisher(broker: Broker): EnvelopePublisher {
   };
 }
 
-/** The composition root of public-api: every dependency is made here and passed down. */
-export async function createApiRuntime(
-  config: Config,
-  logger: Logger,
+/** The composition root of public-api: its services, on the infrastructure it is given. */
+export function createApiRuntime(
+  infra: Infrastructure,
   overrides: RuntimeOverrides = {},
 ): Promise<ApiRuntime> {
-  const db =
-    overrides.db ??
-    createDatabase(config.database, {
-      poolMax: config.databasePoolMax,
-      statementTimeoutMs: config.databaseStatementTimeoutMs,
-      log: logger,
-    });
-  // The API starts (and keeps accepting sends) while RabbitMQ is down: the outbox relay catches up.
-  const broker =
-    overrides.broker ??
-    (config.amqp.url !== undefined
-      ? await createRabbitBroker({
-          url: config.amqp.url,
-          prefix: config.amqp.prefix,
-          delayTiersMs: config.dispatch.retryDelaysMs,
-          logger,
-          waitForConnection: false,
-        })
-      : undefined);
-  if (!broker)
-    throw new Error('public-api needs AMQP_URL, or a broker passed in (single-process mode: pnpm start)');
-  const hasher = createArgon2Hasher(config.argon2);
+  const { config, logger, db, stores, broker, hasher, cipher } = infra;
   const bus =
     overrides.revocationBus ??
     (config.database.kind === 'postgres'
       ? createPgRevocationBus({ connectionString: config.database.url, db, logger })
       : createLocalRevocationBus());
-  const keysRepo = apiKeyRepository(db);
-  const verifier = new ApiKeyVerifier(keysRepo, hasher, config.auth);
+  const verifier = new ApiKeyVerifier(stores.apiKeys, hasher, config.auth);
   verifier.attach(bus);
-  const cipher = new TokenCipher(config.secretKey);
-  const messages = messageRepository(db);
-  const queued = new QueuedMarker(messages, logger);
+  const queued = new QueuedMarker(stores.messages, logger);
   const publisher = envelopePublisher(broker);
   // Send-path lookups are cached (ADR 0011). With PostgreSQL, a trigger announces every change of
   // templates and numbers, so entries are dropped within milliseconds; the TTL only bounds a
   // missed notice. Embedded mode has one process and a short TTL.
   const cacheTtlMs = config.database.kind === 'postgres' ? 30_000 : 5_000;
-  const phoneNumbers = phoneNumberService(db, cipher, { cacheTtlMs });
-  const templates = templateService(db, { cacheTtlMs });
-  const changes =
-    config.database.kind === 'postgres'
-      ? startChangeFeed({
-          connectionString: config.database.url,
-          log: logger,
-          onChange: ({ table, workspaceId }) => {
-            if (table === 'templates') templates.invalidate(workspaceId);
-            if (table === 'phone_numbers') phoneNumbers.invalidate(workspaceId);
-          },
-          onReset: () => {
-            templates.invalidate();
-            phoneNumbers.invalidate();
-          },
-        })
-      : undefined;
+  const phoneNumbers = phoneNumberService(stores, cipher, { cacheTtlMs });
+  const templates = templateService(stores, { cacheTtlMs });
+  infra.onChanges({
+    onChange: ({ table, workspaceId }) => {
+      if (table === 'templates') templates.invalidate(workspaceId);
+      if (table === 'phone_numbers') phoneNumbers.invalidate(workspaceId);
+    },
+    onReset: () => {
+      templates.invalidate();
+      phoneNumbers.invalidate();
+    },
+  });
   const relay = startOutboxRelay({
-    messages,
+    messages: stores.messages,
     publisher,
     queued,
     logger,
@@ -129,55 +93,31 @@ export async function createApiRuntime(
     idempotencyRetentionMs: overrides.idempotencyRetentionMs ?? config.idempotencyRetentionMs,
     purgeIntervalMs: overrides.purgeIntervalMs,
   });
-
-  // last_used_at is gathered in memory and written in one statement every few seconds.
-  const flushLastUsed = async (): Promise<void> => {
-    const batch = verifier.drainLastUsed();
-    try {
-      await keysRepo.touchLastUsed(batch);
-    } catch (err) {
-      logger.warn('could not record API key last use', {
-        err: err instanceof Error ? err.message : String(err),
-        keys: batch.size,
-      });
-    }
-  };
-  const timer = setInterval(() => void flushLastUsed(), overrides.lastUsedFlushMs ?? 10_000);
-  timer.unref();
+  const lastUsed = startLastUsedFlush(verifier, stores.apiKeys, logger, overrides.lastUsedFlushMs);
 
   const deps: AppDependencies = {
     logger,
     jwtSecret: config.jwtSecret,
     trustProxy: config.http.trustProxy,
     verifier,
-    workspaces: workspaceService(db, hasher),
-    apiKeys: apiKeyService(db, hasher, bus),
+    workspaces: workspaceService(stores, hasher),
+    apiKeys: apiKeyService(stores, hasher, bus),
     templates,
-    messages,
-    sendMessage: sendMessageUseCase({ db, phoneNumbers, templates, publisher, queued, logger }),
-    readiness: {
-      database: async () => {
-        await db.raw('SELECT 1');
-        return true;
-      },
-      broker: () => Promise.resolve(broker.isHealthy()),
-    },
+    messages: stores.messages,
+    sendMessage: sendMessageUseCase({ stores, phoneNumbers, templates, publisher, queued, logger }),
+    readiness: infrastructureChecks(infra),
   };
 
-  return {
+  return Promise.resolve({
     deps,
     db,
     broker,
     relay,
     async close() {
-      clearInterval(timer);
       await relay.stop();
       await queued.flush();
-      await flushLastUsed();
+      await lastUsed.stop();
       await bus.close();
-      await changes?.close();
-      if (!overrides.broker) await broker.close();
-      if (!overrides.db) await db.destroy();
     },
-  };
+  });
 }

@@ -1,40 +1,24 @@
-import { loadConfigOrExit, secretValues } from '@flowgate/config';
-import { createLogger } from '@flowgate/logger';
+import { createInfrastructure, loadProcessContext, runProcess } from '@flowgate/runtime';
 import { buildApp } from './app';
 import { createApiRuntime } from './dependencies';
 import { listen } from './server';
 
-async function main(): Promise<void> {
-  const config = loadConfigOrExit(process.env);
-  const logger = createLogger({
-    service: 'public-api',
-    level: config.logLevel,
-    secrets: secretValues(config),
-  });
-  const runtime = await createApiRuntime(config, logger);
-  const server = await listen(buildApp(runtime.deps), config.http);
-  logger.info('public-api listening', { host: config.http.host, port: config.http.port });
+/** The whole stop (requests in flight get 10 s of it, then the relay and batched writes) gets 30 s. */
+const SHUTDOWN_DEADLINE_MS = 30_000;
 
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('shutting down', { signal });
-    void server
-      .stop()
-      .then(() => runtime.close())
-      .then(() => process.exit(0))
-      .catch((err: unknown) => {
-        logger.error('shutdown failed', { err });
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-}
-
-main().catch((err: unknown) => {
-  // Start-up failed (database or broker unreachable, bad wiring): say why, without a stack dump.
-  process.stderr.write(`start-up failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
+runProcess({
+  async start() {
+    const { config, logger } = loadProcessContext('public-api');
+    const infra = await createInfrastructure(config, logger);
+    const runtime = await createApiRuntime(infra);
+    const server = await listen(buildApp(runtime.deps), config.http);
+    logger.info('public-api listening', { host: config.http.host, port: config.http.port });
+    return { logger, infra, runtime, server };
+  },
+  async stop({ infra, runtime, server }) {
+    await server.stop();
+    await runtime.close();
+    await infra.close();
+  },
+  deadlineMs: SHUTDOWN_DEADLINE_MS,
 });

@@ -1,7 +1,7 @@
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { addMember, createWorkspace, PASSWORD } from '../../../test/support/factories';
-import { createTestApp, type TestApp } from './helpers/test-app';
+import { addMember, createWorkspace, PASSWORD } from '@flowgate/testing';
+import { createTestApp, type TestApp } from '@flowgate/testing';
 
 /** The access log writes on `finish`, which can come a tick after supertest has the answer. */
 async function waitForLog(found: () => boolean): Promise<void> {

@@ -12,12 +12,12 @@
 import http from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { addPhoneNumber, createApiKey, createWorkspace } from '../../../test/support/factories';
-import { drainWorkQueue } from '../../../test/support/rabbit';
-import { TcpProxy } from '../../../test/support/tcp-proxy';
-import { isolatedDatabase, TEST_AMQP_URL, TEST_DATABASE_URL } from '../../../test/support/test-env';
-import { inPool, sleep, waitFor } from '../../../test/support/wait';
-import { createTestApp, type TestApp } from './helpers/test-app';
+import { addPhoneNumber, createApiKey, createWorkspace } from '@flowgate/testing';
+import { drainWorkQueue } from '@flowgate/testing';
+import { TcpProxy } from '@flowgate/testing';
+import { isolatedDatabase, TEST_AMQP_URL, TEST_DATABASE_URL } from '@flowgate/testing';
+import { inPool, sleep, waitFor } from '@flowgate/testing';
+import { createTestApp, type TestApp } from '@flowgate/testing';
 
 const SEND = '/api/v1/public/messages/send';
 const MESSAGES = 1000;

@@ -5,10 +5,10 @@
  */
 import request from 'supertest';
 import { createDatabase } from '@flowgate/db';
-import { TcpProxy } from '../../../test/support/tcp-proxy';
-import { TEST_AMQP_URL, TEST_DATABASE_URL } from '../../../test/support/test-env';
-import { waitFor } from '../../../test/support/wait';
-import { createTestApp, type TestApp } from './helpers/test-app';
+import { TcpProxy } from '@flowgate/testing';
+import { TEST_AMQP_URL, TEST_DATABASE_URL } from '@flowgate/testing';
+import { waitFor } from '@flowgate/testing';
+import { createTestApp, type TestApp } from '@flowgate/testing';
 
 function through(proxy: TcpProxy, url: string): string {
   const u = new URL(url);

@@ -18,8 +18,8 @@ import {
   createWorkspace,
   ORDER_CONFIRMATION,
   PAYMENT_THANK_YOU,
-} from '../../../test/support/factories';
-import { createTestApp, type TestApp } from './helpers/test-app';
+} from '@flowgate/testing';
+import { createTestApp, type TestApp } from '@flowgate/testing';
 
 const SEND = '/api/v1/public/messages/send';
 const PHONE = '919876543210';

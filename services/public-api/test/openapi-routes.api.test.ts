@@ -9,8 +9,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { buildOpenApiDocument } from '@flowgate/contracts';
 import { strictResponses } from '../src/http/respond';
-import { createApiKey, createWorkspace } from '../../../test/support/factories';
-import { createTestApp, type TestApp } from './helpers/test-app';
+import { createApiKey, createWorkspace, createTestApp, type TestApp } from '@flowgate/testing';
 
 interface RouteLayer {
   route?: { path: unknown; methods: Record<string, boolean> };

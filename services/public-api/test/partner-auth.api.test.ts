@@ -7,8 +7,8 @@ import {
   addTemplate,
   ORDER_CONFIRMATION,
   PAYMENT_THANK_YOU,
-} from '../../../test/support/factories';
-import { createTestApp, type TestApp } from './helpers/test-app';
+} from '@flowgate/testing';
+import { createTestApp, type TestApp } from '@flowgate/testing';
 
 /** The app on one real port (a burst through supertest would otherwise open a server per request). */
 async function listenOn(app: Express): Promise<{ server: http.Server; close(): Promise<void> }> {

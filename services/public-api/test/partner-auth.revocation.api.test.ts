@@ -4,11 +4,11 @@
  */
 import request from 'supertest';
 import { createPgRevocationBus } from '@flowgate/core';
-import { createApiKey, createWorkspace } from '../../../test/support/factories';
-import { TcpProxy } from '../../../test/support/tcp-proxy';
-import { capturingLogger, TEST_DATABASE_URL, testDatabase } from '../../../test/support/test-env';
-import { waitFor } from '../../../test/support/wait';
-import { createTestApp, type TestApp } from './helpers/test-app';
+import { createApiKey, createWorkspace } from '@flowgate/testing';
+import { TcpProxy } from '@flowgate/testing';
+import { capturingLogger, TEST_DATABASE_URL, testDatabase } from '@flowgate/testing';
+import { waitFor } from '@flowgate/testing';
+import { createTestApp, type TestApp } from '@flowgate/testing';
 
 const TEMPLATES = '/api/v1/public/templates';
 /** Polls every 10 ms: an argon2 check in flight lasts only ~30 ms. */

@@ -9,7 +9,7 @@ import { Type } from '@sinclair/typebox';
 import { ValidationError } from '@flowgate/errors';
 import { errorHandler } from '../src/http/errors';
 import { respond, STRICT_RESPONSES } from '../src/http/respond';
-import { capturingLogger } from '../../../test/support/test-env';
+import { capturingLogger } from '@flowgate/testing';
 
 const PingSchema = Type.Object(
   { pong: Type.Literal(true), at: Type.String({ format: 'date-time' }) },

@@ -1,6 +1,6 @@
-import { createApiKey, createWorkspace } from '../../../test/support/factories';
-import { freePort, startProcess, waitForHttp, type ServiceProcess } from '../../../test/support/processes';
-import { testDatabase, testEnv } from '../../../test/support/test-env';
+import { createApiKey, createWorkspace } from '@flowgate/testing';
+import { freePort, startProcess, waitForHttp, type ServiceProcess } from '@flowgate/testing';
+import { testDatabase, testEnv } from '@flowgate/testing';
 import type { Database } from '@flowgate/db';
 
 describe('revocation across API processes', () => {

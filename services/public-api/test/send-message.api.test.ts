@@ -7,11 +7,11 @@ import {
   createWorkspace,
   ORDER_CONFIRMATION,
   PAYMENT_THANK_YOU,
-} from '../../../test/support/factories';
+} from '@flowgate/testing';
 import { DEMO_TEMPLATES } from '@flowgate/core';
-import { drainWorkQueue } from '../../../test/support/rabbit';
-import { isolatedDatabase } from '../../../test/support/test-env';
-import { createTestApp, type TestApp } from './helpers/test-app';
+import { drainWorkQueue } from '@flowgate/testing';
+import { isolatedDatabase } from '@flowgate/testing';
+import { createTestApp, type TestApp } from '@flowgate/testing';
 
 describe('POST /api/v1/public/messages/send', () => {
   let t: TestApp;

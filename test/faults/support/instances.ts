@@ -24,8 +24,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, REPO_ROOT } from '../../support/processes';
-import { waitFor } from '../../support/wait';
+import { freePort, REPO_ROOT } from '@flowgate/testing';
+import { waitFor } from '@flowgate/testing';
 
 const run = promisify(execFile);
 

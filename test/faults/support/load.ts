@@ -4,7 +4,7 @@
  * that gets a network error, a timeout, a 5xx, a 408 or a 429 sends the same request with the same
  * key again, to the next API, until it gets a 201 or another 4xx (or gives up, which is counted).
  */
-import { sleep } from '../../support/wait';
+import { sleep } from '@flowgate/testing';
 
 export interface LoadOptions {
   /** Base URLs of the APIs, e.g. `http://127.0.0.1:3000`. Read at every attempt. */

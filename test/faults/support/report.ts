@@ -1,7 +1,7 @@
 /** The fault suite's summary: one row per scenario, printed after each and together at the end. */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../../support/processes';
+import { REPO_ROOT } from '@flowgate/testing';
 
 export interface ScenarioResult {
   scenario: string;

@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createDatabase, type Database } from '@flowgate/db';
-import { addPhoneNumber, createApiKey, createWorkspace } from '../../support/factories';
-import { freePort, REPO_ROOT, startProcess, waitForHttp, type ServiceProcess } from '../../support/processes';
+import { addPhoneNumber, createApiKey, createWorkspace } from '@flowgate/testing';
+import { freePort, REPO_ROOT, startProcess, waitForHttp, type ServiceProcess } from '@flowgate/testing';
 import { STATE_ENV, trackPid, type InstancesState } from './instances';
 
 /** Settings every scenario shares; see ADR 0015 for why each is what it is. */

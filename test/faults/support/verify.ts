@@ -7,7 +7,7 @@ import type { Database } from '@flowgate/db';
 import type { CallSummary } from '@flowgate/sandbox';
 import type { LoadResult } from './load';
 import { percentile } from './load';
-import { sleep } from '../../support/wait';
+import { sleep } from '@flowgate/testing';
 import type { ScenarioResult } from './report';
 
 interface Row {

@@ -4,7 +4,7 @@ import { AuthenticationError, RateLimitedError } from '@flowgate/errors';
 import type { Hasher } from '../security/hasher';
 import { BoundedSemaphore } from '../security/semaphore';
 import { API_KEY_RE, API_SECRET_RE } from './api-key-format';
-import type { ApiKeyRepository } from './api-key.repository';
+import type { ApiKeyStore } from './api-key-store';
 import type { RevocationBus } from './revocation-bus';
 
 export interface Principal {
@@ -73,7 +73,7 @@ export class ApiKeyVerifier {
   private readonly checks = new Map<string, Promise<Outcome>>();
 
   constructor(
-    private readonly repo: ApiKeyRepository,
+    private readonly repo: Pick<ApiKeyStore, 'findByApiKey'>,
     private readonly hasher: Hasher,
     private readonly options: VerifierOptions,
   ) {

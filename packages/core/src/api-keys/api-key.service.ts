@@ -1,9 +1,9 @@
-import type { Knex } from 'knex';
 import { NotFoundError } from '@flowgate/errors';
 import type { Hasher } from '../security/hasher';
 import { newId, isUuid } from '../ids';
 import { generateApiKey, generateApiSecret } from './api-key-format';
-import { apiKeyRepository, type ApiKeySummary } from './api-key.repository';
+import type { ApiKeyStore, ApiKeySummary } from './api-key-store';
+import type { WorkspaceStore } from '../workspaces/workspace-store';
 import type { RevocationBus } from './revocation-bus';
 
 export interface CreatedApiKey {
@@ -16,15 +16,19 @@ export interface CreatedApiKey {
 }
 
 /** Creating, listing and revoking workspace API keys (admin routes and CLI share it). */
-export function apiKeyService(db: Knex, hasher: Hasher, bus: RevocationBus) {
-  const repo = apiKeyRepository(db);
+export function apiKeyService(
+  stores: { apiKeys: ApiKeyStore; workspaces: WorkspaceStore },
+  hasher: Hasher,
+  bus: RevocationBus,
+) {
+  const repo = stores.apiKeys;
   return {
     async create(input: {
       workspaceId: string;
       label?: string | undefined;
       createdBy?: string | undefined;
     }): Promise<CreatedApiKey> {
-      if (!(await db('workspaces').where({ id: input.workspaceId }).first()))
+      if (!(await stores.workspaces.exists(input.workspaceId)))
         throw new NotFoundError('NOT_FOUND', 'Workspace not found.');
       const apiKey = generateApiKey();
       const apiSecret = generateApiSecret();
@@ -47,12 +51,8 @@ export function apiKeyService(db: Knex, hasher: Hasher, bus: RevocationBus) {
     /** Revokes at once and tells every running API process. Idempotent; 404 if not in this workspace. */
     async revoke(workspaceId: string, by: { id: string } | { apiKey: string }): Promise<void> {
       if ('id' in by && !isUuid(by.id)) throw new NotFoundError('NOT_FOUND', 'API key not found.');
-      const apiKey = await db.transaction(async (trx) => {
-        const revoked = await apiKeyRepository(trx).revoke(workspaceId, by);
-        if (!revoked) throw new NotFoundError('NOT_FOUND', 'API key not found.');
-        await bus.publish(revoked, trx);
-        return revoked;
-      });
+      const apiKey = await repo.revoke(workspaceId, by, (revoked, trx) => bus.publish(revoked, trx));
+      if (apiKey === undefined) throw new NotFoundError('NOT_FOUND', 'API key not found.');
       // Committed: this process drops the key now instead of waiting for its own notice.
       bus.deliverLocally(apiKey);
     },

@@ -1,5 +1,4 @@
-import type { Knex } from 'knex';
-import { startPgListener, type PgListener } from '@flowgate/db';
+import { notify, startPgListener, type Database, type PgListener } from '@flowgate/db';
 import type { Logger } from '@flowgate/logger';
 
 export const REVOCATION_CHANNEL = 'flowgate_api_key_revoked';
@@ -13,7 +12,7 @@ export interface RevocationBus {
    * Announce a revocation to the other processes. For PostgreSQL, pass the transaction so the
    * notice goes out on commit.
    */
-  publish(apiKey: string, trx?: Knex | Knex.Transaction): Promise<void>;
+  publish(apiKey: string, trx?: Database): Promise<void>;
   /**
    * Deliver a revocation to this process's own subscriber at once, so the revoking process does
    * not wait for its own notice. Call it after the revoking transaction has committed.
@@ -46,7 +45,7 @@ export function createLocalRevocationBus(): RevocationBus {
 
 export function createPgRevocationBus(options: {
   connectionString: string;
-  db: Knex;
+  db: Database;
   logger: Logger;
   reconnectMaxMs?: number;
 }): RevocationBus {
@@ -56,7 +55,7 @@ export function createPgRevocationBus(options: {
 
   return {
     async publish(apiKey, trx) {
-      await (trx ?? db).raw('SELECT pg_notify(?, ?)', [REVOCATION_CHANNEL, apiKey]);
+      await notify(trx ?? db, REVOCATION_CHANNEL, apiKey);
     },
     deliverLocally(apiKey) {
       handlers?.onRevoked(apiKey);

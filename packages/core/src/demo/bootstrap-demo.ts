@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Knex } from 'knex';
 import type { TokenCipher } from '@flowgate/db';
 import type { Hasher } from '../security/hasher';
+import type { Stores } from '../stores';
 import { apiKeyService } from '../api-keys/api-key.service';
 import { createLocalRevocationBus } from '../api-keys/revocation-bus';
 import { phoneNumberService } from '../phone-numbers/phone-number.service';
@@ -29,7 +29,7 @@ export const DEMO_PROVIDER_PHONE_NUMBER_ID = '100000000000001';
  * reuse the same key. Nothing is recreated while that file and its key are intact.
  */
 export async function bootstrapDemo(
-  db: Knex,
+  stores: Stores,
   hasher: Hasher,
   cipher: TokenCipher,
   dataDir: string,
@@ -37,34 +37,27 @@ export async function bootstrapDemo(
   const file = path.join(dataDir, 'demo.json');
   if (existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials;
-    const key = await db('api_keys')
-      .select('id')
-      .where({ api_key: saved.apiKey, workspace_id: saved.workspaceId })
-      .whereNull('revoked_at')
-      .first<{ id: string } | undefined>();
-    if (key) return { created: false, credentials: saved };
+    if (await stores.apiKeys.isLive(saved.workspaceId, saved.apiKey))
+      return { created: false, credentials: saved };
   }
   const ownerEmail = 'demo@flowgate.local';
   const ownerPassword = randomBytes(12).toString('base64url');
-  const existingUser = await db('users')
-    .select('id')
-    .whereRaw('lower(email) = ?', [ownerEmail])
-    .first<{ id: string } | undefined>();
-  const { workspaceId } = existingUser
-    ? await db('memberships')
-        .where({ user_id: existingUser.id, role: 'owner' })
-        .first<{ workspace_id: string }>()
-        .then((m) => ({ workspaceId: m.workspace_id }))
-    : await workspaceService(db, hasher).createWorkspace({
+  const existingUser = await stores.workspaces.findUserByEmail(ownerEmail);
+  const ownedId = existingUser ? await stores.workspaces.ownedBy(existingUser.id) : undefined;
+  if (existingUser && ownedId === undefined) throw new Error(`${ownerEmail} owns no workspace`);
+  const { workspaceId } = ownedId
+    ? { workspaceId: ownedId }
+    : await workspaceService(stores, hasher).createWorkspace({
         name: 'Demo workspace',
         ownerEmail,
         ownerPassword,
       });
-  let phone = await db('phone_numbers')
-    .where({ workspace_id: workspaceId, provider_phone_number_id: DEMO_PROVIDER_PHONE_NUMBER_ID })
-    .first<{ id: string } | undefined>();
+  let phone: { id: string } | undefined = await stores.phoneNumbers.findByProviderId(
+    workspaceId,
+    DEMO_PROVIDER_PHONE_NUMBER_ID,
+  );
   if (!phone) {
-    const added = await phoneNumberService(db, cipher).add({
+    const added = await phoneNumberService(stores, cipher).add({
       workspaceId,
       providerPhoneNumberId: DEMO_PROVIDER_PHONE_NUMBER_ID,
       displayPhoneNumber: '+15550100001',
@@ -73,12 +66,12 @@ export async function bootstrapDemo(
     });
     phone = { id: added.phoneNumberId };
   }
-  const templates = templateService(db);
+  const templates = templateService(stores);
   for (const t of DEMO_TEMPLATES) {
-    if (!(await db('templates').where({ workspace_id: workspaceId, name: t['name'] }).first()))
+    if ((await stores.templates.byName(workspaceId, String(t['name']))).length === 0)
       await templates.add(workspaceId, t);
   }
-  const key = await apiKeyService(db, hasher, createLocalRevocationBus()).create({
+  const key = await apiKeyService(stores, hasher, createLocalRevocationBus()).create({
     workspaceId,
     label: 'demo',
   });

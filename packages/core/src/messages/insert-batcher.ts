@@ -1,5 +1,5 @@
 import { Batcher, isConnectionError } from '@flowgate/db';
-import type { MessageRepository, NewMessage } from './message.repository';
+import type { MessageAcceptStore, NewMessage } from './message-store';
 
 export type InsertOutcome =
   { inserted: true } | { inserted: false; existing: { id: string; requestHash: string | null } };
@@ -15,7 +15,7 @@ export class InsertBatcher {
   private readonly batcher: Batcher<NewMessage, InsertOutcome | Error>;
 
   constructor(
-    private readonly messages: MessageRepository,
+    private readonly messages: MessageAcceptStore,
     maxBatch = 500,
     maxInFlight = 2,
   ) {

@@ -1,5 +1,5 @@
 import type { Logger } from '@flowgate/logger';
-import type { MessageRepository, RelayItem } from './message.repository';
+import type { MessageAcceptStore, RelayItem } from './message-store';
 import type { EnvelopePublisher } from './send-message';
 import type { QueuedMarker } from './queued-marker';
 
@@ -27,7 +27,7 @@ export interface OutboxRelay {
  * Idempotency-Keys older than the retention (ADR 0011), in small batches.
  */
 export function startOutboxRelay(deps: {
-  messages: MessageRepository;
+  messages: MessageAcceptStore;
   publisher: EnvelopePublisher;
   queued: QueuedMarker;
   logger: Logger;
@@ -121,7 +121,7 @@ export function startOutboxRelay(deps: {
       }
     })()
       .catch((err: unknown) => {
-        deps.logger.warn('outbox relay failed', { err: err instanceof Error ? err.message : String(err) });
+        deps.logger.warn('outbox relay failed', { err });
       })
       .finally(() => {
         running = undefined;

@@ -1,5 +1,5 @@
 import type { Logger } from '@flowgate/logger';
-import type { MessageRepository } from './message.repository';
+import type { MessageAcceptStore } from './message-store';
 
 /**
  * Moves messages whose publish the broker confirmed from ACCEPTED to QUEUED, in batches, and
@@ -18,7 +18,7 @@ export class QueuedMarker {
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly messages: MessageRepository,
+    private readonly messages: MessageAcceptStore,
     private readonly logger: Logger,
     private readonly delayMs = 500,
     private readonly maxBatch = 1000,
@@ -63,7 +63,7 @@ export class QueuedMarker {
           // Harmless: the dispatcher claims ACCEPTED rows too; the status catches up on its claim.
           this.logger.warn('could not mark messages queued', {
             count: batch.length,
-            err: err instanceof Error ? err.message : String(err),
+            err,
           });
         }
       }

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Knex } from 'knex';
 import { PHONE_DIGITS_PATTERN, type DispatchEnvelopeV1, type SendMessageRequest } from '@flowgate/contracts';
 import { UnprocessableError } from '@flowgate/errors';
 import { buildCloudApiBody, selectTemplate } from '@flowgate/whatsapp-cloud';
@@ -10,7 +9,8 @@ const PHONE_DIGITS = new RegExp(PHONE_DIGITS_PATTERN);
 import type { PhoneNumberService } from '../phone-numbers/phone-number.service';
 import type { TemplateService } from '../templates/template.service';
 import { InsertBatcher } from './insert-batcher';
-import { messageRepository } from './message.repository';
+import type { ContactStore } from '../contacts/contact-store';
+import type { MessageAcceptStore } from './message-store';
 import type { QueuedMarker } from './queued-marker';
 
 /** Publishes a dispatch envelope and resolves once the broker confirmed it. */
@@ -40,7 +40,7 @@ export interface SendContext {
  * durably, and only then publishes. A failed publish is left to the outbox relay: the 201 stands.
  */
 export function sendMessageUseCase(deps: {
-  db: Knex;
+  stores: { messages: MessageAcceptStore; contacts: ContactStore };
   phoneNumbers: PhoneNumberService;
   templates: TemplateService;
   publisher: EnvelopePublisher;
@@ -49,7 +49,7 @@ export function sendMessageUseCase(deps: {
   /** Group commit: at most this many rows per INSERT, and this many INSERTs at once. */
   insertBatch?: { maxBatch?: number; maxInFlight?: number };
 }) {
-  const messages = messageRepository(deps.db);
+  const messages = deps.stores.messages;
   const batcher = new InsertBatcher(messages, deps.insertBatch?.maxBatch, deps.insertBatch?.maxInFlight);
 
   async function resolveRecipient(
@@ -61,17 +61,13 @@ export function sendMessageUseCase(deps: {
     const contactId =
       'contactId' in request && typeof request.contactId === 'string' ? request.contactId : '';
     const contact = isUuid(contactId)
-      ? await deps
-          .db('contacts')
-          .select('id', 'phone', 'opted_out')
-          .where({ id: contactId, workspace_id: workspaceId })
-          .first<{ id: string; phone: string; opted_out: boolean } | undefined>()
+      ? await deps.stores.contacts.findRecipient(workspaceId, contactId)
       : undefined;
     if (!contact)
       throw new UnprocessableError('CONTACT_NOT_FOUND', 'contactId is not a contact of this workspace.', [
         { path: '/contactId', message: 'unknown contact id' },
       ]);
-    if (contact.opted_out)
+    if (contact.optedOut)
       throw new UnprocessableError('CONTACT_OPTED_OUT', 'This contact has opted out of messages.', [
         { path: '/contactId', message: 'contact opted out' },
       ]);
@@ -154,7 +150,7 @@ export function sendMessageUseCase(deps: {
       (err: unknown) =>
         deps.logger.warn('publish failed; the outbox relay will retry', {
           messageId: id,
-          err: err instanceof Error ? err.message : String(err),
+          err,
         }),
     );
     return { id, status: 'ACCEPTED', replayed: false };

@@ -1,37 +1,9 @@
-import type { Knex } from 'knex';
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '@flowgate/errors';
-import { pgCode, PG_UNIQUE_VIOLATION, type TokenCipher } from '@flowgate/db';
+import type { TokenCipher } from '@flowgate/db';
 import { newId } from '../ids';
 import { WorkspaceCache } from '../templates/workspace-cache';
-
-export interface SendingNumber {
-  id: string;
-  workspaceId: string;
-  providerPhoneNumberId: string;
-  displayPhoneNumber: string;
-  wabaId: string | null;
-  isDefault: boolean;
-}
-
-interface PhoneNumberRow {
-  id: string;
-  workspace_id: string;
-  provider_phone_number_id: string;
-  display_phone_number: string;
-  waba_id: string | null;
-  access_token_encrypted: string;
-  is_default: boolean;
-  status: string;
-}
-
-const toDomain = (r: Omit<PhoneNumberRow, 'access_token_encrypted'>): SendingNumber => ({
-  id: r.id,
-  workspaceId: r.workspace_id,
-  providerPhoneNumberId: r.provider_phone_number_id,
-  displayPhoneNumber: r.display_phone_number,
-  wabaId: r.waba_id,
-  isDefault: r.is_default,
-});
+import type { WorkspaceStore } from '../workspaces/workspace-store';
+import type { PhoneNumberStore, SendingNumber } from './phone-number-store';
 
 /**
  * Connected WhatsApp sending numbers. Access tokens are encrypted at rest (AES-256-GCM). The send
@@ -39,24 +11,15 @@ const toDomain = (r: Omit<PhoneNumberRow, 'access_token_encrypted'>): SendingNum
  * them (never the tokens) for `cacheTtlMs`, dropped early by `invalidate` (this process's own
  * changes, and change notices from the database, ADR 0011).
  */
-export function phoneNumberService(db: Knex, cipher: TokenCipher, options: { cacheTtlMs?: number } = {}) {
-  type NumberRow = Omit<PhoneNumberRow, 'access_token_encrypted'>;
-  const cache = new WorkspaceCache<NumberRow[]>(options.cacheTtlMs ?? 5000);
-  const activeNumbers = (workspaceId: string): Promise<NumberRow[]> =>
-    cache.get(workspaceId, 'active', () =>
-      db<PhoneNumberRow>('phone_numbers')
-        .select(
-          'id',
-          'workspace_id',
-          'provider_phone_number_id',
-          'display_phone_number',
-          'waba_id',
-          'is_default',
-          'status',
-        )
-        .where({ workspace_id: workspaceId, status: 'active' })
-        .orderBy([{ column: 'is_default', order: 'desc' }, { column: 'created_at' }]),
-    );
+export function phoneNumberService(
+  stores: { phoneNumbers: PhoneNumberStore; workspaces: WorkspaceStore },
+  cipher: TokenCipher,
+  options: { cacheTtlMs?: number } = {},
+) {
+  const store = stores.phoneNumbers;
+  const cache = new WorkspaceCache<SendingNumber[]>(options.cacheTtlMs ?? 5000);
+  const activeNumbers = (workspaceId: string): Promise<SendingNumber[]> =>
+    cache.get(workspaceId, 'active', () => store.active(workspaceId));
   return {
     /** Forgets what is cached for one workspace, or for all. */
     invalidate(workspaceId?: string): void {
@@ -86,50 +49,33 @@ export function phoneNumberService(db: Knex, cipher: TokenCipher, options: { cac
           'VALIDATION_FAILED',
           'messages per second must be a number above 0 and at most 1000 (Meta’s highest tier).',
         );
-      if (!(await db('workspaces').where({ id: input.workspaceId }).first()))
+      if (!(await stores.workspaces.exists(input.workspaceId)))
         throw new NotFoundError('NOT_FOUND', 'Workspace not found.');
       const id = newId();
       try {
-        await db.transaction(async (trx) => {
-          const hasDefault =
-            (await trx('phone_numbers')
-              .select('id')
-              .where({ workspace_id: input.workspaceId, is_default: true })
-              .first<{ id: string } | undefined>()) !== undefined;
-          const makeDefault = input.isDefault === true || !hasDefault;
-          if (makeDefault && hasDefault)
-            await trx('phone_numbers')
-              .where({ workspace_id: input.workspaceId })
-              .update({ is_default: false });
-          await trx('phone_numbers').insert({
-            id,
-            workspace_id: input.workspaceId,
-            provider_phone_number_id: input.providerPhoneNumberId,
-            display_phone_number: `+${digits}`,
-            waba_id: input.wabaId ?? null,
-            access_token_encrypted: cipher.encrypt(input.accessToken, input.workspaceId),
-            is_default: makeDefault,
-            messages_per_second: rate ?? null,
-          });
+        const outcome = await store.insert({
+          id,
+          workspaceId: input.workspaceId,
+          providerPhoneNumberId: input.providerPhoneNumberId,
+          displayPhoneNumber: `+${digits}`,
+          wabaId: input.wabaId ?? null,
+          accessTokenEncrypted: cipher.encrypt(input.accessToken, input.workspaceId),
+          isDefault: input.isDefault === true,
+          messagesPerSecond: rate ?? null,
         });
-      } catch (err) {
-        if (pgCode(err) === PG_UNIQUE_VIOLATION)
+        if (outcome === 'duplicate')
           throw new ConflictError(
             'CONFLICT',
             'This provider phone number is already connected to the workspace.',
           );
-        throw err;
       } finally {
         cache.invalidate(input.workspaceId);
       }
       return { phoneNumberId: id };
     },
 
-    async list(workspaceId: string): Promise<SendingNumber[]> {
-      const rows = await db<PhoneNumberRow>('phone_numbers')
-        .where({ workspace_id: workspaceId, status: 'active' })
-        .orderBy('created_at');
-      return rows.map(toDomain);
+    list(workspaceId: string): Promise<SendingNumber[]> {
+      return store.list(workspaceId);
     },
 
     /**
@@ -146,12 +92,12 @@ export function phoneNumberService(db: Knex, cipher: TokenCipher, options: { cac
             'phoneNumberId is not an active number of this workspace.',
             [{ path: '/phoneNumberId', message: 'unknown phone number id' }],
           );
-        return toDomain(row);
+        return row;
       }
       const [first, second] = rows;
       if (!first)
         throw new UnprocessableError('NO_SENDING_NUMBER', 'This workspace has no connected sending number.');
-      if (!first.is_default && second)
+      if (!first.isDefault && second)
         throw new UnprocessableError(
           'NO_SENDING_NUMBER',
           'This workspace has several numbers and no default; pass phoneNumberId.',
@@ -162,15 +108,15 @@ export function phoneNumberService(db: Knex, cipher: TokenCipher, options: { cac
             },
           ],
         );
-      return toDomain(first);
+      return first;
     },
 
     async accessToken(phoneNumberId: string): Promise<{ number: SendingNumber; accessToken: string }> {
-      const row = await db<PhoneNumberRow>('phone_numbers').where({ id: phoneNumberId }).first();
+      const row = await store.withToken(phoneNumberId);
       if (!row) throw new NotFoundError('NOT_FOUND', 'Phone number not found.');
       return {
-        number: toDomain(row),
-        accessToken: cipher.decrypt(row.access_token_encrypted, row.workspace_id),
+        number: row.number,
+        accessToken: cipher.decrypt(row.accessTokenEncrypted, row.number.workspaceId),
       };
     },
   };

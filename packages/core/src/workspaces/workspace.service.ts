@@ -1,20 +1,11 @@
-import type { Knex } from 'knex';
 import { ConflictError, ForbiddenError, ValidationError } from '@flowgate/errors';
-import { pgCode, PG_UNIQUE_VIOLATION } from '@flowgate/db';
 import type { Hasher } from '../security/hasher';
 import { newId } from '../ids';
-
-export type Role = 'owner' | 'admin' | 'member';
-export const ROLES: readonly Role[] = ['owner', 'admin', 'member'];
-
-export interface WorkspaceMembership {
-  id: string;
-  name: string;
-  role: Role;
-}
+import type { Role, WorkspaceMembership, WorkspaceStore } from './workspace-store';
 
 /** Workspaces, users and memberships; the admin login. */
-export function workspaceService(db: Knex, hasher: Hasher) {
+export function workspaceService(stores: { workspaces: WorkspaceStore }, hasher: Hasher) {
+  const store = stores.workspaces;
   let dummyHash: Promise<string> | undefined;
   return {
     async createWorkspace(input: {
@@ -29,11 +20,8 @@ export function workspaceService(db: Knex, hasher: Hasher) {
       if (input.ownerPassword.length < 12)
         throw new ValidationError('VALIDATION_FAILED', 'Owner password must be at least 12 characters.');
       const workspaceId = newId();
-      const existing = await db('users')
-        .select('id', 'password_hash')
-        .whereRaw('lower(email) = lower(?)', [input.ownerEmail])
-        .first<{ id: string; password_hash: string } | undefined>();
-      if (existing && !(await hasher.verify(existing.password_hash, input.ownerPassword))) {
+      const existing = await store.findUserByEmail(input.ownerEmail);
+      if (existing && !(await hasher.verify(existing.passwordHash, input.ownerPassword))) {
         throw new ConflictError(
           'CONFLICT',
           'A user with this email exists; give their current password to add them as owner.',
@@ -41,22 +29,14 @@ export function workspaceService(db: Knex, hasher: Hasher) {
       }
       const passwordHash = existing ? undefined : await hasher.hash(input.ownerPassword);
       const userId = existing?.id ?? newId();
-      try {
-        await db.transaction(async (trx) => {
-          await trx('workspaces').insert({ id: workspaceId, name: input.name.trim() });
-          if (!existing)
-            await trx('users').insert({
-              id: userId,
-              email: input.ownerEmail.trim(),
-              password_hash: passwordHash,
-            });
-          await trx('memberships').insert({ workspace_id: workspaceId, user_id: userId, role: 'owner' });
-        });
-      } catch (err) {
-        if (pgCode(err) === PG_UNIQUE_VIOLATION)
-          throw new ConflictError('CONFLICT', 'A user with this email already exists.');
-        throw err;
-      }
+      const outcome = await store.createWithOwner({
+        workspaceId,
+        name: input.name.trim(),
+        ownerId: userId,
+        ...(passwordHash !== undefined ? { newUser: { email: input.ownerEmail.trim(), passwordHash } } : {}),
+      });
+      if (outcome === 'duplicate')
+        throw new ConflictError('CONFLICT', 'A user with this email already exists.');
       return { workspaceId, userId };
     },
 
@@ -68,13 +48,12 @@ export function workspaceService(db: Knex, hasher: Hasher) {
     }): Promise<{ userId: string }> {
       const userId = newId();
       const passwordHash = await hasher.hash(input.password);
-      await db.transaction(async (trx) => {
-        await trx('users').insert({ id: userId, email: input.email, password_hash: passwordHash });
-        await trx('memberships').insert({
-          workspace_id: input.workspaceId,
-          user_id: userId,
-          role: input.role,
-        });
+      await store.addMember({
+        workspaceId: input.workspaceId,
+        userId,
+        email: input.email,
+        passwordHash,
+        role: input.role,
       });
       return { userId };
     },
@@ -84,30 +63,19 @@ export function workspaceService(db: Knex, hasher: Hasher) {
       email: string,
       password: string,
     ): Promise<{ userId: string; email: string; workspaces: WorkspaceMembership[] } | undefined> {
-      const user = await db('users')
-        .select('id', 'email', 'password_hash')
-        .whereRaw('lower(email) = lower(?)', [email])
-        .first<{ id: string; email: string; password_hash: string } | undefined>();
+      const user = await store.findUserByEmail(email);
       // Verify against a fixed hash when the user is unknown, so timing does not reveal accounts.
       const ok = await hasher.verify(
-        user?.password_hash ?? (await (dummyHash ??= hasher.hash(newId()))),
+        user?.passwordHash ?? (await (dummyHash ??= hasher.hash(newId()))),
         password,
       );
       if (!user || !ok) return undefined;
-      const workspaces = await db('memberships as m')
-        .join('workspaces as w', 'w.id', 'm.workspace_id')
-        .where('m.user_id', user.id)
-        .select<WorkspaceMembership[]>('w.id', 'w.name', 'm.role')
-        .orderBy('w.created_at');
+      const workspaces = await store.membershipsOf(user.id);
       return { userId: user.id, email: user.email, workspaces };
     },
 
-    async roleOf(workspaceId: string, userId: string): Promise<Role | undefined> {
-      const row = await db('memberships')
-        .select('role')
-        .where({ workspace_id: workspaceId, user_id: userId })
-        .first<{ role: Role } | undefined>();
-      return row?.role;
+    roleOf(workspaceId: string, userId: string): Promise<Role | undefined> {
+      return store.roleOf(workspaceId, userId);
     },
 
     async requireRole(workspaceId: string, userId: string, allowed: readonly Role[]): Promise<Role> {
@@ -119,8 +87,8 @@ export function workspaceService(db: Knex, hasher: Hasher) {
       return role;
     },
 
-    async exists(workspaceId: string): Promise<boolean> {
-      return (await db('workspaces').select('id').where({ id: workspaceId }).first()) !== undefined;
+    exists(workspaceId: string): Promise<boolean> {
+      return store.exists(workspaceId);
     },
   };
 }

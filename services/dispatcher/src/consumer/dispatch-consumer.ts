@@ -38,7 +38,7 @@ export function dispatchHandler(
     } catch (err) {
       logger.error('could not record a message as FAILED before parking it; trying later', {
         ...ids,
-        err: err instanceof Error ? err.message : String(err),
+        err,
       });
       return { deferInMs: 0 };
     }
@@ -73,7 +73,7 @@ export function dispatchHandler(
         logger.warn('database unavailable; delivery deferred', {
           messageId: envelope.messageId,
           requestId: envelope.requestId,
-          err: err instanceof Error ? err.message : String(err),
+          err,
         });
         count('defer: database unavailable');
         return { deferInMs: DATABASE_DOWN_DEFER_MS };
@@ -82,7 +82,7 @@ export function dispatchHandler(
         messageId: envelope.messageId,
         requestId: envelope.requestId,
         attempt: delivery.attempt,
-        err: err instanceof Error ? err.message : String(err),
+        err,
       });
       return last ? giveUp(envelope, delivery, 'internal errors on every delivery') : { retryInMs: 0 };
     }

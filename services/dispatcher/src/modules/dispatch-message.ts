@@ -10,13 +10,13 @@ import { Batcher } from '@flowgate/db';
 import { untilRecorded } from './until-recorded';
 import type {
   ClaimedMessage,
-  DeliveryRepository,
   FailedRecord,
+  MessageDeliveryStore,
   PeekedMessage,
   ProviderFailure,
   ReleaseRecord,
   SentRecord,
-} from './delivery.repository';
+} from '@flowgate/core';
 import type { NumberLanes } from './lanes';
 import type { NumberPacer, NumberPauses, PairLimiter } from './pacer';
 import type { SendingNumber } from './sending-numbers';
@@ -33,7 +33,7 @@ export type DispatchOutcome =
   | { kind: 'defer'; inMs: number; reason: string };
 
 export interface DispatchDeps {
-  repo: DeliveryRepository;
+  repo: MessageDeliveryStore;
   client: Pick<CloudApiClient, 'sendMessage'>;
   numbers: {
     get(numberId: string): Promise<SendingNumber | undefined>;
@@ -126,7 +126,7 @@ export function dispatchMessageUseCase(deps: DispatchDeps) {
             logger.warn(`could not record ${what}; retrying (the provider is not called again)`, {
               ...ctx,
               tries: n,
-              err: err instanceof Error ? err.message : String(err),
+              err,
             });
         },
       },

@@ -1,5 +1,5 @@
 import type { Logger } from '@flowgate/logger';
-import type { DeliveryRepository } from './delivery.repository';
+import type { SendingNumberStore } from '@flowgate/core';
 import type { NumberPacer, NumberPauses, PairLimiter } from './pacer';
 
 export interface SendingNumber {
@@ -8,7 +8,7 @@ export interface SendingNumber {
 }
 
 export interface SendingNumbersOptions {
-  repo: DeliveryRepository;
+  repo: SendingNumberStore;
   /** Decrypts a stored access token (AES-256-GCM, bound to the workspace). */
   decrypt(encrypted: string, workspaceId: string): string;
   pacer: NumberPacer;
@@ -145,7 +145,7 @@ export class SendingNumbers {
       }
     } catch (err) {
       this.o.logger.warn('could not refresh sending-number rates and pauses', {
-        err: err instanceof Error ? err.message : String(err),
+        err,
       });
     } finally {
       this.refreshing = false;

@@ -15,12 +15,12 @@ import { readFileSync } from 'node:fs';
 import { createDatabase, ensureDatabase, migrateLatest } from '@flowgate/db';
 import { createRabbitBroker } from '@flowgate/messaging';
 import { startSandbox } from '@flowgate/sandbox';
-import { addPhoneNumber, createWorkspace } from '../../../../test/support/factories';
+import { addPhoneNumber, createWorkspace } from '@flowgate/testing';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { REPO_ROOT } from '../../../../test/support/processes';
+import { REPO_ROOT } from '@flowgate/testing';
 import { deleteRabbitTopology, rabbitTopology } from '@flowgate/messaging';
-import { TEST_AMQP_URL } from '../../../../test/support/test-env';
+import { TEST_AMQP_URL } from '@flowgate/testing';
 
 const DB_URL =
   process.env['DISPATCH_BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/flowgate_dispatch_bench';

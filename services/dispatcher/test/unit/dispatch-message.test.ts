@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createLogger } from '@flowgate/logger';
 import { ProviderError, type SendMessageResult } from '@flowgate/whatsapp-cloud';
 import type { DispatchEnvelopeV1 } from '@flowgate/contracts';
-import type { DeliveryRepository } from '../../src/modules/delivery.repository';
+import type { MessageDeliveryStore, SendingNumberStore } from '@flowgate/core';
+
+type DeliveryRepository = MessageDeliveryStore & SendingNumberStore;
 import { backoffMs, dispatchMessageUseCase } from '../../src/modules/dispatch-message';
 import { NumberLanes } from '../../src/modules/lanes';
 import { NumberPacer, NumberPauses, PairLimiter } from '../../src/modules/pacer';

@@ -142,7 +142,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (isConnectionError(err)) {
-      logger.warn('database unavailable', { err: err instanceof Error ? err.message : String(err) });
+      logger.warn('database unavailable', { err });
       res.setHeader('Retry-After', '5');
       sendErrorSafely(
         logger,

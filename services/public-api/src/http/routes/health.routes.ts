@@ -1,8 +1,9 @@
 import { Router } from 'express';
 import { HealthResponseSchema, ReadinessResponseSchema } from '@flowgate/contracts';
+import { readinessReport, type ReadinessCheck } from '@flowgate/runtime';
 import { respond } from '../respond';
 
-export type ReadinessCheck = () => Promise<boolean>;
+export type { ReadinessCheck };
 
 /** /healthz: the process is up. /readyz: 200 only while every dependency answers. */
 export function healthRouter(checks: Record<string, ReadinessCheck>): Router {
@@ -11,20 +12,8 @@ export function healthRouter(checks: Record<string, ReadinessCheck>): Router {
     respond(res, 200, HealthResponseSchema, { status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const entries = await Promise.all(
-      Object.entries(checks).map(async ([name, check]) => {
-        const ok = await Promise.race([
-          check().catch(() => false),
-          new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref()),
-        ]);
-        return [name, ok ? 'ok' : 'down'] as const;
-      }),
-    );
-    const ready = entries.every(([, s]) => s === 'ok');
-    respond(res, ready ? 200 : 503, ReadinessResponseSchema, {
-      status: ready ? 'ready' : 'not_ready',
-      checks: Object.fromEntries(entries),
-    });
+    const { ready, body } = await readinessReport(checks);
+    respond(res, ready ? 200 : 503, ReadinessResponseSchema, body);
   });
   return router;
 }

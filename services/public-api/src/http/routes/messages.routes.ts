@@ -11,7 +11,7 @@ import {
   type MessageView,
 } from '@flowgate/contracts';
 import { NotFoundError, ValidationError } from '@flowgate/errors';
-import type { MessageRepository, SendMessage } from '@flowgate/core';
+import type { MessageAcceptStore, SendMessage } from '@flowgate/core';
 import { principalOf } from '../middleware/authenticate-partner';
 import { respond } from '../respond';
 import { headersValidator, paramsValidator } from '../validate';
@@ -19,10 +19,10 @@ import { oneOf } from './narrow';
 
 export interface MessageRouteDeps {
   sendMessage: SendMessage;
-  messages: MessageRepository;
+  messages: MessageAcceptStore;
 }
 
-type StoredView = NonNullable<Awaited<ReturnType<MessageRepository['view']>>>;
+type StoredView = NonNullable<Awaited<ReturnType<MessageAcceptStore['view']>>>;
 
 /** The stored message as `GET /messages/{id}` shows it (docs/contracts.md §2.3). */
 export function toMessageView(view: StoredView): MessageView {

@@ -1,59 +1,12 @@
-import type { Knex } from 'knex';
-
-/** What the dispatcher needs to know about a message before it claims it. */
-export interface PeekedMessage {
-  status: string;
-  recipient: string;
-  /** How long the current SENDING claim has been held; null when nobody holds it. */
-  heldMs: number | null;
-}
-
-export interface ClaimedMessage {
-  id: string;
-  /** The Cloud API body as stored at accept time, as JSON text (sent as is: no parse, no re-serialise). */
-  payload: string;
-  recipient: string;
-  /** Provider attempts including this one. */
-  attempts: number;
-  /** True when this claim took over a stale SENDING claim (a dispatcher died mid-call). */
-  tookOver: boolean;
-}
-
-export interface SentRecord {
-  id: string;
-  wamid: string;
-  /** The SENT event's text: the wamid, Meta's message_status, anything worth keeping. */
-  detail: string;
-}
-
-export interface FailedRecord {
-  id: string;
-  error: ProviderFailure;
-  /** The FAILED event's text. */
-  detail: string;
-}
-
-export interface ReleaseRecord {
-  id: string;
-  /** The RETRY_SCHEDULED event's text. */
-  reason: string;
-}
-
-export interface ProviderFailure {
-  code: number | null;
-  title: string;
-  details: string | null;
-}
-
-export interface SendingNumberRow {
-  providerPhoneNumberId: string;
-  accessTokenEncrypted: string;
-  workspaceId: string;
-  /** The number's own rate, when it has one. */
-  messagesPerSecond: number | null;
-  /** Milliseconds left of an account-level pause; 0 when not paused. */
-  pausedForMs: number;
-}
+import type { Database } from '@flowgate/db';
+import type {
+  ClaimedMessage,
+  FailedRecord,
+  MessageDeliveryStore,
+  PeekedMessage,
+  ReleaseRecord,
+  SentRecord,
+} from './message-store';
 
 const CLAIMABLE = (prev: string, timeout: string) =>
   `(${prev}.status IN ('ACCEPTED', 'QUEUED') OR (${prev}.status = 'SENDING' AND (${prev}.claimed_at IS NULL OR ${prev}.claimed_at < now() - (${timeout} * interval '1 millisecond'))))`;
@@ -61,10 +14,11 @@ const CLAIMABLE = (prev: string, timeout: string) =>
 const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
 
 /**
- * The dispatcher's reads and writes. The per-message ones (peek, claim, sent, failed, release)
- * take a batch: one statement, one round trip and one commit for all of it (ADR 0014).
+ * The delivery side of the messages store, on PostgreSQL (the dispatcher). The per-message
+ * statements (peek, claim, sent, failed, release) take a batch: one statement, one round trip and
+ * one commit for all of it (ADR 0014).
  */
-export function deliveryRepository(db: Knex, claimTimeoutMs: number) {
+export function knexMessageDeliveryStore(db: Database, claimTimeoutMs: number): MessageDeliveryStore {
   return {
     /** Status, recipient and claim age of each id (undefined: no such message). */
     async peek(ids: readonly string[]): Promise<Array<PeekedMessage | undefined>> {
@@ -252,65 +206,5 @@ export function deliveryRepository(db: Knex, claimTimeoutMs: number) {
       );
       return rows.length > 0;
     },
-
-    /** The sending number: provider id, encrypted token, its own rate and pause. */
-    async sendingNumber(phoneNumberId: string): Promise<SendingNumberRow | undefined> {
-      const { rows } = await db.raw<{
-        rows: Array<{
-          provider_phone_number_id: string;
-          access_token_encrypted: string;
-          workspace_id: string;
-          messages_per_second: number | null;
-          paused_ms: number | string | null;
-        }>;
-      }>(
-        `SELECT provider_phone_number_id, access_token_encrypted, workspace_id, messages_per_second,
-                GREATEST(0, EXTRACT(EPOCH FROM (paused_until - now())) * 1000) AS paused_ms
-           FROM phone_numbers WHERE id = ?`,
-        [phoneNumberId],
-      );
-      const r = rows[0];
-      return r
-        ? {
-            providerPhoneNumberId: r.provider_phone_number_id,
-            accessTokenEncrypted: r.access_token_encrypted,
-            workspaceId: r.workspace_id,
-            messagesPerSecond: num(r.messages_per_second),
-            pausedForMs: num(r.paused_ms) ?? 0,
-          }
-        : undefined;
-    },
-
-    /** Rate and pause of several numbers (the once-a-second refresh). */
-    async numberStates(
-      ids: readonly string[],
-    ): Promise<Map<string, { messagesPerSecond: number | null; pausedForMs: number }>> {
-      const { rows } = await db.raw<{
-        rows: Array<{ id: string; messages_per_second: number | null; paused_ms: number | string | null }>;
-      }>(
-        `SELECT id, messages_per_second, GREATEST(0, EXTRACT(EPOCH FROM (paused_until - now())) * 1000) AS paused_ms
-           FROM phone_numbers WHERE id = ANY(?::uuid[])`,
-        [[...ids]],
-      );
-      return new Map(
-        rows.map((r) => [
-          r.id,
-          { messagesPerSecond: num(r.messages_per_second), pausedForMs: num(r.paused_ms) ?? 0 },
-        ]),
-      );
-    },
-
-    /** Pauses a number for every dispatcher (a longer pause already set stands). */
-    async pauseNumber(phoneNumberId: string, ms: number, reason: string): Promise<void> {
-      await db.raw(
-        `UPDATE phone_numbers
-            SET paused_until = GREATEST(COALESCE(paused_until, now()), now() + (? * interval '1 millisecond')),
-                pause_reason = ?
-          WHERE id = ?`,
-        [ms, reason, phoneNumberId],
-      );
-    },
   };
 }
-
-export type DeliveryRepository = ReturnType<typeof deliveryRepository>;

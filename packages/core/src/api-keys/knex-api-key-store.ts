@@ -1,22 +1,5 @@
-import type { Knex } from 'knex';
-
-export interface ApiKeyRecord {
-  id: string;
-  workspaceId: string;
-  apiKey: string;
-  secretHash: string;
-  revokedAt: Date | null;
-}
-
-export interface ApiKeySummary {
-  id: string;
-  label: string | null;
-  apiKey: string;
-  createdBy: string | null;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-  revokedAt: Date | null;
-}
+import type { Database } from '@flowgate/db';
+import type { ApiKeyRecord, ApiKeyStore, ApiKeySummary } from './api-key-store';
 
 interface ApiKeyRow {
   id: string;
@@ -40,16 +23,10 @@ const toSummary = (r: Omit<ApiKeyRow, 'workspace_id' | 'secret_hash'>): ApiKeySu
   revokedAt: r.revoked_at ? new Date(r.revoked_at) : null,
 });
 
-export function apiKeyRepository(db: Knex) {
+/** API keys on PostgreSQL (ADR 0003). */
+export function knexApiKeyStore(db: Database): ApiKeyStore {
   return {
-    async insert(row: {
-      id: string;
-      workspaceId: string;
-      apiKey: string;
-      secretHash: string;
-      label: string | null;
-      createdBy: string | null;
-    }): Promise<ApiKeySummary> {
+    async insert(row) {
       const [inserted] = await db<ApiKeyRow>('api_keys')
         .insert({
           id: row.id,
@@ -88,17 +65,20 @@ export function apiKeyRepository(db: Knex) {
       return rows.map((r) => toSummary(r));
     },
 
-    /** Revokes by id or public key within the workspace; idempotent. Returns the public key, if found. */
-    async revoke(workspaceId: string, by: { id: string } | { apiKey: string }): Promise<string | undefined> {
+    async revoke(workspaceId, by, announce) {
       const where =
         'id' in by
           ? { workspace_id: workspaceId, id: by.id }
           : { workspace_id: workspaceId, api_key: by.apiKey };
-      const rows: Array<{ api_key: string }> = await db('api_keys')
-        .where(where)
-        .update({ revoked_at: db.raw('COALESCE(revoked_at, now())') })
-        .returning(['api_key']);
-      return rows[0]?.api_key;
+      return db.transaction(async (trx) => {
+        const rows: Array<{ api_key: string }> = await trx('api_keys')
+          .where(where)
+          .update({ revoked_at: trx.raw('COALESCE(revoked_at, now())') })
+          .returning(['api_key']);
+        const apiKey = rows[0]?.api_key;
+        if (apiKey !== undefined) await announce(apiKey, trx);
+        return apiKey;
+      });
     },
 
     /** One statement for a batch of last-used times (flushed periodically, not per request). */
@@ -113,7 +93,14 @@ export function apiKeyRepository(db: Knex) {
         [ids, times],
       );
     },
+
+    async isLive(workspaceId, apiKey) {
+      const row = await db('api_keys')
+        .select('id')
+        .where({ api_key: apiKey, workspace_id: workspaceId })
+        .whereNull('revoked_at')
+        .first<{ id: string } | undefined>();
+      return row !== undefined;
+    },
   };
 }
-
-export type ApiKeyRepository = ReturnType<typeof apiKeyRepository>;

@@ -1,36 +1,7 @@
-import type { Knex } from 'knex';
-import { prepared } from '@flowgate/db';
+import { prepared, type Database } from '@flowgate/db';
 import type { MessageStatus } from '@flowgate/contracts';
-
-export interface NewMessage {
-  id: string;
-  workspaceId: string;
-  apiKeyId: string | null;
-  phoneNumberId: string;
-  contactId: string | null;
-  recipient: string;
-  type: string;
-  templateName: string | null;
-  payload: Record<string, unknown>;
-  idempotencyKey: string | null;
-  requestHash: string | null;
-  requestId: string | null;
-}
-
-export interface MessageView {
-  id: string;
-  status: MessageStatus;
-  type: string;
-  recipient: string;
-  phoneNumberId: string;
-  templateName: string | null;
-  providerMessageId: string | null;
-  error: { code: number | null; title: string | null; details: string | null } | null;
-  attempts: number;
-  createdAt: Date;
-  updatedAt: Date;
-  history: Array<{ status: string; at: Date; detail: string | null }>;
-}
+import type { MessageAcceptStore, MessageView, NewMessage, RelayItem } from './message-store';
+import { UNFINISHED_STATUSES } from './message-status';
 
 interface MessageRow {
   id: string;
@@ -51,15 +22,6 @@ interface MessageRow {
   updated_at: Date;
 }
 
-/** A message to publish again, with what its envelope carries. */
-export interface RelayItem {
-  id: string;
-  workspaceId: string;
-  phoneNumberId: string;
-  createdAt: Date;
-  requestId: string | null;
-}
-
 interface RelayRow {
   id: string;
   workspace_id: string;
@@ -76,8 +38,8 @@ const toRelayItem = (r: RelayRow): RelayItem => ({
   requestId: r.request_id,
 });
 
-/** Messages and their status history. Status only moves forward; every move is an event. */
-export function messageRepository(db: Knex) {
+/** The accept side of the messages store, on PostgreSQL (the public API and the outbox relay). */
+export function knexMessageAcceptStore(db: Database): MessageAcceptStore {
   return {
     /**
      * Inserts messages (ACCEPTED) and their first events in one statement: one round trip and one
@@ -194,10 +156,10 @@ export function messageRepository(db: Knex) {
       const after = cursor === undefined ? undefined : (JSON.parse(cursor) as [string, string]);
       const result = await db.raw<{ rows: Array<RelayRow & { at: string }> }>(
         `SELECT id, workspace_id, phone_number_id, created_at, request_id, created_at::text AS at FROM messages
-          WHERE status IN ('ACCEPTED', 'QUEUED', 'SENDING')
+          WHERE status = ANY(?::text[])
             ${after ? 'AND (created_at, id) > (?::timestamptz, ?::uuid)' : ''}
           ORDER BY created_at, id LIMIT ?`,
-        after ? [...after, limit] : [limit],
+        after ? [[...UNFINISHED_STATUSES], ...after, limit] : [[...UNFINISHED_STATUSES], limit],
       );
       const last = result.rows[result.rows.length - 1];
       return {
@@ -254,5 +216,3 @@ export function messageRepository(db: Knex) {
     },
   };
 }
-
-export type MessageRepository = ReturnType<typeof messageRepository>;

@@ -2,11 +2,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startSandbox, type Sandbox } from '@flowgate/sandbox';
 import type { Database } from '@flowgate/db';
-import { addPhoneNumber, createApiKey, createWorkspace } from '../../../../test/support/factories';
-import { startProcess, type ServiceProcess } from '../../../../test/support/processes';
-import { uniquePrefix } from '../../../../test/support/rabbit';
-import { testEnv } from '../../../../test/support/test-env';
-import { createTestApp, type TestApp } from '../../../public-api/test/helpers/test-app';
+import { addPhoneNumber, createApiKey, createWorkspace } from './factories';
+import { startProcess, type ServiceProcess } from './processes';
+import { uniquePrefix } from './rabbit';
+import { testEnv } from './test-env';
+import { createTestApp, type TestApp } from './test-app';
 
 /**
  * The real stack for dispatcher tests: the sandbox provider (our stand-in for Meta), the API

@@ -9,6 +9,7 @@ import {
   templateService,
   workspaceService,
   type Role,
+  createStores,
 } from '@flowgate/core';
 
 // OWASP's minimum argon2id parameters (the production floor; config refuses anything lower).
@@ -19,7 +20,7 @@ export const PASSWORD = 'correct horse battery staple';
 
 export async function createWorkspace(db: Database, name = `ws-${randomUUID().slice(0, 8)}`) {
   const ownerEmail = uniqueEmail();
-  const { workspaceId, userId } = await workspaceService(db, hasher).createWorkspace({
+  const { workspaceId, userId } = await workspaceService(createStores(db), hasher).createWorkspace({
     name,
     ownerEmail,
     ownerPassword: PASSWORD,
@@ -29,7 +30,7 @@ export async function createWorkspace(db: Database, name = `ws-${randomUUID().sl
 
 export async function addMember(db: Database, workspaceId: string, role: Role) {
   const email = uniqueEmail();
-  const { userId } = await workspaceService(db, hasher).addMember({
+  const { userId } = await workspaceService(createStores(db), hasher).addMember({
     workspaceId,
     email,
     password: PASSWORD,
@@ -39,7 +40,7 @@ export async function addMember(db: Database, workspaceId: string, role: Role) {
 }
 
 export async function createApiKey(db: Database, workspaceId: string, label?: string) {
-  return apiKeyService(db, hasher, createLocalRevocationBus()).create({ workspaceId, label });
+  return apiKeyService(createStores(db), hasher, createLocalRevocationBus()).create({ workspaceId, label });
 }
 
 export async function addPhoneNumber(
@@ -48,7 +49,7 @@ export async function addPhoneNumber(
   workspaceId: string,
   opts: { isDefault?: boolean; providerId?: string } = {},
 ) {
-  return phoneNumberService(db, new TokenCipher(key)).add({
+  return phoneNumberService(createStores(db), new TokenCipher(key)).add({
     workspaceId,
     providerPhoneNumberId: opts.providerId ?? String(100000000000000 + Math.floor(Math.random() * 1e14)),
     displayPhoneNumber: '+15550001234',
@@ -58,7 +59,7 @@ export async function addPhoneNumber(
 }
 
 export async function addTemplate(db: Database, workspaceId: string, definition: Record<string, unknown>) {
-  return templateService(db).add(workspaceId, definition);
+  return templateService(createStores(db)).add(workspaceId, definition);
 }
 
 export const ORDER_CONFIRMATION = {

@@ -1,0 +1,2 @@
+export * from './contact-store';
+export * from './knex-contact-store';

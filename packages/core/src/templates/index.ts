@@ -1,0 +1,3 @@
+export * from './template-store';
+export * from './knex-template-store';
+export * from './template.service';

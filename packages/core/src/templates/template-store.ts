@@ -1,0 +1,12 @@
+import type { StoredTemplate } from '@flowgate/whatsapp-cloud';
+
+export type NewTemplate = StoredTemplate & { workspaceId: string };
+
+/** The workspace's copies of its WhatsApp templates. */
+export interface TemplateStore {
+  /** 'duplicate' when the workspace has this name and language already. */
+  insert(template: NewTemplate): Promise<'created' | 'duplicate'>;
+  listApproved(workspaceId: string): Promise<StoredTemplate[]>;
+  /** Every stored language of one template name (any status). */
+  byName(workspaceId: string, name: string): Promise<StoredTemplate[]>;
+}

@@ -1,0 +1,3 @@
+export * from './workspace-store';
+export * from './knex-workspace-store';
+export * from './workspace.service';

@@ -1,0 +1,3 @@
+export * from './infrastructure';
+export * from './run-process';
+export * from './readiness';

@@ -1,0 +1,4 @@
+/** @flowgate/public-api: the HTTP API's factories, for `pnpm start`, tests and the bench. */
+export { buildApp, BODY_LIMIT_BYTES, type AppDependencies } from './app';
+export { createApiRuntime, envelopePublisher, type ApiRuntime, type RuntimeOverrides } from './dependencies';
+export { listen, type ListenOptions, type RunningServer } from './server';
