@@ -58,6 +58,8 @@ export interface Config {
     readonly accountPauseMs: number;
     readonly shutdownTimeoutMs: number;
   };
+  /** `GET /metrics` answers only `Authorization: Bearer <token>` when set (DESIGN §14). */
+  readonly metrics: { readonly token: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -194,6 +196,7 @@ export function loadConfig(rawEnv: Readonly<Record<string, string | undefined>>)
       accountPauseMs: env.DISPATCH_ACCOUNT_PAUSE_MS,
       shutdownTimeoutMs: env.DISPATCH_SHUTDOWN_TIMEOUT_MS,
     },
+    metrics: { token: env.METRICS_TOKEN },
   } satisfies Config);
 }
 
@@ -273,6 +276,7 @@ function isAddressOrSubnet(entry: string): boolean {
 /** The values the logger must never print. */
 export function secretValues(config: Config): string[] {
   const values = [config.jwtSecret, config.secretKey.toString('base64')];
+  if (config.metrics.token !== undefined) values.push(config.metrics.token);
   if (config.database.kind === 'postgres') {
     const password = safePassword(config.database.url);
     if (password) values.push(password);

@@ -235,6 +235,14 @@ export const EnvSchema = Type.Object(
       description:
         'public-api: the whole request must arrive within this, milliseconds (at least HTTP_HEADERS_TIMEOUT_MS)',
     }),
+    METRICS_TOKEN: Type.Optional(
+      Type.String({
+        minLength: 16,
+        description:
+          'Bearer token for `GET /metrics` (public-api, and the dispatcher health port); unset: /metrics is open (keep it off the public network)',
+        'x-secret': true,
+      }),
+    ),
   },
   { additionalProperties: true },
 );

@@ -1,28 +1,7 @@
 import { loadConfigOrExit, secretValues } from '@flowgate/config';
 import { createLogger } from '@flowgate/logger';
-import http from 'node:http';
-import { createDispatcherRuntime, type DispatcherRuntime } from './dependencies';
-
-/** /healthz while the process is up; /readyz while PostgreSQL and RabbitMQ are reachable. */
-function startHealthServer(runtime: DispatcherRuntime, port: number): http.Server {
-  return http
-    .createServer((req, res) => {
-      const reply = (status: number, body: unknown): void => {
-        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-      };
-      if (req.url === '/healthz') return reply(200, { status: 'ok' });
-      if (req.url !== '/readyz') return reply(404, { status: 'not_found' });
-      runtime.db.raw('SELECT 1').then(
-        () =>
-          reply(runtime.broker.isHealthy() ? 200 : 503, {
-            database: 'ok',
-            broker: runtime.broker.isHealthy() ? 'ok' : 'down',
-          }),
-        () => reply(503, { database: 'down', broker: runtime.broker.isHealthy() ? 'ok' : 'down' }),
-      );
-    })
-    .listen(port);
-}
+import { createDispatcherRuntime } from './dependencies';
+import { startHealthServer } from './health-server';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env);
@@ -34,7 +13,9 @@ async function main(): Promise<void> {
   const runtime = await createDispatcherRuntime(config, logger);
   await runtime.start();
   const health =
-    config.dispatch.healthPort > 0 ? startHealthServer(runtime, config.dispatch.healthPort) : undefined;
+    config.dispatch.healthPort > 0
+      ? startHealthServer(runtime, config.dispatch.healthPort, config.metrics.token)
+      : undefined;
   logger.info('dispatcher consuming', {
     prefetch: config.dispatch.prefetch,
     ratePerNumber: config.dispatch.ratePerNumber,

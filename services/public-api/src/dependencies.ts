@@ -149,6 +149,7 @@ export async function createApiRuntime(
     logger,
     jwtSecret: config.jwtSecret,
     trustProxy: config.http.trustProxy,
+    metricsToken: config.metrics.token,
     verifier,
     workspaces: workspaceService(db, hasher),
     apiKeys: apiKeyService(db, hasher, bus),
