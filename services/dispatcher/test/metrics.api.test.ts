@@ -48,7 +48,12 @@ describe('/metrics on public-api and on the dispatcher health port (DESIGN §14)
     expect(none.body).toMatchObject({ success: false, error: { code: 'UNAUTHORIZED' } });
     const wrong = await request(stack.api.app).get('/metrics').set('Authorization', 'Bearer nope');
     expect(wrong.status).toBe(401);
-    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: `Basic ${TOKEN}` }]) {
+    const attempts: Array<Record<string, string>> = [
+      {},
+      { authorization: 'Bearer nope' },
+      { authorization: `Basic ${TOKEN}` },
+    ];
+    for (const headers of attempts) {
       const res = await fetch(`http://127.0.0.1:${healthPort}/metrics`, { headers });
       expect(res.status).toBe(401);
       expect(await res.text()).not.toContain('flowgate_');
