@@ -60,6 +60,8 @@ export interface Config {
   };
   /** `GET /metrics` answers only `Authorization: Bearer <token>` when set (DESIGN §14). */
   readonly metrics: { readonly token: string | undefined };
+  /** Secrets the CLI takes from the environment instead of its command line. */
+  readonly cli: { readonly ownerPassword: string | undefined; readonly accessToken: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -197,6 +199,7 @@ export function loadConfig(rawEnv: Readonly<Record<string, string | undefined>>)
       shutdownTimeoutMs: env.DISPATCH_SHUTDOWN_TIMEOUT_MS,
     },
     metrics: { token: env.METRICS_TOKEN },
+    cli: { ownerPassword: env.FLOWGATE_OWNER_PASSWORD, accessToken: env.FLOWGATE_ACCESS_TOKEN },
   } satisfies Config);
 }
 
@@ -277,6 +280,8 @@ function isAddressOrSubnet(entry: string): boolean {
 export function secretValues(config: Config): string[] {
   const values = [config.jwtSecret, config.secretKey.toString('base64')];
   if (config.metrics.token !== undefined) values.push(config.metrics.token);
+  for (const value of [config.cli.ownerPassword, config.cli.accessToken])
+    if (value !== undefined) values.push(value);
   if (config.database.kind === 'postgres') {
     const password = safePassword(config.database.url);
     if (password) values.push(password);
