@@ -229,7 +229,7 @@ export async function runCli(
       options: optionsOf(command),
       strict: true,
       allowPositionals: false,
-    }).values as Flags; // no `multiple` option: every value is a string or a boolean
+    }).values; // no `multiple` option: every value is a string or a boolean
   } catch (err) {
     process.stderr.write(
       `${err instanceof Error ? err.message : String(err)}\n\nUsage: pnpm cli ${usageOf(String(name), command)} [--json]\n`,
