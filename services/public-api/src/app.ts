@@ -19,6 +19,7 @@ import { adminRouter } from './http/routes/admin.routes';
 import { partnerRouter } from './http/routes/partner.routes';
 import { healthRouter, type ReadinessCheck } from './http/routes/health.routes';
 import { metricsRouter } from './http/routes/metrics.routes';
+import { docsRouter } from './http/routes/docs.routes';
 
 export interface AppDependencies {
   logger: Logger;
@@ -51,6 +52,7 @@ export function buildApp(deps: AppDependencies): Express {
   app.use(helmet());
   app.use(healthRouter(deps.readiness));
   app.use(metricsRouter(deps.metricsToken));
+  app.use(docsRouter('/api/v1/public/openapi.json'));
   app.use(requireJson());
   app.use(limitDeclaredBody(BODY_LIMIT_BYTES));
   app.use(
