@@ -86,7 +86,8 @@ async function postmanCollection(doc: unknown): Promise<string> {
         { type: 'json', data: doc as Record<string, unknown> },
         { parametersResolution: 'Example', folderStrategy: 'Paths', includeAuthInfoInExample: false },
         (err, result) => {
-          if (err !== null && err !== undefined) reject(err instanceof Error ? err : new Error(JSON.stringify(err)));
+          if (err !== null && err !== undefined)
+            reject(err instanceof Error ? err : new Error(JSON.stringify(err)));
           else if (!result?.result) reject(new Error(`openapi-to-postmanv2: ${result?.reason ?? 'failed'}`));
           else resolve(result.output?.[0]?.data);
         },

@@ -58,7 +58,7 @@ export interface Config {
     readonly accountPauseMs: number;
     readonly shutdownTimeoutMs: number;
   };
-  /** `GET /metrics` answers only `Authorization: Bearer <token>` when set (DESIGN §14). */
+  /** `GET /metrics` answers only `Authorization: Bearer <token>` when set (docs/contracts.md §14). */
   readonly metrics: { readonly token: string | undefined };
   /** Secrets the CLI takes from the environment instead of its command line. */
   readonly cli: { readonly ownerPassword: string | undefined; readonly accessToken: string | undefined };

@@ -2,7 +2,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
- * Every Prometheus series Flowgate exports (DESIGN §14), in one place, with stable names. A
+ * Every Prometheus series Flowgate exports (docs/contracts.md §14), in one place, with stable names. A
  * feature increments the series defined here and never creates its own, so the dashboard in
  * infra/grafana/ and the alerts built on it keep working. Names follow Prometheus conventions:
  * `flowgate_` prefix, `_total` for counters, base units (seconds), low-cardinality labels only
@@ -23,11 +23,11 @@ export function startDefaultMetrics(): void {
 
 /** Outcomes of one provider call as the dispatcher records it (`parked`: attempts used up on the broker). */
 export type DispatchOutcomeLabel = 'sent' | 'retry' | 'failed' | 'parked';
-/** What a partner webhook delivery attempt ended as (DESIGN §10). */
+/** What a partner webhook delivery attempt ended as (docs/contracts.md §10). */
 export type PartnerDeliveryOutcome = 'delivered' | 'failed' | 'retry_scheduled' | 'endpoint_disabled';
-/** Kinds of a Meta webhook entry's change (DESIGN §9). */
+/** Kinds of a Meta webhook entry's change (docs/contracts.md §9). */
 export type MetaEventKind = 'status' | 'message' | 'template_status' | 'payment' | 'unknown';
-/** Which limiter refused a request (DESIGN §2.1, §12). */
+/** Which limiter refused a request (docs/contracts.md §2.1, §12). */
 export type RateLimiter = 'partner' | 'auth_key' | 'auth_ip' | 'auth_queue';
 
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -105,21 +105,21 @@ export const metrics = {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   }),
-  /** Defined for the Meta webhook intake (DESIGN §9): one per change in a signed body. */
+  /** Defined for the Meta webhook intake (docs/contracts.md §9): one per change in a signed body. */
   metaEventsReceived: new Counter({
     name: 'flowgate_meta_events_received_total',
     help: 'Events received from Meta webhooks, by kind (status, message, template_status, payment, unknown).',
     labelNames: ['kind'] as const,
     registers: [registry],
   }),
-  /** Defined for partner webhooks (DESIGN §10): one per delivery attempt. */
+  /** Defined for partner webhooks (docs/contracts.md §10): one per delivery attempt. */
   partnerDeliveries: new Counter({
     name: 'flowgate_partner_webhook_deliveries_total',
     help: 'Partner webhook delivery attempts, by outcome (delivered, failed, retry_scheduled, endpoint_disabled).',
     labelNames: ['outcome'] as const,
     registers: [registry],
   }),
-  /** Defined for every limiter that answers 429 (DESIGN §2.1, §12). */
+  /** Defined for every limiter that answers 429 (docs/contracts.md §2.1, §12). */
   rateLimitRefusals: new Counter({
     name: 'flowgate_rate_limit_refusals_total',
     help: 'Requests refused with 429, by limiter (partner, auth_key, auth_ip, auth_queue).',

@@ -6,7 +6,7 @@ import type { components, paths } from './generated/openapi';
 export const PARTNER_API_BASE_PATH = '/api/v1/public';
 
 /**
- * How the key pair is sent (DESIGN §2.1): headers `apiKey` + `apiSecret` (the default),
+ * How the key pair is sent (docs/contracts.md §2.1): headers `apiKey` + `apiSecret` (the default),
  * `X-API-Key` + `X-API-Secret`, HTTP Basic, or `Authorization: Bearer <apiKey>.<apiSecret>`.
  */
 export type AuthForm = 'headers' | 'x-headers' | 'basic' | 'bearer';
@@ -133,8 +133,7 @@ export class FlowgateClient {
       body,
       params: { header: { 'Idempotency-Key': options.idempotencyKey ?? randomUUID() } },
     });
-    if (data === undefined)
-      throw new FlowgateApiError(response.status, error, response.headers);
+    if (data === undefined) throw new FlowgateApiError(response.status, error, response.headers);
     return {
       ...data.data,
       replayed: response.headers.get('idempotent-replayed') === 'true',
@@ -145,16 +144,14 @@ export class FlowgateClient {
   /** `GET /messages/{id}`: the message, its status and history. */
   async getMessage(id: string): Promise<GetMessageResponse['data']> {
     const { data, error, response } = await this.api.GET('/messages/{id}', { params: { path: { id } } });
-    if (data === undefined)
-      throw new FlowgateApiError(response.status, error, response.headers);
+    if (data === undefined) throw new FlowgateApiError(response.status, error, response.headers);
     return data.data;
   }
 
   /** `GET /templates`: the workspace's approved templates and the variables each expects. */
   async listTemplates(): Promise<ListTemplatesResponse['data']['templates']> {
     const { data, error, response } = await this.api.GET('/templates');
-    if (data === undefined)
-      throw new FlowgateApiError(response.status, error, response.headers);
+    if (data === undefined) throw new FlowgateApiError(response.status, error, response.headers);
     return data.data.templates;
   }
 }

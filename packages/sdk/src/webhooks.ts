@@ -1,6 +1,6 @@
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 
-/** The partner event names (DESIGN §10). */
+/** The partner event names (docs/contracts.md §10). */
 export const WEBHOOK_EVENTS = [
   'message.received',
   'message.sent',

@@ -4,7 +4,7 @@ import type { DispatcherRuntime } from './dependencies';
 
 /**
  * The dispatcher's health port: /healthz while the process is up; /readyz while PostgreSQL and
- * RabbitMQ are reachable; /metrics (Prometheus text, behind METRICS_TOKEN when set: DESIGN §14).
+ * RabbitMQ are reachable; /metrics (Prometheus text, behind METRICS_TOKEN when set: docs/contracts.md §14).
  */
 export function startHealthServer(
   runtime: Pick<DispatcherRuntime, 'db' | 'broker'>,

@@ -16,7 +16,7 @@ function parse(text: string): Map<string, number> {
 const TOKEN = 'metrics-token-0123456789abcdef';
 const SEND_ROUTE = 'method="POST",route="/api/v1/public/messages/send",status="201"';
 
-describe('/metrics on public-api and on the dispatcher health port (DESIGN §14)', () => {
+describe('/metrics on public-api and on the dispatcher health port (docs/contracts.md §14)', () => {
   let stack: Stack;
   let healthPort: number;
   const scrapeApi = async (): Promise<Map<string, number>> => {

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { createTestApp, type TestApp } from './helpers/test-app';
 
-/** GET /docs: the interactive reference, served from here under helmet's CSP (DESIGN §14). */
+/** GET /docs: the interactive reference, served from here under helmet's CSP (docs/contracts.md §14). */
 describe('GET /docs', () => {
   let api: TestApp;
   beforeAll(async () => {

@@ -73,7 +73,7 @@ export function accessLog(logger: Logger): RequestHandler {
     res.on('finish', () => {
       const durationMs = Number(process.hrtime.bigint() - start) / 1e6;
       const pattern = current === undefined ? unroutedPattern(req) : route;
-      // The same route template labels the HTTP series (DESIGN §14): never an id.
+      // The same route template labels the HTTP series (docs/contracts.md §14): never an id.
       const labels = { method: req.method, route: pattern, status: String(res.statusCode) };
       metrics.httpRequests.inc(labels);
       metrics.httpRequestDuration.observe(labels, durationMs / 1000);

@@ -4,7 +4,7 @@ import { Router } from 'express';
 import helmet from 'helmet';
 
 /**
- * `GET /docs`: the interactive API reference (DESIGN §14), Scalar's standalone bundle rendering
+ * `GET /docs`: the interactive API reference (docs/contracts.md §14), Scalar's standalone bundle rendering
  * `openapi.json`, every file served from here (no CDN). The page has no inline script: it loads
  * the bundle and `/docs/init.js`, which starts it. helmet's CSP stays as for every route, with two
  * changes on these paths only: `font-src` and `style-src` lose `https:` (nothing is fetched from

@@ -3,7 +3,7 @@ import { AuthenticationError } from '@flowgate/errors';
 import { metricsAuthorized, renderMetrics, startDefaultMetrics } from '@flowgate/metrics';
 
 /**
- * `GET /metrics`: Prometheus text (DESIGN §14). With METRICS_TOKEN set, only
+ * `GET /metrics`: Prometheus text (docs/contracts.md §14). With METRICS_TOKEN set, only
  * `Authorization: Bearer <token>` reads it; anything else gets the usual 401 envelope.
  */
 export function metricsRouter(token: string | undefined): Router {

@@ -11,7 +11,7 @@ import { metricsRouter } from '../../services/public-api/src/http/routes/metrics
 import { startHealthServer } from '../../services/dispatcher/src/health-server';
 
 /**
- * infra/k8s/ (DESIGN §14) checked against the code: every manifest parses; each service has a
+ * infra/k8s/ (docs/contracts.md §14) checked against the code: every manifest parses; each service has a
  * Deployment, Service, PodDisruptionBudget and HorizontalPodAutoscaler that select it; images and
  * commands are the compiled entry points of the one image; every variable is one the config
  * schema knows (secret ones only from the Secret), and the resulting configuration loads; ports
