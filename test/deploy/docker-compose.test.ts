@@ -202,7 +202,7 @@ describe('infra/docker/Dockerfile (ADR 0028)', () => {
       expect(installs[0]).toContain('--frozen-lockfile');
     }
     expect(stage('prod-deps').instructions.flatMap(pnpmCommands)[0]).toEqual(
-      expect.arrayContaining(['--prod', '--no-optional', '--config.node-linker=hoisted']),
+      expect.arrayContaining(['--prod', '--config.node-linker=hoisted']),
     );
     const ignored = readFileSync(path.join(root, '.dockerignore'), 'utf8')
       .split('\n')
