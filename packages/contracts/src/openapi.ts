@@ -1,5 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { ERROR_CODES, type ErrorCode } from './error-codes';
+import { PARTNER_EVENT_TYPES, WEBHOOK_TEST_EVENT } from './events';
 import { ErrorEnvelopeSchema, FieldErrorSchema } from './http/errors';
 import {
   GetMessageResponseSchema,
@@ -21,6 +22,8 @@ export interface OpenApiDocument {
   servers: { url: string; description: string }[];
   security: Record<string, string[]>[];
   paths: Record<string, Record<string, OpenApiOperation>>;
+  /** The events Flowgate posts to partners' endpoints (OpenAPI 3.1 `webhooks`, docs/contracts.md §10). */
+  webhooks?: Record<string, Record<string, OpenApiOperation>>;
   components: {
     schemas: Record<string, unknown>;
     securitySchemes: Record<string, unknown>;
@@ -148,6 +151,10 @@ const DESCRIPTION = `Send WhatsApp messages from your own backend with a workspa
 
 /** The OpenAPI 3.1 document of the partner API, generated from the same schemas the API validates with. */
 export function buildOpenApiDocument(): OpenApiDocument {
+  return withWebhooksAndErrorCodes(buildPartnerDocument());
+}
+
+function buildPartnerDocument(): OpenApiDocument {
   const examples = Object.fromEntries(
     Object.entries(SEND_MESSAGE_EXAMPLES).map(([name, ex]) => [
       name,
@@ -319,6 +326,122 @@ export function buildOpenApiDocument(): OpenApiDocument {
           errorResponseComponent(s),
         ]),
       ),
+    },
+  };
+}
+
+/** What every delivery carries (docs/contracts.md §10): the Standard Webhooks headers and Fliok's. */
+const WEBHOOK_HEADERS = [
+  {
+    name: 'webhook-id',
+    in: 'header',
+    required: true,
+    description: 'The event id (`evt_…`), the same on every retry: deduplicate on it.',
+    schema: { type: 'string' },
+  },
+  {
+    name: 'webhook-timestamp',
+    in: 'header',
+    required: true,
+    description: 'Unix seconds of this attempt; refuse deliveries more than 5 minutes away.',
+    schema: { type: 'string', pattern: '^\\d+$' },
+  },
+  {
+    name: 'webhook-signature',
+    in: 'header',
+    required: true,
+    description:
+      '`v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>`, keyed with the base64-decoded part of the secret after `whsec_`; during a secret rotation two, space-separated. The `standardwebhooks` libraries (and `verifyWebhook` of @flowgate/sdk) check it.',
+    schema: { type: 'string' },
+  },
+  {
+    name: 'X-Flowgate-Signature',
+    in: 'header',
+    required: true,
+    description:
+      'Hex HMAC-SHA256 of the body keyed with the whole secret string (the check in Fliok’s documentation).',
+    schema: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+  },
+];
+
+/** The documented event envelope of one event type. */
+function webhookEventSchema(event: string): unknown {
+  return {
+    type: 'object',
+    required: ['id', 'event', 'timestamp', 'data'],
+    additionalProperties: false,
+    properties: {
+      id: { type: 'string', pattern: '^evt_', description: 'Event id, equal to the webhook-id header.' },
+      event: { const: event },
+      timestamp: {
+        type: 'string',
+        format: 'date-time',
+        description: 'When the change happened; orders events.',
+      },
+      data: {
+        type: 'object',
+        description:
+          'What the event is about, in camelCase: messageId, contactId, status, type, content, errorCode, errorMessage, broadcastId and its counts, templateId, name, category, language, paymentId, amount, currency, timestamp, as fit the event; message events also carry phone, phoneNumberId and, for partner-sent messages, the requestId and Idempotency-Key of the send.',
+        additionalProperties: true,
+      },
+    },
+  };
+}
+
+const webhookName = (event: string): string =>
+  event.replace(/[._](\w)/g, (_m, c: string) => c.toUpperCase()).replace(/^\w/, (c) => c.toUpperCase());
+
+/**
+ * Adds the `webhooks` (one per partner event, docs/contracts.md §10), the `ErrorCode` schema and
+ * the error-code table of the description (every code of ERROR_CODES, with its status).
+ */
+function withWebhooksAndErrorCodes(doc: OpenApiDocument): OpenApiDocument {
+  const events = [...PARTNER_EVENT_TYPES, WEBHOOK_TEST_EVENT];
+  const webhooks: Record<string, Record<string, OpenApiOperation>> = {};
+  const schemas: Record<string, unknown> = {};
+  for (const event of events) {
+    const schemaName = `${webhookName(event)}Event`;
+    schemas[schemaName] = webhookEventSchema(event);
+    webhooks[event] = {
+      post: {
+        operationId: `on${webhookName(event)}`,
+        summary: `${event} (delivered to your endpoint)`,
+        description:
+          'Flowgate posts the event as compact JSON to every active endpoint subscribed to it (or to `*`), at least once, retried on a timeout (15 s), a network error or a non-2xx answer (at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h; Retry-After honoured on 429/503); 410 disables the endpoint. Verify the signature before trusting the body.',
+        parameters: WEBHOOK_HEADERS,
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: ref('schemas', schemaName) } },
+        },
+        responses: {
+          '2XX': { description: 'Received: not delivered again.' },
+          '410': { description: 'Gone: the endpoint is disabled; nothing more is delivered to it.' },
+          default: { description: 'Any other answer, or none within 15 s: delivered again later.' },
+        },
+      },
+    };
+  }
+  const codes = Object.keys(ERROR_CODES) as ErrorCode[];
+  const table = [
+    '| code | HTTP | meaning |',
+    '| --- | --- | --- |',
+    ...codes.map((c) => `| \`${c}\` | ${ERROR_CODES[c].status} | ${ERROR_CODES[c].meaning} |`),
+  ].join('\n');
+  return {
+    ...doc,
+    info: { ...doc.info, description: `${doc.info.description}\n\n**Error codes**\n\n${table}` },
+    webhooks: { ...doc.webhooks, ...webhooks },
+    components: {
+      ...doc.components,
+      schemas: {
+        ...doc.components.schemas,
+        ...schemas,
+        ErrorCode: {
+          type: 'string',
+          enum: codes,
+          description: 'Every error code the API answers with (the `error.code` of the error envelope).',
+        },
+      },
     },
   };
 }

@@ -60,7 +60,228 @@ export interface paths {
     trace?: never;
   };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+  'message.received': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * message.received (delivered to your endpoint)
+     * @description Flowgate posts the event as compact JSON to every active endpoint subscribed to it (or to `*`), at least once, retried on a timeout (15 s), a network error or a non-2xx answer (at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h; Retry-After honoured on 429/503); 410 disables the endpoint. Verify the signature before trusting the body.
+     */
+    post: operations['onMessageReceived'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'message.sent': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * message.sent (delivered to your endpoint)
+     * @description Flowgate posts the event as compact JSON to every active endpoint subscribed to it (or to `*`), at least once, retried on a timeout (15 s), a network error or a non-2xx answer (at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h; Retry-After honoured on 429/503); 410 disables the endpoint. Verify the signature before trusting the body.
+     */
+    post: operations['onMessageSent'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'message.delivered': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * message.delivered (delivered to your endpoint)
+     * @description Flowgate posts the event as compact JSON to every active endpoint subscribed to it (or to `*`), at least once, retried on a timeout (15 s), a network error or a non-2xx answer (at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h; Retry-After honoured on 429/503); 410 disables the endpoint. Verify the signature before trusting the body.
+     */
+    post: operations['onMessageDelivered'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'message.read': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * message.read (delivered to your endpoint)
+     * @description Flowgate posts the event as compact JSON to every active endpoint subscribed to it (or to `*`), at least once, retried on a timeout (15 s), a network error or a non-2xx answer (at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h; Retry-After honoured on 429/503); 410 disables the endpoint. Verify the signature before trusting the body.
+     */
+    post: operations['onMessageRead'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'message.failed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * message.failed (delivered to your endpoint)
+     * @description Flowgate posts the event as compact JSON to every active endpoint subscribed to it (or to `*`), at least once, retried on a timeout (15 s), a network error or a non-2xx answer (at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h; Retry-After honoured on 429/503); 410 disables the endpoint. Verify the signature before trusting the body.
+     */
+    post: operations['onMessageFailed'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'broadcast.completed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * broadcast.completed (delivered to your endpoint)
+     * @description Flowgate posts the event as compact JSON to every active endpoint subscribed to it (or to `*`), at least once, retried on a timeout (15 s), a network error or a non-2xx answer (at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h; Retry-After honoured on 429/503); 410 disables the endpoint. Verify the signature before trusting the body.
+     */
+    post: operations['onBroadcastCompleted'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'contact.opted_out': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * contact.opted_out (delivered to your endpoint)
+     * @description Flowgate posts the event as compact JSON to every active endpoint subscribed to it (or to `*`), at least once, retried on a timeout (15 s), a network error or a non-2xx answer (at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h; Retry-After honoured on 429/503); 410 disables the endpoint. Verify the signature before trusting the body.
+     */
+    post: operations['onContactOptedOut'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'payment.completed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * payment.completed (delivered to your endpoint)
+     * @description Flowgate posts the event as compact JSON to every active endpoint subscribed to it (or to `*`), at least once, retried on a timeout (15 s), a network error or a non-2xx answer (at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h; Retry-After honoured on 429/503); 410 disables the endpoint. Verify the signature before trusting the body.
+     */
+    post: operations['onPaymentCompleted'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'template.approved': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * template.approved (delivered to your endpoint)
+     * @description Flowgate posts the event as compact JSON to every active endpoint subscribed to it (or to `*`), at least once, retried on a timeout (15 s), a network error or a non-2xx answer (at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h; Retry-After honoured on 429/503); 410 disables the endpoint. Verify the signature before trusting the body.
+     */
+    post: operations['onTemplateApproved'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'template.status_updated': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * template.status_updated (delivered to your endpoint)
+     * @description Flowgate posts the event as compact JSON to every active endpoint subscribed to it (or to `*`), at least once, retried on a timeout (15 s), a network error or a non-2xx answer (at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h; Retry-After honoured on 429/503); 410 disables the endpoint. Verify the signature before trusting the body.
+     */
+    post: operations['onTemplateStatusUpdated'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  'webhook.test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * webhook.test (delivered to your endpoint)
+     * @description Flowgate posts the event as compact JSON to every active endpoint subscribed to it (or to `*`), at least once, retried on a timeout (15 s), a network error or a non-2xx answer (at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h; Retry-After honoured on 429/503); 410 disables the endpoint. Verify the signature before trusting the body.
+     */
+    post: operations['onWebhookTest'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+}
 export interface components {
   schemas: {
     /**
@@ -1331,6 +1552,198 @@ export interface components {
       /** @description What is wrong, as a sentence a person can act on. */
       message: string;
     };
+    MessageReceivedEvent: {
+      /** @description Event id, equal to the webhook-id header. */
+      id: string;
+      /** @constant */
+      event: 'message.received';
+      /**
+       * Format: date-time
+       * @description When the change happened; orders events.
+       */
+      timestamp: string;
+      /** @description What the event is about, in camelCase: messageId, contactId, status, type, content, errorCode, errorMessage, broadcastId and its counts, templateId, name, category, language, paymentId, amount, currency, timestamp, as fit the event; message events also carry phone, phoneNumberId and, for partner-sent messages, the requestId and Idempotency-Key of the send. */
+      data: {
+        [key: string]: unknown;
+      };
+    };
+    MessageSentEvent: {
+      /** @description Event id, equal to the webhook-id header. */
+      id: string;
+      /** @constant */
+      event: 'message.sent';
+      /**
+       * Format: date-time
+       * @description When the change happened; orders events.
+       */
+      timestamp: string;
+      /** @description What the event is about, in camelCase: messageId, contactId, status, type, content, errorCode, errorMessage, broadcastId and its counts, templateId, name, category, language, paymentId, amount, currency, timestamp, as fit the event; message events also carry phone, phoneNumberId and, for partner-sent messages, the requestId and Idempotency-Key of the send. */
+      data: {
+        [key: string]: unknown;
+      };
+    };
+    MessageDeliveredEvent: {
+      /** @description Event id, equal to the webhook-id header. */
+      id: string;
+      /** @constant */
+      event: 'message.delivered';
+      /**
+       * Format: date-time
+       * @description When the change happened; orders events.
+       */
+      timestamp: string;
+      /** @description What the event is about, in camelCase: messageId, contactId, status, type, content, errorCode, errorMessage, broadcastId and its counts, templateId, name, category, language, paymentId, amount, currency, timestamp, as fit the event; message events also carry phone, phoneNumberId and, for partner-sent messages, the requestId and Idempotency-Key of the send. */
+      data: {
+        [key: string]: unknown;
+      };
+    };
+    MessageReadEvent: {
+      /** @description Event id, equal to the webhook-id header. */
+      id: string;
+      /** @constant */
+      event: 'message.read';
+      /**
+       * Format: date-time
+       * @description When the change happened; orders events.
+       */
+      timestamp: string;
+      /** @description What the event is about, in camelCase: messageId, contactId, status, type, content, errorCode, errorMessage, broadcastId and its counts, templateId, name, category, language, paymentId, amount, currency, timestamp, as fit the event; message events also carry phone, phoneNumberId and, for partner-sent messages, the requestId and Idempotency-Key of the send. */
+      data: {
+        [key: string]: unknown;
+      };
+    };
+    MessageFailedEvent: {
+      /** @description Event id, equal to the webhook-id header. */
+      id: string;
+      /** @constant */
+      event: 'message.failed';
+      /**
+       * Format: date-time
+       * @description When the change happened; orders events.
+       */
+      timestamp: string;
+      /** @description What the event is about, in camelCase: messageId, contactId, status, type, content, errorCode, errorMessage, broadcastId and its counts, templateId, name, category, language, paymentId, amount, currency, timestamp, as fit the event; message events also carry phone, phoneNumberId and, for partner-sent messages, the requestId and Idempotency-Key of the send. */
+      data: {
+        [key: string]: unknown;
+      };
+    };
+    BroadcastCompletedEvent: {
+      /** @description Event id, equal to the webhook-id header. */
+      id: string;
+      /** @constant */
+      event: 'broadcast.completed';
+      /**
+       * Format: date-time
+       * @description When the change happened; orders events.
+       */
+      timestamp: string;
+      /** @description What the event is about, in camelCase: messageId, contactId, status, type, content, errorCode, errorMessage, broadcastId and its counts, templateId, name, category, language, paymentId, amount, currency, timestamp, as fit the event; message events also carry phone, phoneNumberId and, for partner-sent messages, the requestId and Idempotency-Key of the send. */
+      data: {
+        [key: string]: unknown;
+      };
+    };
+    ContactOptedOutEvent: {
+      /** @description Event id, equal to the webhook-id header. */
+      id: string;
+      /** @constant */
+      event: 'contact.opted_out';
+      /**
+       * Format: date-time
+       * @description When the change happened; orders events.
+       */
+      timestamp: string;
+      /** @description What the event is about, in camelCase: messageId, contactId, status, type, content, errorCode, errorMessage, broadcastId and its counts, templateId, name, category, language, paymentId, amount, currency, timestamp, as fit the event; message events also carry phone, phoneNumberId and, for partner-sent messages, the requestId and Idempotency-Key of the send. */
+      data: {
+        [key: string]: unknown;
+      };
+    };
+    PaymentCompletedEvent: {
+      /** @description Event id, equal to the webhook-id header. */
+      id: string;
+      /** @constant */
+      event: 'payment.completed';
+      /**
+       * Format: date-time
+       * @description When the change happened; orders events.
+       */
+      timestamp: string;
+      /** @description What the event is about, in camelCase: messageId, contactId, status, type, content, errorCode, errorMessage, broadcastId and its counts, templateId, name, category, language, paymentId, amount, currency, timestamp, as fit the event; message events also carry phone, phoneNumberId and, for partner-sent messages, the requestId and Idempotency-Key of the send. */
+      data: {
+        [key: string]: unknown;
+      };
+    };
+    TemplateApprovedEvent: {
+      /** @description Event id, equal to the webhook-id header. */
+      id: string;
+      /** @constant */
+      event: 'template.approved';
+      /**
+       * Format: date-time
+       * @description When the change happened; orders events.
+       */
+      timestamp: string;
+      /** @description What the event is about, in camelCase: messageId, contactId, status, type, content, errorCode, errorMessage, broadcastId and its counts, templateId, name, category, language, paymentId, amount, currency, timestamp, as fit the event; message events also carry phone, phoneNumberId and, for partner-sent messages, the requestId and Idempotency-Key of the send. */
+      data: {
+        [key: string]: unknown;
+      };
+    };
+    TemplateStatusUpdatedEvent: {
+      /** @description Event id, equal to the webhook-id header. */
+      id: string;
+      /** @constant */
+      event: 'template.status_updated';
+      /**
+       * Format: date-time
+       * @description When the change happened; orders events.
+       */
+      timestamp: string;
+      /** @description What the event is about, in camelCase: messageId, contactId, status, type, content, errorCode, errorMessage, broadcastId and its counts, templateId, name, category, language, paymentId, amount, currency, timestamp, as fit the event; message events also carry phone, phoneNumberId and, for partner-sent messages, the requestId and Idempotency-Key of the send. */
+      data: {
+        [key: string]: unknown;
+      };
+    };
+    WebhookTestEvent: {
+      /** @description Event id, equal to the webhook-id header. */
+      id: string;
+      /** @constant */
+      event: 'webhook.test';
+      /**
+       * Format: date-time
+       * @description When the change happened; orders events.
+       */
+      timestamp: string;
+      /** @description What the event is about, in camelCase: messageId, contactId, status, type, content, errorCode, errorMessage, broadcastId and its counts, templateId, name, category, language, paymentId, amount, currency, timestamp, as fit the event; message events also carry phone, phoneNumberId and, for partner-sent messages, the requestId and Idempotency-Key of the send. */
+      data: {
+        [key: string]: unknown;
+      };
+    };
+    /**
+     * @description Every error code the API answers with (the `error.code` of the error envelope).
+     * @enum {string}
+     */
+    ErrorCode:
+      | 'VALIDATION_FAILED'
+      | 'MALFORMED_JSON'
+      | 'UNAUTHORIZED'
+      | 'INVALID_CREDENTIALS'
+      | 'FORBIDDEN'
+      | 'NOT_FOUND'
+      | 'CONFLICT'
+      | 'PAYLOAD_TOO_LARGE'
+      | 'UNSUPPORTED_MEDIA_TYPE'
+      | 'NO_SENDING_NUMBER'
+      | 'PHONE_NUMBER_NOT_FOUND'
+      | 'CONTACT_NOT_FOUND'
+      | 'CONTACT_OPTED_OUT'
+      | 'CONTACT_PHONE_INVALID'
+      | 'TEMPLATE_NOT_FOUND'
+      | 'TEMPLATE_LANGUAGE_AMBIGUOUS'
+      | 'TEMPLATE_NOT_APPROVED'
+      | 'TEMPLATE_PARAMS_MISMATCH'
+      | 'IDEMPOTENCY_KEY_REUSED'
+      | 'RATE_LIMITED'
+      | 'INTERNAL_ERROR'
+      | 'SERVICE_UNAVAILABLE';
   };
   responses: {
     /** @description The body is not valid JSON or does not match the schema; `details` names each field. */
@@ -1663,6 +2076,501 @@ export interface operations {
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  onMessageReceived: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id (`evt_…`), the same on every retry: deduplicate on it. */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt; refuse deliveries more than 5 minutes away. */
+        'webhook-timestamp': string;
+        /** @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>`, keyed with the base64-decoded part of the secret after `whsec_`; during a secret rotation two, space-separated. The `standardwebhooks` libraries (and `verifyWebhook` of @flowgate/sdk) check it. */
+        'webhook-signature': string;
+        /** @description Hex HMAC-SHA256 of the body keyed with the whole secret string (the check in Fliok’s documentation). */
+        'X-Flowgate-Signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MessageReceivedEvent'];
+      };
+    };
+    responses: {
+      /** @description Gone: the endpoint is disabled; nothing more is delivered to it. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Received: not delivered again. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Any other answer, or none within 15 s: delivered again later. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onMessageSent: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id (`evt_…`), the same on every retry: deduplicate on it. */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt; refuse deliveries more than 5 minutes away. */
+        'webhook-timestamp': string;
+        /** @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>`, keyed with the base64-decoded part of the secret after `whsec_`; during a secret rotation two, space-separated. The `standardwebhooks` libraries (and `verifyWebhook` of @flowgate/sdk) check it. */
+        'webhook-signature': string;
+        /** @description Hex HMAC-SHA256 of the body keyed with the whole secret string (the check in Fliok’s documentation). */
+        'X-Flowgate-Signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MessageSentEvent'];
+      };
+    };
+    responses: {
+      /** @description Gone: the endpoint is disabled; nothing more is delivered to it. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Received: not delivered again. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Any other answer, or none within 15 s: delivered again later. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onMessageDelivered: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id (`evt_…`), the same on every retry: deduplicate on it. */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt; refuse deliveries more than 5 minutes away. */
+        'webhook-timestamp': string;
+        /** @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>`, keyed with the base64-decoded part of the secret after `whsec_`; during a secret rotation two, space-separated. The `standardwebhooks` libraries (and `verifyWebhook` of @flowgate/sdk) check it. */
+        'webhook-signature': string;
+        /** @description Hex HMAC-SHA256 of the body keyed with the whole secret string (the check in Fliok’s documentation). */
+        'X-Flowgate-Signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MessageDeliveredEvent'];
+      };
+    };
+    responses: {
+      /** @description Gone: the endpoint is disabled; nothing more is delivered to it. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Received: not delivered again. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Any other answer, or none within 15 s: delivered again later. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onMessageRead: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id (`evt_…`), the same on every retry: deduplicate on it. */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt; refuse deliveries more than 5 minutes away. */
+        'webhook-timestamp': string;
+        /** @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>`, keyed with the base64-decoded part of the secret after `whsec_`; during a secret rotation two, space-separated. The `standardwebhooks` libraries (and `verifyWebhook` of @flowgate/sdk) check it. */
+        'webhook-signature': string;
+        /** @description Hex HMAC-SHA256 of the body keyed with the whole secret string (the check in Fliok’s documentation). */
+        'X-Flowgate-Signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MessageReadEvent'];
+      };
+    };
+    responses: {
+      /** @description Gone: the endpoint is disabled; nothing more is delivered to it. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Received: not delivered again. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Any other answer, or none within 15 s: delivered again later. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onMessageFailed: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id (`evt_…`), the same on every retry: deduplicate on it. */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt; refuse deliveries more than 5 minutes away. */
+        'webhook-timestamp': string;
+        /** @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>`, keyed with the base64-decoded part of the secret after `whsec_`; during a secret rotation two, space-separated. The `standardwebhooks` libraries (and `verifyWebhook` of @flowgate/sdk) check it. */
+        'webhook-signature': string;
+        /** @description Hex HMAC-SHA256 of the body keyed with the whole secret string (the check in Fliok’s documentation). */
+        'X-Flowgate-Signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MessageFailedEvent'];
+      };
+    };
+    responses: {
+      /** @description Gone: the endpoint is disabled; nothing more is delivered to it. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Received: not delivered again. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Any other answer, or none within 15 s: delivered again later. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onBroadcastCompleted: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id (`evt_…`), the same on every retry: deduplicate on it. */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt; refuse deliveries more than 5 minutes away. */
+        'webhook-timestamp': string;
+        /** @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>`, keyed with the base64-decoded part of the secret after `whsec_`; during a secret rotation two, space-separated. The `standardwebhooks` libraries (and `verifyWebhook` of @flowgate/sdk) check it. */
+        'webhook-signature': string;
+        /** @description Hex HMAC-SHA256 of the body keyed with the whole secret string (the check in Fliok’s documentation). */
+        'X-Flowgate-Signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['BroadcastCompletedEvent'];
+      };
+    };
+    responses: {
+      /** @description Gone: the endpoint is disabled; nothing more is delivered to it. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Received: not delivered again. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Any other answer, or none within 15 s: delivered again later. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onContactOptedOut: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id (`evt_…`), the same on every retry: deduplicate on it. */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt; refuse deliveries more than 5 minutes away. */
+        'webhook-timestamp': string;
+        /** @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>`, keyed with the base64-decoded part of the secret after `whsec_`; during a secret rotation two, space-separated. The `standardwebhooks` libraries (and `verifyWebhook` of @flowgate/sdk) check it. */
+        'webhook-signature': string;
+        /** @description Hex HMAC-SHA256 of the body keyed with the whole secret string (the check in Fliok’s documentation). */
+        'X-Flowgate-Signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ContactOptedOutEvent'];
+      };
+    };
+    responses: {
+      /** @description Gone: the endpoint is disabled; nothing more is delivered to it. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Received: not delivered again. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Any other answer, or none within 15 s: delivered again later. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onPaymentCompleted: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id (`evt_…`), the same on every retry: deduplicate on it. */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt; refuse deliveries more than 5 minutes away. */
+        'webhook-timestamp': string;
+        /** @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>`, keyed with the base64-decoded part of the secret after `whsec_`; during a secret rotation two, space-separated. The `standardwebhooks` libraries (and `verifyWebhook` of @flowgate/sdk) check it. */
+        'webhook-signature': string;
+        /** @description Hex HMAC-SHA256 of the body keyed with the whole secret string (the check in Fliok’s documentation). */
+        'X-Flowgate-Signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PaymentCompletedEvent'];
+      };
+    };
+    responses: {
+      /** @description Gone: the endpoint is disabled; nothing more is delivered to it. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Received: not delivered again. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Any other answer, or none within 15 s: delivered again later. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onTemplateApproved: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id (`evt_…`), the same on every retry: deduplicate on it. */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt; refuse deliveries more than 5 minutes away. */
+        'webhook-timestamp': string;
+        /** @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>`, keyed with the base64-decoded part of the secret after `whsec_`; during a secret rotation two, space-separated. The `standardwebhooks` libraries (and `verifyWebhook` of @flowgate/sdk) check it. */
+        'webhook-signature': string;
+        /** @description Hex HMAC-SHA256 of the body keyed with the whole secret string (the check in Fliok’s documentation). */
+        'X-Flowgate-Signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TemplateApprovedEvent'];
+      };
+    };
+    responses: {
+      /** @description Gone: the endpoint is disabled; nothing more is delivered to it. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Received: not delivered again. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Any other answer, or none within 15 s: delivered again later. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onTemplateStatusUpdated: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id (`evt_…`), the same on every retry: deduplicate on it. */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt; refuse deliveries more than 5 minutes away. */
+        'webhook-timestamp': string;
+        /** @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>`, keyed with the base64-decoded part of the secret after `whsec_`; during a secret rotation two, space-separated. The `standardwebhooks` libraries (and `verifyWebhook` of @flowgate/sdk) check it. */
+        'webhook-signature': string;
+        /** @description Hex HMAC-SHA256 of the body keyed with the whole secret string (the check in Fliok’s documentation). */
+        'X-Flowgate-Signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TemplateStatusUpdatedEvent'];
+      };
+    };
+    responses: {
+      /** @description Gone: the endpoint is disabled; nothing more is delivered to it. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Received: not delivered again. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Any other answer, or none within 15 s: delivered again later. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  onWebhookTest: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description The event id (`evt_…`), the same on every retry: deduplicate on it. */
+        'webhook-id': string;
+        /** @description Unix seconds of this attempt; refuse deliveries more than 5 minutes away. */
+        'webhook-timestamp': string;
+        /** @description `v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>`, keyed with the base64-decoded part of the secret after `whsec_`; during a secret rotation two, space-separated. The `standardwebhooks` libraries (and `verifyWebhook` of @flowgate/sdk) check it. */
+        'webhook-signature': string;
+        /** @description Hex HMAC-SHA256 of the body keyed with the whole secret string (the check in Fliok’s documentation). */
+        'X-Flowgate-Signature': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['WebhookTestEvent'];
+      };
+    };
+    responses: {
+      /** @description Gone: the endpoint is disabled; nothing more is delivered to it. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Received: not delivered again. */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Any other answer, or none within 15 s: delivered again later. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
     };
   };
 }
