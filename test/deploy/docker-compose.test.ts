@@ -1,38 +1,36 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { EnvSchema, loadConfig, loadSandboxConfig, SANDBOX_CONFIG_KEYS } from '@flowgate/config';
+import { BUILD_TARGETS, entryOfScript } from '../../scripts/build';
 
 /**
- * Docker cannot run on this machine, so the compose file is checked against the code instead:
- * every command is a real script, every variable is one the config schema knows and accepts,
- * ports agree with the environment, and every long-running service has a health check.
+ * Docker cannot run on this machine, so the compose file and the Dockerfile are checked against
+ * the code instead: every command is a compiled entry point that `pnpm build` writes, every
+ * variable is one the config schema knows and accepts, ports agree with the environment, every
+ * long-running service has a health check, and the image is built the way ADR 0028 says
+ * (compiled JavaScript, production dependencies only, tini, HEALTHCHECK, cached installs, Node
+ * 24). test/deploy/compiled.test.ts runs the compiled output for real.
  */
 const root = path.join(__dirname, '..', '..');
+interface ComposeService {
+  image?: string;
+  build?: { dockerfile: string; target: string };
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+}
 const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-  services: Record<
-    string,
-    {
-      image?: string;
-      build?: { dockerfile: string; target: string };
-      command?: string[];
-      environment?: Record<string, string>;
-      ports?: string[];
-      healthcheck?: { test: string[] };
-      depends_on?: Record<string, { condition: string }>;
-    }
-  >;
+  services: Record<string, ComposeService>;
 };
 const rootPackage = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
   scripts: Record<string, string>;
   packageManager: string;
 };
-const scripts = rootPackage.scripts;
 const FLOWGATE = ['migrate', 'public-api', 'dispatcher', 'sandbox'];
-
-/** The file a root script runs (`scripts/node --import tsx services/public-api/src/main.ts` → that path). */
-const entryOf = (script: string): string | undefined =>
-  /^(?:scripts\/node --import )?tsx\s+(\S+\.ts)\b/.exec(scripts[script] ?? '')?.[1];
+const COMPILED = new Set(Object.values(BUILD_TARGETS).map((name) => `dist/${name}.js`));
 
 interface Stage {
   name: string;
@@ -53,26 +51,17 @@ function dockerStages(file: string): Stage[] {
     if (line === '') continue;
     const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?$/i.exec(line);
     if (from) stages.push({ base: from[1] ?? '', name: from[2] ?? `#${stages.length}`, instructions: [] });
-    else stages.at(-1)?.instructions.push(line);
+    else stages.at(-1)?.instructions.push(line.replace(/\s+/g, ' '));
   }
   return stages;
 }
 
-/** `pnpm <x>` invocations in a shell command or an exec-form array. */
+/** `pnpm <x>` invocations in a shell command. */
 function pnpmCommands(instruction: string): string[][] {
-  const exec = /^(?:CMD|ENTRYPOINT)\s+(\[.*\])$/.exec(instruction);
-  if (exec) {
-    const argv = JSON.parse(exec[1] ?? '[]') as string[];
-    return argv[0] === 'pnpm' ? [argv.slice(1)] : [];
-  }
   return instruction
+    .replace(/^RUN\s+(--mount=\S+\s+)*/, '')
     .split(/&&|;|\|\|/)
-    .map((part) =>
-      part
-        .trim()
-        .replace(/^RUN\s+/, '')
-        .split(/\s+/),
-    )
+    .map((part) => part.trim().split(/\s+/))
     .filter((argv) => argv[0] === 'pnpm')
     .map((argv) => argv.slice(1));
 }
@@ -83,14 +72,38 @@ const resolve = (env: Record<string, string>): Record<string, string> =>
     Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]),
   );
 
-const service = (name: string) => {
+const service = (name: string): ComposeService => {
   const s = compose.services[name];
   if (!s) throw new Error(`docker-compose.yml has no service ${name}`);
   return s;
 };
 
+const stages = dockerStages('infra/docker/Dockerfile');
+const stage = (name: string): Stage => {
+  const s = stages.find((st) => st.name === name);
+  if (!s) throw new Error(`the Dockerfile has no stage ${name}`);
+  return s;
+};
+const runtime = stages.at(-1) as Stage;
+const lastOf = (st: Stage, keyword: string): string | undefined =>
+  st.instructions.filter((ins) => ins.startsWith(`${keyword} `)).at(-1);
+
+/** Every workspace package's manifest (the globs of pnpm-workspace.yaml). */
+function workspaceManifests(): string[] {
+  const workspace = parse(readFileSync(path.join(root, 'pnpm-workspace.yaml'), 'utf8')) as {
+    packages: string[];
+  };
+  const out: string[] = [];
+  for (const glob of workspace.packages) {
+    const dir = glob.replace(/\/\*$/, '');
+    for (const name of readdirSync(path.join(root, dir)))
+      if (existsSync(path.join(root, dir, name, 'package.json'))) out.push(`${dir}/${name}/package.json`);
+  }
+  return out.sort();
+}
+
 describe('docker-compose.yml', () => {
-  it('has PostgreSQL, RabbitMQ with the management UI, a migration step, the API, the dispatcher and the sandbox', () => {
+  it('has PostgreSQL, RabbitMQ (a supported 4.x with the management UI), a migration step, the API, the dispatcher and the sandbox', () => {
     expect(Object.keys(compose.services).sort()).toEqual([
       'dispatcher',
       'migrate',
@@ -99,85 +112,24 @@ describe('docker-compose.yml', () => {
       'rabbitmq',
       'sandbox',
     ]);
-    expect(service('rabbitmq').image).toMatch(/management/);
+    const rabbit = /^rabbitmq:(\d+)\.(\d+)-management$/.exec(service('rabbitmq').image ?? '');
+    expect(rabbit).not.toBeNull();
+    expect(Number(rabbit?.[1])).toBeGreaterThanOrEqual(4);
     expect(service('rabbitmq').ports).toContain('15672:15672');
     expect(service('public-api').depends_on?.['migrate']?.condition).toBe('service_completed_successfully');
   });
 
-  it.each(FLOWGATE)('service %s runs a real root script, whose entry file exists, in the image', (name) => {
+  it.each(FLOWGATE)('service %s runs a compiled entry point of the runtime image', (name) => {
     const s = service(name);
-    const [bin, script, ...args] = s.command ?? [];
-    expect(bin).toBe('pnpm');
-    expect(scripts[script ?? '']).toBeDefined();
-    const entry = entryOf(script ?? '');
-    expect(entry).toBeDefined();
-    expect(existsSync(path.join(root, entry ?? 'missing'))).toBe(true);
-    if (script === 'cli') expect(args[0]).toBe('migrate');
+    const [bin, file, ...args] = s.command ?? [];
+    expect(bin).toBe('node');
+    expect(COMPILED).toContain(file);
+    // The compiled file comes from a root script whose TypeScript entry exists.
+    const script = Object.entries(BUILD_TARGETS).find(([, n]) => `dist/${n}.js` === file)?.[0] ?? '';
+    expect(existsSync(path.join(root, entryOfScript(script)))).toBe(true);
+    if (name === 'migrate') expect(args).toEqual(['migrate', '--json']);
     expect(s.build?.target).toBe('runtime');
-    const stages = dockerStages(s.build?.dockerfile ?? 'missing');
-    expect(stages.map((st) => st.name)).toContain('runtime');
-  });
-
-  it('the Dockerfile stages build on each other and their commands exist', () => {
-    const stages = dockerStages('infra/docker/Dockerfile');
-    const names = stages.map((st) => st.name);
-    expect(stages.length).toBeGreaterThanOrEqual(2);
-    // The compose target is the last stage, so `docker build` without --target builds it too.
-    expect(names.at(-1)).toBe('runtime');
-    const pnpmVersion = rootPackage.packageManager.split('@')[1];
-    const pnpmBuiltins = new Set(['install']);
-    const seen: string[] = [];
-    stages.forEach((stage, i) => {
-      // A stage built on another stage names an earlier one; COPY --from too.
-      if (!stage.base.includes(':')) expect(names.slice(0, i)).toContain(stage.base);
-      for (const ins of stage.instructions) {
-        const from = /--from=(\S+)/.exec(ins)?.[1];
-        if (from !== undefined) expect(names.slice(0, i)).toContain(from);
-        // The pnpm that is installed is the one package.json pins.
-        for (const m of ins.matchAll(/npm install -g pnpm@(\S+)/g)) expect(m[1]).toBe(pnpmVersion);
-        for (const [cmd, ...rest] of pnpmCommands(ins)) {
-          seen.push(cmd ?? '');
-          if (pnpmBuiltins.has(cmd ?? '')) {
-            if (rest.includes('--frozen-lockfile'))
-              expect(existsSync(path.join(root, 'pnpm-lock.yaml'))).toBe(true);
-            continue;
-          }
-          expect(scripts[cmd ?? '']).toBeDefined();
-          const entry = entryOf(cmd ?? '');
-          if (entry !== undefined) expect(existsSync(path.join(root, entry))).toBe(true);
-        }
-        // The native-module check names a package that really depends on it.
-        const required = /require\('\.\/(packages\/[^/]+)\/node_modules\/([^']+)'\)/.exec(ins);
-        if (required) {
-          const pkg = JSON.parse(
-            readFileSync(path.join(root, required[1] ?? '', 'package.json'), 'utf8'),
-          ) as {
-            dependencies?: Record<string, string>;
-          };
-          expect(Object.keys(pkg.dependencies ?? {})).toContain(required[2]);
-        }
-      }
-    });
-    // The stages install from the lockfile, type-check, and start the API by default.
-    expect(seen).toEqual(expect.arrayContaining(['install', 'typecheck', 'start:api']));
-    const deps = stages[0];
-    // Dependencies are installed from the lockfile after copying the sources, so the host's
-    // node_modules must not be copied in.
-    expect(deps?.instructions.some((ins) => /pnpm install --frozen-lockfile/.test(ins))).toBe(true);
-    const ignored = readFileSync(path.join(root, '.dockerignore'), 'utf8')
-      .split('\n')
-      .map((l) => l.trim());
-    expect(ignored).toEqual(expect.arrayContaining(['node_modules', '**/node_modules', '.data']));
-    // The runtime stage copies the checked tree, runs unprivileged, and its default command is real.
-    const runtime = stages.at(-1);
-    expect(runtime?.instructions.some((ins) => /^COPY --from=check\b/.test(ins))).toBe(true);
-    const user = runtime?.instructions.filter((ins) => ins.startsWith('USER ')).at(-1);
-    expect(user).toBeDefined();
-    expect(user).not.toMatch(/^USER\s+(root|0)$/);
-    const cmd = runtime?.instructions.filter((ins) => ins.startsWith('CMD ')).at(-1) ?? '';
-    expect(pnpmCommands(cmd)).toHaveLength(1);
-    const exposed = runtime?.instructions.find((ins) => ins.startsWith('EXPOSE '));
-    expect(exposed).toBe(`EXPOSE ${service('public-api').environment?.['PORT']}`);
+    expect(s.build?.dockerfile).toBe('infra/docker/Dockerfile');
   });
 
   it.each(['migrate', 'public-api', 'dispatcher'])(
@@ -197,11 +149,8 @@ describe('docker-compose.yml', () => {
     expect(api.ports).toContain(`${api.environment?.['PORT']}:${api.environment?.['PORT']}`);
     const sandbox = service('sandbox');
     const sandboxEnv = resolve(sandbox.environment ?? {});
-    // Only variables `pnpm sandbox` reads (from the config schema), and values it accepts.
     for (const key of Object.keys(sandboxEnv)) expect(SANDBOX_CONFIG_KEYS).toContain(key);
     const sandboxConfig = loadSandboxConfig(sandboxEnv);
-    // Reachable from the other containers, on the port the mapping, the health check and the
-    // services' GRAPH_API_BASE_URL use.
     expect(sandboxConfig.host).toBe('0.0.0.0');
     expect(sandbox.ports).toContain(`${sandboxConfig.port}:${sandboxConfig.port}`);
     expect(JSON.stringify(sandbox.healthcheck)).toContain(`:${sandboxConfig.port}/healthz`);
@@ -215,5 +164,80 @@ describe('docker-compose.yml', () => {
     expect(JSON.stringify(dispatcher.healthcheck)).toContain(
       `:${dispatcher.environment?.['DISPATCHER_HEALTH_PORT']}/readyz`,
     );
+  });
+});
+
+describe('infra/docker/Dockerfile (ADR 0028)', () => {
+  it('stages build on each other, the runtime stage is last, and every base image is Node 24', () => {
+    const names = stages.map((st) => st.name);
+    expect(names.at(-1)).toBe('runtime');
+    stages.forEach((st, i) => {
+      if (st.base.includes(':')) expect(st.base).toMatch(/^node:24(\.\d+)*-bookworm-slim$/);
+      else expect(names.slice(0, i)).toContain(st.base);
+      for (const ins of st.instructions) {
+        const from = /--from=(\S+)/.exec(ins)?.[1];
+        if (from !== undefined) expect(names.slice(0, i)).toContain(from);
+      }
+    });
+  });
+
+  it('installs the pinned pnpm from the lockfile, manifests first, so source changes reuse the install layers', () => {
+    const pnpmVersion = rootPackage.packageManager.split('@')[1];
+    for (const st of stages)
+      for (const ins of st.instructions)
+        for (const m of ins.matchAll(/npm install -g pnpm@(\S+)/g)) expect(m[1]).toBe(pnpmVersion);
+    const manifests = stage('manifests');
+    const copied = manifests.instructions
+      .filter((ins) => ins.startsWith('COPY '))
+      .flatMap((ins) => ins.split(' ').slice(1, -1));
+    expect(copied).toEqual(expect.arrayContaining(['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml']));
+    // Every workspace package's manifest, and nothing else (no source reaches the install layers).
+    expect(copied.filter((f) => f.includes('/')).sort()).toEqual(workspaceManifests());
+    expect(manifests.instructions.some((ins) => /^COPY \. /.test(ins))).toBe(false);
+    for (const name of ['deps', 'prod-deps']) {
+      const installs = stage(name)
+        .instructions.flatMap(pnpmCommands)
+        .filter((argv) => argv[0] === 'install');
+      expect(installs).toHaveLength(1);
+      expect(installs[0]).toContain('--frozen-lockfile');
+    }
+    expect(stage('prod-deps').instructions.flatMap(pnpmCommands)[0]).toEqual(
+      expect.arrayContaining(['--prod', '--config.node-linker=hoisted']),
+    );
+    const ignored = readFileSync(path.join(root, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules', '**/node_modules', '.data', 'dist']));
+  });
+
+  it('type-checks and compiles with the real root scripts', () => {
+    const build = stage('build');
+    expect(build.base).toBe('deps');
+    const commands = build.instructions.flatMap(pnpmCommands).map((argv) => argv[0]);
+    expect(commands).toEqual(['typecheck', 'build']);
+    for (const cmd of commands) expect(rootPackage.scripts[cmd ?? '']).toBeDefined();
+    expect(rootPackage.scripts['build']).toMatch(/\bscripts\/build\.ts$/);
+  });
+
+  it('runtime: compiled JavaScript and production dependencies only, tini as PID 1, a HEALTHCHECK, unprivileged', () => {
+    const copies = runtime.instructions.filter((ins) => ins.startsWith('COPY '));
+    expect(copies).toEqual([
+      'COPY --from=prod-deps /app/node_modules ./node_modules',
+      'COPY --from=build /app/dist ./dist',
+    ]);
+    // No package manager, compiler or TypeScript in the final stage.
+    expect(runtime.instructions.join('\n')).not.toMatch(/pnpm|tsx|g\+\+|typescript/);
+    expect(lastOf(runtime, 'ENTRYPOINT')).toBe('ENTRYPOINT ["/usr/bin/tini", "--"]');
+    expect(runtime.instructions.some((ins) => /apt-get install .*\btini\b/.test(ins))).toBe(true);
+    const cmd = JSON.parse(lastOf(runtime, 'CMD')?.replace(/^CMD /, '') ?? '[]') as string[];
+    expect(cmd).toEqual(['node', 'dist/public-api.js']);
+    const health = lastOf(runtime, 'HEALTHCHECK') ?? '';
+    expect(health).toMatch(/--interval=\d+s/);
+    expect(health).toContain('/healthz');
+    const user = lastOf(runtime, 'USER');
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/^USER\s+(root|0)$/);
+    expect(lastOf(runtime, 'EXPOSE')).toBe(`EXPOSE ${service('public-api').environment?.['PORT']}`);
+    expect(runtime.instructions.some((ins) => /NODE_ENV=production/.test(ins))).toBe(true);
   });
 });

@@ -27,6 +27,8 @@ type Command = (ctx: {
   db: Database;
   infra: Infrastructure;
   flags: Flags;
+  /** A secret flag's value: `--x V`, `--x-stdin` (read from standard input) or its variable. */
+  secret(name: string): string;
 }) => Promise<Record<string, unknown>>;
 
 export interface FlagSpec {
@@ -34,6 +36,11 @@ export interface FlagSpec {
   /** The value's placeholder in the usage text (`--name N`); undefined for a boolean switch. */
   value?: string;
   required: boolean;
+  /**
+   * A secret: also accepted as `--<name>-stdin` (the value is read from standard input) or from
+   * this environment variable (of the config schema), so it need not sit in shell history or `ps`.
+   */
+  secretEnv?: 'FLOWGATE_OWNER_PASSWORD' | 'FLOWGATE_ACCESS_TOKEN';
 }
 
 export interface CommandSpec {
@@ -44,6 +51,12 @@ export interface CommandSpec {
 }
 
 const req = (name: string, value: string): FlagSpec => ({ name, value, required: true });
+const secretReq = (name: string, value: string, secretEnv: FlagSpec['secretEnv']): FlagSpec => ({
+  name,
+  value,
+  required: true,
+  secretEnv,
+});
 const opt = (name: string, value?: string): FlagSpec =>
   value === undefined ? { name, required: false } : { name, value, required: false };
 
@@ -78,13 +91,17 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     },
   },
   'workspace:create': {
-    flags: [req('name', 'N'), req('owner-email', 'E'), req('owner-password', 'P')],
+    flags: [
+      req('name', 'N'),
+      req('owner-email', 'E'),
+      secretReq('owner-password', 'P', 'FLOWGATE_OWNER_PASSWORD'),
+    ],
     prints: ['workspaceId', 'userId'],
-    run: async ({ infra, flags }) =>
+    run: async ({ infra, flags, secret }) =>
       workspaceService(infra.stores, infra.hasher).createWorkspace({
         name: required(flags, 'name'),
         ownerEmail: required(flags, 'owner-email'),
-        ownerPassword: required(flags, 'owner-password'),
+        ownerPassword: secret('owner-password'),
       }),
   },
   'phone-number:add': {
@@ -92,18 +109,18 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       req('workspace', 'W'),
       req('provider-phone-number-id', 'ID'),
       req('display-phone-number', '+D'),
-      req('access-token', 'T'),
+      secretReq('access-token', 'T', 'FLOWGATE_ACCESS_TOKEN'),
       opt('waba-id', 'X'),
       opt('default'),
       opt('messages-per-second', 'N'),
     ],
     prints: ['phoneNumberId'],
-    run: async ({ infra, flags }) =>
+    run: async ({ infra, flags, secret }) =>
       phoneNumberService(infra.stores, infra.cipher).add({
         workspaceId: workspaceFlag(flags),
         providerPhoneNumberId: required(flags, 'provider-phone-number-id'),
         displayPhoneNumber: required(flags, 'display-phone-number'),
-        accessToken: required(flags, 'access-token'),
+        accessToken: secret('access-token'),
         wabaId: typeof flags['waba-id'] === 'string' ? flags['waba-id'] : undefined,
         isDefault: flags['default'] === true,
         messagesPerSecond:
@@ -167,21 +184,19 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
 export function usageOf(name: string, spec: CommandSpec): string {
   const flags = spec.flags.map((f) => {
     const text = f.value === undefined ? `--${f.name}` : `--${f.name} ${f.value}`;
+    if (f.secretEnv !== undefined) return `${text} (or --${f.name}-stdin, or env ${f.secretEnv})`;
     return f.required ? text : `[${text}]`;
   });
   return [name, ...flags].join(' ');
 }
 
-function optionsOf(spec: CommandSpec) {
-  return {
-    ...Object.fromEntries(
-      spec.flags.map((f) => [
-        f.name,
-        { type: f.value === undefined ? ('boolean' as const) : ('string' as const) },
-      ]),
-    ),
-    json: { type: 'boolean' as const },
-  };
+function optionsOf(spec: CommandSpec): Record<string, { type: 'boolean' | 'string' }> {
+  const options: Record<string, { type: 'boolean' | 'string' }> = { json: { type: 'boolean' } };
+  for (const f of spec.flags) {
+    options[f.name] = { type: f.value === undefined ? 'boolean' : 'string' };
+    if (f.secretEnv !== undefined) options[`${f.name}-stdin`] = { type: 'boolean' };
+  }
+  return options;
 }
 
 function usage(): string {
@@ -195,6 +210,7 @@ function usage(): string {
 export async function runCli(
   argv: string[],
   env: Readonly<Record<string, string | undefined>>,
+  stdin: NodeJS.ReadableStream = process.stdin,
 ): Promise<number> {
   const [name, ...rest] = argv.filter((a) => a !== '--');
   const command = name !== undefined ? COMMANDS[name] : undefined;
@@ -210,7 +226,7 @@ export async function runCli(
       options: optionsOf(command),
       strict: true,
       allowPositionals: false,
-    }).values;
+    }).values; // no `multiple` option: every value is a string or a boolean
   } catch (err) {
     process.stderr.write(
       `${err instanceof Error ? err.message : String(err)}\n\nUsage: pnpm cli ${usageOf(String(name), command)} [--json]\n`,
@@ -233,11 +249,20 @@ export async function runCli(
   const { db } = infra;
   try {
     if (name !== 'migrate') await migrateIfEmbedded(config, db);
-    const result = await command.run({ config, db, infra, flags });
+    const secrets = await secretFlags(command, flags, config, stdin);
+    const secret = (flag: string): string => {
+      const value = secrets.get(flag);
+      if (value === undefined) throw new UsageError(`--${flag} is required`);
+      return value;
+    };
+    const result = await command.run({ config, db, infra, flags, secret });
     process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${humanize(result)}\n`);
     return 0;
   } catch (err) {
-    const secrets = secretValues(config);
+    const secrets = [
+      ...secretValues(config),
+      ...Object.values(flags).filter((v): v is string => typeof v === 'string' && v.length >= 6),
+    ];
     let message =
       err instanceof UsageError
         ? `${err.message}\n\n${usage()}`
@@ -250,6 +275,46 @@ export async function runCli(
   } finally {
     await infra.close();
   }
+}
+
+/**
+ * The value of each secret flag of the command, from exactly one of: the flag itself, its
+ * `-stdin` switch (all of standard input, one trailing newline removed), or its environment
+ * variable. Two sources at once, or none, is a usage error naming the three ways.
+ */
+async function secretFlags(
+  command: CommandSpec,
+  flags: Flags,
+  config: Config,
+  stdin: NodeJS.ReadableStream,
+): Promise<Map<string, string>> {
+  const values = new Map<string, string>();
+  for (const spec of command.flags) {
+    if (spec.secretEnv === undefined) continue;
+    const inline = flags[spec.name];
+    const fromStdin = flags[`${spec.name}-stdin`] === true;
+    const fromEnv =
+      spec.secretEnv === 'FLOWGATE_OWNER_PASSWORD' ? config.cli.ownerPassword : config.cli.accessToken;
+    const ways = `--${spec.name} ${spec.value ?? ''}, --${spec.name}-stdin or ${spec.secretEnv}`;
+    if (typeof inline === 'string' && fromStdin)
+      throw new UsageError(`give --${spec.name} or --${spec.name}-stdin, not both`);
+    let value: string | undefined;
+    if (typeof inline === 'string') value = inline;
+    else if (fromStdin) value = (await readAll(stdin)).replace(/\r?\n$/, '');
+    else value = fromEnv;
+    if (value === undefined || value.length === 0) {
+      if (spec.required) throw new UsageError(`${ways} is required`);
+      continue;
+    }
+    values.set(spec.name, value);
+  }
+  return values;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Embedded PostgreSQL is created on demand, so the first CLI call on a fresh data dir works. */

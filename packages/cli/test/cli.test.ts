@@ -1,12 +1,11 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { REPO_ROOT } from '@flowgate/testing';
-import { testDatabase, testEnv } from '@flowgate/testing';
-import { ORDER_CONFIRMATION } from '@flowgate/testing';
+import { REPO_ROOT, testDatabase, testEnv, hasher, ORDER_CONFIRMATION } from '@flowgate/testing';
+import { TokenCipher } from '@flowgate/db';
 import { COMMANDS } from '@flowgate/cli';
 
 const exec = promisify(execFile);
@@ -21,6 +20,23 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+/** `pnpm cli …` with `input` on standard input and extra environment. */
+function cliWith(
+  input: string | undefined,
+  extraEnv: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('pnpm', ['cli', ...args], { cwd: REPO_ROOT, env: { ...env, ...extraEnv } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
 }
 
 /** Exactly one line of JSON on stdout. */
@@ -146,6 +162,105 @@ describe('pnpm cli (docs/contracts.md §3)', () => {
       await db.destroy();
     }
     // Generous: each command is its own `pnpm cli` process (a few seconds each on a busy machine).
+  }, 180_000);
+
+  it('when secrets come from stdin or the environment, then they never appear on the command line', async () => {
+    const password = `stdin password ${randomUUID()}`;
+    const email = `stdin-${randomUUID()}@example.test`;
+    const ws = await cliWith(
+      `${password}\n`,
+      {},
+      'workspace:create',
+      '--name',
+      'Stdin Co',
+      '--owner-email',
+      email,
+      '--owner-password-stdin',
+      '--json',
+    );
+    expect(ws.stderr).toBe('');
+    const { workspaceId } = json(ws.stdout) as { workspaceId: string };
+
+    const token = `EAAG-env-${randomUUID()}`;
+    const phone = await cliWith(
+      undefined,
+      { FLOWGATE_ACCESS_TOKEN: token },
+      'phone-number:add',
+      '--workspace',
+      workspaceId,
+      '--provider-phone-number-id',
+      String(100000000 + Math.floor(Math.random() * 899999999)),
+      '--display-phone-number',
+      '+15550001234',
+      '--json',
+    );
+    expect(phone.stderr).toBe('');
+    const { phoneNumberId } = json(phone.stdout) as { phoneNumberId: string };
+
+    const piped = `EAAG-stdin-${randomUUID()}`;
+    const second = await cliWith(
+      piped,
+      {},
+      'phone-number:add',
+      '--workspace',
+      workspaceId,
+      '--provider-phone-number-id',
+      String(100000000 + Math.floor(Math.random() * 899999999)),
+      '--display-phone-number',
+      '+15550001235',
+      '--access-token-stdin',
+      '--json',
+    );
+    const secondId = (json(second.stdout) as { phoneNumberId: string }).phoneNumberId;
+
+    const db = testDatabase();
+    try {
+      // The stored hash verifies the piped password without its trailing newline.
+      const user = await db('users').where({ email }).first<{ password_hash: string }>();
+      expect(await hasher.verify(user?.password_hash ?? '', password)).toBe(true);
+      const cipher = new TokenCipher(
+        Buffer.from((env as Record<string, string>)['FLOWGATE_SECRET_KEY'] ?? '', 'base64'),
+      );
+      const stored = await db('phone_numbers')
+        .whereIn('id', [phoneNumberId, secondId])
+        .select<Array<{ id: string; access_token_encrypted: string }>>('id', 'access_token_encrypted');
+      const byId = new Map(stored.map((r) => [r.id, r.access_token_encrypted]));
+      expect(cipher.decrypt(byId.get(phoneNumberId) ?? '', workspaceId)).toBe(token);
+      expect(cipher.decrypt(byId.get(secondId) ?? '', workspaceId)).toBe(piped);
+    } finally {
+      await db.destroy();
+    }
+
+    // Two sources at once, or none, is a usage error that names the three ways.
+    const both = await cliWith(
+      'x',
+      {},
+      'workspace:create',
+      '--name',
+      'B',
+      '--owner-email',
+      email,
+      '--owner-password',
+      'p',
+      '--owner-password-stdin',
+    );
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(/not both/);
+    const none = await cliWith(
+      undefined,
+      {},
+      'workspace:create',
+      '--name',
+      'N',
+      '--owner-email',
+      `n-${randomUUID()}@example.test`,
+      '--json',
+    );
+    expect(none.code).not.toBe(0);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toContain(
+      '--owner-password P, --owner-password-stdin or FLOWGATE_OWNER_PASSWORD is required',
+    );
   }, 180_000);
 
   it('when a command fails, then it exits non-zero with a message on stderr and nothing on stdout', async () => {

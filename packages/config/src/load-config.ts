@@ -58,6 +58,10 @@ export interface Config {
     readonly accountPauseMs: number;
     readonly shutdownTimeoutMs: number;
   };
+  /** `GET /metrics` answers only `Authorization: Bearer <token>` when set (docs/contracts.md §14). */
+  readonly metrics: { readonly token: string | undefined };
+  /** Secrets the CLI takes from the environment instead of its command line. */
+  readonly cli: { readonly ownerPassword: string | undefined; readonly accessToken: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -194,6 +198,8 @@ export function loadConfig(rawEnv: Readonly<Record<string, string | undefined>>)
       accountPauseMs: env.DISPATCH_ACCOUNT_PAUSE_MS,
       shutdownTimeoutMs: env.DISPATCH_SHUTDOWN_TIMEOUT_MS,
     },
+    metrics: { token: env.METRICS_TOKEN },
+    cli: { ownerPassword: env.FLOWGATE_OWNER_PASSWORD, accessToken: env.FLOWGATE_ACCESS_TOKEN },
   } satisfies Config);
 }
 
@@ -273,6 +279,9 @@ function isAddressOrSubnet(entry: string): boolean {
 /** The values the logger must never print. */
 export function secretValues(config: Config): string[] {
   const values = [config.jwtSecret, config.secretKey.toString('base64')];
+  if (config.metrics.token !== undefined) values.push(config.metrics.token);
+  for (const value of [config.cli.ownerPassword, config.cli.accessToken])
+    if (value !== undefined) values.push(value);
   if (config.database.kind === 'postgres') {
     const password = safePassword(config.database.url);
     if (password) values.push(password);

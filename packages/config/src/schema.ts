@@ -235,6 +235,30 @@ export const EnvSchema = Type.Object(
       description:
         'public-api: the whole request must arrive within this, milliseconds (at least HTTP_HEADERS_TIMEOUT_MS)',
     }),
+    FLOWGATE_OWNER_PASSWORD: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          '`pnpm cli workspace:create`: the owner password when neither `--owner-password` nor `--owner-password-stdin` is given (keeps it out of shell history and `ps`)',
+        'x-secret': true,
+      }),
+    ),
+    FLOWGATE_ACCESS_TOKEN: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          '`pnpm cli phone-number:add`: the provider access token when neither `--access-token` nor `--access-token-stdin` is given',
+        'x-secret': true,
+      }),
+    ),
+    METRICS_TOKEN: Type.Optional(
+      Type.String({
+        minLength: 16,
+        description:
+          'Bearer token for `GET /metrics` (public-api, and the dispatcher health port); unset: /metrics is open (keep it off the public network)',
+        'x-secret': true,
+      }),
+    ),
   },
   { additionalProperties: true },
 );

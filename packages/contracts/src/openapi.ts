@@ -11,6 +11,7 @@ import {
   RevokeApiKeyResponseSchema,
   WorkspaceParamsSchema,
 } from './http/admin';
+import { PARTNER_EVENT_TYPES, WEBHOOK_TEST_EVENT } from './events';
 import { ErrorEnvelopeSchema, FieldErrorSchema } from './http/errors';
 import { HealthResponseSchema, ReadinessResponseSchema } from './http/health';
 import {
@@ -35,6 +36,8 @@ export interface OpenApiDocument {
   tags: { name: string; description: string }[];
   security: Record<string, string[]>[];
   paths: Record<string, Record<string, OpenApiOperation>>;
+  /** The events Flowgate posts to partners' endpoints (OpenAPI 3.1 `webhooks`, docs/contracts.md §10). */
+  webhooks?: Record<string, Record<string, OpenApiOperation>>;
   components: {
     schemas: Record<string, unknown>;
     securitySchemes: Record<string, unknown>;
@@ -467,6 +470,10 @@ const under = (
  * schemas the API validates requests and responses with (ADR 0023).
  */
 export function buildOpenApiDocument(): OpenApiDocument {
+  return withWebhooksAndErrorCodes(buildRoutesDocument());
+}
+
+function buildRoutesDocument(): OpenApiDocument {
   return {
     openapi: '3.1.0',
     info: { title: 'Flowgate API', version: '1.0.0', description: DESCRIPTION },
@@ -476,6 +483,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       { name: 'templates', description: "Partner: the workspace's WhatsApp templates." },
       { name: 'admin', description: 'Workspace members: log in and manage API keys.' },
       { name: 'health', description: 'Probes for orchestrators and load balancers.' },
+      { name: 'webhooks', description: 'Events Flowgate posts to your endpoints (signed).' },
       { name: 'meta', description: 'This description.' },
     ],
     security: [
@@ -570,6 +578,123 @@ export function buildOpenApiDocument(): OpenApiDocument {
       responses: Object.fromEntries(
         (Object.keys(ERROR_RESPONSES) as ErrorResponseName[]).map((n) => [n, errorResponseComponent(n)]),
       ),
+    },
+  };
+}
+
+/** What every delivery carries (docs/contracts.md §10): the Standard Webhooks headers and Fliok's. */
+const WEBHOOK_HEADERS = [
+  {
+    name: 'webhook-id',
+    in: 'header',
+    required: true,
+    description: 'The event id (`evt_…`), the same on every retry: deduplicate on it.',
+    schema: { type: 'string' },
+  },
+  {
+    name: 'webhook-timestamp',
+    in: 'header',
+    required: true,
+    description: 'Unix seconds of this attempt; refuse deliveries more than 5 minutes away.',
+    schema: { type: 'string', pattern: '^\\d+$' },
+  },
+  {
+    name: 'webhook-signature',
+    in: 'header',
+    required: true,
+    description:
+      '`v1,<base64 HMAC-SHA256>` of `<webhook-id>.<webhook-timestamp>.<body>`, keyed with the base64-decoded part of the secret after `whsec_`; during a secret rotation two, space-separated. The `standardwebhooks` libraries (and `verifyWebhook` of @flowgate/sdk) check it.',
+    schema: { type: 'string' },
+  },
+  {
+    name: 'X-Flowgate-Signature',
+    in: 'header',
+    required: true,
+    description:
+      'Hex HMAC-SHA256 of the body keyed with the whole secret string (the check in Fliok’s documentation).',
+    schema: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+  },
+];
+
+/** The documented event envelope of one event type. */
+function webhookEventSchema(event: string): unknown {
+  return {
+    type: 'object',
+    required: ['id', 'event', 'timestamp', 'data'],
+    additionalProperties: false,
+    properties: {
+      id: { type: 'string', pattern: '^evt_', description: 'Event id, equal to the webhook-id header.' },
+      event: { const: event },
+      timestamp: {
+        type: 'string',
+        format: 'date-time',
+        description: 'When the change happened; orders events.',
+      },
+      data: {
+        type: 'object',
+        description:
+          'What the event is about, in camelCase: messageId, contactId, status, type, content, errorCode, errorMessage, broadcastId and its counts, templateId, name, category, language, paymentId, amount, currency, timestamp, as fit the event; message events also carry phone, phoneNumberId and, for partner-sent messages, the requestId and Idempotency-Key of the send.',
+        additionalProperties: true,
+      },
+    },
+  };
+}
+
+const webhookName = (event: string): string =>
+  event.replace(/[._](\w)/g, (_m, c: string) => c.toUpperCase()).replace(/^\w/, (c) => c.toUpperCase());
+
+/**
+ * Adds the `webhooks` (one per partner event, docs/contracts.md §10), the `ErrorCode` schema and
+ * the error-code table of the description (every code of ERROR_CODES, with its status).
+ */
+function withWebhooksAndErrorCodes(doc: OpenApiDocument): OpenApiDocument {
+  const events = [...PARTNER_EVENT_TYPES, WEBHOOK_TEST_EVENT];
+  const webhooks: Record<string, Record<string, OpenApiOperation>> = {};
+  const schemas: Record<string, unknown> = {};
+  for (const event of events) {
+    const schemaName = `${webhookName(event)}Event`;
+    schemas[schemaName] = webhookEventSchema(event);
+    webhooks[event] = {
+      post: {
+        operationId: `on${webhookName(event)}`,
+        tags: ['webhooks'],
+        summary: `${event} (delivered to your endpoint)`,
+        description:
+          'Flowgate posts the event as compact JSON to every active endpoint subscribed to it (or to `*`), at least once, retried on a timeout (15 s), a network error or a non-2xx answer (at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h; Retry-After honoured on 429/503); 410 disables the endpoint. Verify the signature before trusting the body.',
+        parameters: WEBHOOK_HEADERS,
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: ref('schemas', schemaName) } },
+        },
+        responses: {
+          '2XX': { description: 'Received: not delivered again.' },
+          '410': { description: 'Gone: the endpoint is disabled; nothing more is delivered to it.' },
+          default: { description: 'Any other answer, or none within 15 s: delivered again later.' },
+        },
+      },
+    };
+  }
+  const codes = Object.keys(ERROR_CODES) as ErrorCode[];
+  const table = [
+    '| code | HTTP | meaning |',
+    '| --- | --- | --- |',
+    ...codes.map((c) => `| \`${c}\` | ${ERROR_CODES[c].status} | ${ERROR_CODES[c].meaning} |`),
+  ].join('\n');
+  return {
+    ...doc,
+    info: { ...doc.info, description: `${doc.info.description}\n\n**Error codes**\n\n${table}` },
+    webhooks: { ...doc.webhooks, ...webhooks },
+    components: {
+      ...doc.components,
+      schemas: {
+        ...doc.components.schemas,
+        ...schemas,
+        ErrorCode: {
+          type: 'string',
+          enum: codes,
+          description: 'Every error code the API answers with (the `error.code` of the error envelope).',
+        },
+      },
     },
   };
 }

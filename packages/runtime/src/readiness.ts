@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { metricsAuthorized, renderMetrics, startDefaultMetrics } from '@flowgate/metrics';
 import { ping, type Database } from '@flowgate/db';
 
 export type ReadinessCheck = () => Promise<boolean>;
@@ -38,18 +39,42 @@ export function infrastructureChecks(infra: {
 }
 
 /**
- * /healthz while the process is up; /readyz with the same body as the API's (for a process with
- * no HTTP API of its own: the dispatcher).
+ * /healthz while the process is up; /readyz with the same body as the API's; /metrics (Prometheus
+ * text, behind METRICS_TOKEN when set: docs/contracts.md §14) for a process with no HTTP API of its
+ * own (the dispatcher).
  */
-export function startHealthServer(checks: Record<string, ReadinessCheck>, port: number): http.Server {
+export function startHealthServer(
+  checks: Record<string, ReadinessCheck>,
+  port: number,
+  options: { metricsToken?: string | undefined; host?: string } = {},
+): http.Server {
+  startDefaultMetrics();
   return http
     .createServer((req, res) => {
       const reply = (status: number, body: unknown): void => {
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       };
-      if (req.url === '/healthz') return reply(200, { status: 'ok' });
-      if (req.url !== '/readyz') return reply(404, { status: 'not_found' });
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === '/healthz') return reply(200, { status: 'ok' });
+      if (path === '/metrics') {
+        if (!metricsAuthorized(req.headers.authorization, options.metricsToken))
+          return reply(401, {
+            success: false,
+            error: {
+              code: 'UNAUTHORIZED',
+              message: 'Send Authorization: Bearer <METRICS_TOKEN>.',
+              details: [],
+            },
+          });
+        renderMetrics().then(
+          ({ contentType, body }) =>
+            res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(body),
+          () => reply(500, { status: 'error' }),
+        );
+        return;
+      }
+      if (path !== '/readyz') return reply(404, { status: 'not_found' });
       void readinessReport(checks).then(({ ready, body }) => reply(ready ? 200 : 503, body));
     })
-    .listen(port);
+    .listen(port, options.host);
 }

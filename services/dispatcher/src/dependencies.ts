@@ -8,6 +8,7 @@ import { DispatchStats } from './modules/dispatch-stats';
 import { NumberLanes } from './modules/lanes';
 import { NumberPacer, NumberPauses, PairLimiter } from './modules/pacer';
 import { SendingNumbers } from './modules/sending-numbers';
+import { addQueueProbe } from '@flowgate/metrics';
 
 export { BROKER_MAX_ATTEMPTS };
 
@@ -101,9 +102,22 @@ export function createDispatcherRuntime(
     }
   };
 
+  // Queue depth and age for /metrics, read at each scrape: the outbox (stored, not yet on the
+  // broker) from PostgreSQL, and the broker's work, retry and parking queues.
+  const removeQueueProbe = addQueueProbe(async () => {
+    const [outbox, stats] = await Promise.all([stores.messages.outboxBacklog(), broker.stats()]);
+    return [
+      { queue: 'outbox', depth: outbox.depth, oldestAgeSeconds: outbox.oldestAgeSeconds },
+      { queue: 'work', depth: stats.ready, oldestAgeSeconds: 0 },
+      { queue: 'retry', depth: stats.retrying, oldestAgeSeconds: 0 },
+      { queue: 'parked', depth: stats.parked, oldestAgeSeconds: 0 },
+    ];
+  });
+
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      removeQueueProbe();
       if (sharePoll) clearInterval(sharePoll);
       numbers.stop();
       // Stop taking deliveries first, then hand back what has not started; stop() resolves once

@@ -18,7 +18,9 @@ runProcess({
     await runtime.start();
     const health =
       config.dispatch.healthPort > 0
-        ? startHealthServer(infrastructureChecks(infra), config.dispatch.healthPort)
+        ? startHealthServer(infrastructureChecks(infra), config.dispatch.healthPort, {
+            metricsToken: config.metrics.token,
+          })
         : undefined;
     logger.info('dispatcher consuming', {
       prefetch: config.dispatch.prefetch,

@@ -18,6 +18,8 @@ import { errorHandler, notFound } from './http/errors';
 import { adminRouter } from './http/routes/admin.routes';
 import { partnerRouter } from './http/routes/partner.routes';
 import { healthRouter, type ReadinessCheck } from './http/routes/health.routes';
+import { metricsRouter } from './http/routes/metrics.routes';
+import { docsRouter } from './http/routes/docs.routes';
 
 export interface AppDependencies {
   logger: Logger;
@@ -31,6 +33,8 @@ export interface AppDependencies {
   messages: MessageAcceptStore;
   sendMessage: SendMessage;
   readiness: Record<string, ReadinessCheck>;
+  /** METRICS_TOKEN: when set, /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken?: string | undefined;
 }
 
 /** The largest JSON body accepted (413 PAYLOAD_TOO_LARGE beyond). */
@@ -47,6 +51,8 @@ export function buildApp(deps: AppDependencies): Express {
   app.use(accessLog(deps.logger));
   app.use(helmet());
   app.use(healthRouter(deps.readiness));
+  app.use(metricsRouter(deps.metricsToken));
+  app.use(docsRouter('/api/v1/public/openapi.json'));
   app.use(requireJson());
   app.use(limitDeclaredBody(BODY_LIMIT_BYTES));
   app.use(

@@ -99,6 +99,7 @@ export function createApiRuntime(
     logger,
     jwtSecret: config.jwtSecret,
     trustProxy: config.http.trustProxy,
+    metricsToken: config.metrics.token,
     verifier,
     workspaces: workspaceService(stores, hasher),
     apiKeys: apiKeyService(stores, hasher, bus),

@@ -2,3 +2,5 @@
 export { buildApp, BODY_LIMIT_BYTES, type AppDependencies } from './app';
 export { createApiRuntime, envelopePublisher, type ApiRuntime, type RuntimeOverrides } from './dependencies';
 export { listen, type ListenOptions, type RunningServer } from './server';
+export { healthRouter, type ReadinessCheck } from './http/routes/health.routes';
+export { metricsRouter } from './http/routes/metrics.routes';

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { AuthenticationError, RateLimitedError } from '@flowgate/errors';
+import { metrics, record as recordMetric } from '@flowgate/metrics';
 import type { Hasher } from '../security/hasher';
 import { BoundedSemaphore } from '../security/semaphore';
 import { API_KEY_RE, API_SECRET_RE } from './api-key-format';
@@ -108,9 +109,11 @@ export class ApiKeyVerifier {
     const digest = createHmac('sha256', this.hmacKey).update(apiSecret).digest();
     const cached = this.cache.get(apiKey);
     if (cached && cached.expiresAt > Date.now() && timingSafeEqual(cached.digest, digest)) {
+      metrics.authCacheLookups.inc({ result: 'hit' });
       this.lastUsed.set(cached.principal.apiKeyId, new Date());
       return cached.principal;
     }
+    metrics.authCacheLookups.inc({ result: 'miss' });
     const checkId = `${apiKey}:${digest.toString('hex')}`;
     const shared = this.checks.get(checkId);
     if (shared) {
@@ -190,13 +193,19 @@ export class ApiKeyVerifier {
       }
       held.push(await this.reserve(this.keyFailures, apiKey));
       const release = await this.semaphore.tryAcquire();
-      if (!release) throw new RateLimitedError('Too many credential checks in progress; retry shortly.', 1);
+      if (!release) {
+        recordMetric.rateLimitRefusal('auth_queue');
+        throw new RateLimitedError('Too many credential checks in progress; retry shortly.', 1);
+      }
       let ok: boolean;
+      const endTimer = metrics.argon2Duration.startTimer();
       try {
         ok = await this.hasher.verify(record.secretHash, apiSecret);
       } finally {
         release();
+        endTimer();
       }
+      metrics.argon2Verifications.inc({ result: ok ? 'match' : 'mismatch' });
       if (!ok) {
         failed = true;
         return { kind: 'failed' };
@@ -224,6 +233,7 @@ export class ApiKeyVerifier {
     } catch (err) {
       if (!(err instanceof RateLimiterRes)) throw err;
       await limiter.reward(key);
+      recordMetric.rateLimitRefusal(limiter === this.keyFailures ? 'auth_key' : 'auth_ip');
       throw new RateLimitedError(THROTTLED, retryAfter(err.msBeforeNext));
     }
   }
@@ -253,8 +263,10 @@ export class ApiKeyVerifier {
       this.ipFailures.get(clientAddress),
     ]);
     const blocked = [byKey, byIp].filter((r): r is RateLimiterRes => r !== null && r.remainingPoints <= 0);
-    if (blocked.length > 0)
+    if (blocked.length > 0) {
+      recordMetric.rateLimitRefusal(byKey !== null && byKey.remainingPoints <= 0 ? 'auth_key' : 'auth_ip');
       throw new RateLimitedError(THROTTLED, retryAfter(Math.max(...blocked.map((r) => r.msBeforeNext))));
+    }
   }
 
   /** A failed attempt that ran no check of its own: it counts against the client address only. */

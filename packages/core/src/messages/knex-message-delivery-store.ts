@@ -206,5 +206,18 @@ export function knexMessageDeliveryStore(db: Database, claimTimeoutMs: number): 
       );
       return rows.length > 0;
     },
+
+    /**
+     * The outbox backlog (/metrics): messages stored but not yet handed to the broker, and the
+     * age of the oldest, read through the outbox's partial index.
+     */
+    async outboxBacklog(): Promise<{ depth: number; oldestAgeSeconds: number }> {
+      const { rows } = await db.raw<{ rows: Array<{ depth: string; age: string | null }> }>(
+        `SELECT count(*) AS depth, extract(epoch FROM now() - min(created_at)) AS age
+           FROM messages WHERE status = 'ACCEPTED'`,
+      );
+      const row = rows[0];
+      return { depth: Number(row?.depth ?? 0), oldestAgeSeconds: Math.max(0, Number(row?.age ?? 0)) };
+    },
   };
 }

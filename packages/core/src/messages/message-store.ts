@@ -120,6 +120,8 @@ export interface MessageAcceptStore {
  * per-message ones take a batch: one statement, one round trip, one commit (ADR 0014).
  */
 export interface MessageDeliveryStore {
+  /** The outbox backlog (/metrics): messages stored but not yet on the broker, and the oldest's age. */
+  outboxBacklog(): Promise<{ depth: number; oldestAgeSeconds: number }>;
   /** Status, recipient and claim age of each id (undefined: no such message). */
   peek(ids: readonly string[]): Promise<Array<PeekedMessage | undefined>>;
   /** 0 when a claim held `heldMs` is stale (it may be taken over), else how long until it is. */

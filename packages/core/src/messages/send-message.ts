@@ -12,6 +12,7 @@ import { InsertBatcher } from './insert-batcher';
 import type { ContactStore } from '../contacts/contact-store';
 import type { MessageAcceptStore } from './message-store';
 import type { QueuedMarker } from './queued-marker';
+import { metrics } from '@flowgate/metrics';
 
 /** Publishes a dispatch envelope and resolves once the broker confirmed it. */
 export interface EnvelopePublisher {
@@ -135,6 +136,7 @@ export function sendMessageUseCase(deps: {
     });
     // A concurrent request with the same key committed first.
     if (!result.inserted) return replayOrRefuse(result.existing, requestHash);
+    metrics.sendsAccepted.inc({ type: request.type });
 
     const envelope: DispatchEnvelopeV1 = {
       schemaVersion: 1,

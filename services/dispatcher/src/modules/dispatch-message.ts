@@ -20,6 +20,7 @@ import type {
 import type { NumberLanes } from './lanes';
 import type { NumberPacer, NumberPauses, PairLimiter } from './pacer';
 import type { SendingNumber } from './sending-numbers';
+import { metrics, record as recordMetric } from '@flowgate/metrics';
 
 /**
  * - `done`: settled (sent, failed, or a duplicate envelope): ack it;
@@ -272,6 +273,8 @@ export function dispatchMessageUseCase(deps: DispatchDeps) {
       const claimed = await claims.add({ id: envelope.messageId, numberId });
       if (!claimed) return await unclaimed(ctx);
       deps.pairs.consume(numberId, claimed.recipient);
+      if (claimed.attempts === 1)
+        metrics.queueWait.observe(Math.max(0, Date.now() - Date.parse(envelope.createdAt)) / 1000);
       if (claimed.tookOver)
         logger.warn('took over a stale claim; the provider may have been called before', {
           ...ctx,
@@ -279,6 +282,7 @@ export function dispatchMessageUseCase(deps: DispatchDeps) {
         });
 
       let result: SendMessageResult;
+      const endCall = metrics.providerCallDuration.startTimer();
       try {
         result = await deps.client.sendMessage({
           phoneNumberId: creds.providerPhoneNumberId,
@@ -286,12 +290,21 @@ export function dispatchMessageUseCase(deps: DispatchDeps) {
           body: claimed.payload,
         });
       } catch (err) {
+        endCall();
         lanes.leave(ticket);
-        if (isProviderError(err)) return await onProviderError(ctx, err, claimed, claimed.recipient);
+        if (isProviderError(err)) {
+          const outcome = await onProviderError(ctx, err, claimed, claimed.recipient);
+          // By Meta's code; without one, the HTTP status (`http_500`) or `none` (network, timeout).
+          const code = err.code ?? (err.httpStatus !== undefined ? `http_${err.httpStatus}` : undefined);
+          recordMetric.dispatchOutcome(outcome.kind === 'retry' ? 'retry' : 'failed', code);
+          return outcome;
+        }
         // Not the provider's answer (a bug): hand the message back and let the broker retry it.
         await releaseClaim(ctx, 'internal error (outcome unknown: a duplicate is possible)');
         throw err;
       }
+      endCall();
+      recordMetric.dispatchOutcome('sent');
       // The number's in-flight place is the provider call's; recording the answer is ours.
       lanes.leave(ticket);
       return await onSent(ctx, result);
@@ -307,6 +320,7 @@ export function dispatchMessageUseCase(deps: DispatchDeps) {
      * with our own text and a null code, so the message does not stay non-final in silence.
      */
     async abandon(envelope: DispatchEnvelopeV1, reason: string): Promise<boolean> {
+      recordMetric.dispatchOutcome('parked');
       return repo.abandon(envelope.messageId, ABANDONED_TITLE, reason);
     },
     /** Stop taking work: what has not started is handed back (deferred); calls in flight finish. */

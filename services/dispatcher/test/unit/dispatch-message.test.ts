@@ -141,6 +141,10 @@ function fakeRepo(claimTimeoutMs = 60_000) {
     pauseNumber(id, ms, reason) {
       paused.push({ id, ms, reason });
     },
+    outboxBacklog() {
+      const waiting = [...rows.values()].filter((r) => r.status === 'ACCEPTED');
+      return { depth: waiting.length, oldestAgeSeconds: 0 };
+    },
   };
   const repo = {
     ...asAsync(impl),

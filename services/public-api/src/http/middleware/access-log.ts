@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from '@flowgate/logger';
+import { metrics } from '@flowgate/metrics';
 
 const MOUNTS = Symbol('flowgate.routeMounts');
 
@@ -47,7 +48,7 @@ function unroutedPattern(req: Request): string {
 }
 
 /**
- * One line per request: method, route pattern, status, duration. Never headers, query, body or
+ * One line per request, and the HTTP series of @flowgate/metrics: method, route pattern, status, duration. Never headers, query, body or
  * the ids in the path. The route is captured when the router picks it (`req.route` is assigned),
  * because by the time the response has finished an error may have unwound `req.baseUrl`.
  */
@@ -70,13 +71,14 @@ export function accessLog(logger: Logger): RequestHandler {
       },
     });
     res.on('finish', () => {
+      const durationMs = Number(process.hrtime.bigint() - start) / 1e6;
+      const pattern = current === undefined ? unroutedPattern(req) : route;
+      // The same route template labels the HTTP series (docs/contracts.md §14): never an id.
+      const labels = { method: req.method, route: pattern, status: String(res.statusCode) };
+      metrics.httpRequests.inc(labels);
+      metrics.httpRequestDuration.observe(labels, durationMs / 1000);
       if (!logger.isInfoEnabled()) return;
-      logger.info('request', {
-        method: req.method,
-        route: current === undefined ? unroutedPattern(req) : route,
-        status: res.statusCode,
-        durationMs: Number(process.hrtime.bigint() - start) / 1e6,
-      });
+      logger.info('request', { method: req.method, route: pattern, status: res.statusCode, durationMs });
     });
     next();
   };
