@@ -5,7 +5,7 @@
 /* eslint-disable */
 
 export interface paths {
-  '/messages/send': {
+  '/api/v1/public/messages/send': {
     parameters: {
       query?: never;
       header?: never;
@@ -25,14 +25,17 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/messages/{id}': {
+  '/api/v1/public/messages/{id}': {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    /** Get a message and its status history */
+    /**
+     * Get a message and its status history
+     * @description An id that is not a UUID, or a message of another workspace, is 404 like an id that exists nowhere.
+     */
     get: operations['getMessage'];
     put?: never;
     post?: never;
@@ -42,7 +45,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/templates': {
+  '/api/v1/public/templates': {
     parameters: {
       query?: never;
       header?: never;
@@ -51,6 +54,121 @@ export interface paths {
     };
     /** List the workspace's approved templates */
     get: operations['listTemplates'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/public/openapi.json': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** This document */
+    get: operations['getOpenApiDocument'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/login': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Log in with email and password
+     * @description Returns a JWT for the admin routes and the workspaces the user belongs to, with the role in each.
+     */
+    post: operations['login'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workspaces/{workspaceId}/api-keys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the workspace's API keys
+     * @description Never a secret or a hash. Revoked keys are listed with `revokedAt`.
+     */
+    get: operations['listApiKeys'];
+    put?: never;
+    /**
+     * Create an API key
+     * @description The answer holds `apiSecret`: the only time it is shown.
+     */
+    post: operations['createApiKey'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workspaces/{workspaceId}/api-keys/{keyId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Revoke an API key
+     * @description At once, on every running instance; revoking a revoked key answers the same.
+     */
+    delete: operations['revokeApiKey'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/healthz': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Liveness: the process is up */
+    get: operations['health'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/readyz': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Readiness: every dependency answers */
+    get: operations['readiness'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1332,12 +1450,17 @@ export interface components {
        * @description The connected number that sends it.
        */
       phoneNumberId: string;
+      templateName: string | null;
       providerMessageId: string | null;
       error: {
-        /** @description Meta's error code (e.g. 131026) or a Flowgate code. */
-        code: number | string;
+        code: number | null;
+        /** @description The error's title, e.g. 'Message undeliverable'. */
         message: string;
+        /** @description Meta's longer explanation, when it gave one. */
+        details?: string;
       } | null;
+      /** @description Provider calls made so far. */
+      attempts: number;
       /**
        * Format: date-time
        * @example 2026-11-22T10:15:30.000Z
@@ -1351,10 +1474,11 @@ export interface components {
       /** @description Every status the message went through, oldest first. */
       history: {
         /**
-         * MessageStatus
+         * @description The status reached, or RETRY_SCHEDULED for a failed attempt that will be retried.
          * @enum {string}
          */
-        status: 'ACCEPTED' | 'QUEUED' | 'SENDING' | 'SENT' | 'DELIVERED' | 'READ' | 'FAILED';
+        status:
+          'ACCEPTED' | 'QUEUED' | 'SENDING' | 'SENT' | 'DELIVERED' | 'READ' | 'FAILED' | 'RETRY_SCHEDULED';
         /**
          * Format: date-time
          * @description When the message reached this status.
@@ -1396,12 +1520,17 @@ export interface components {
          * @description The connected number that sends it.
          */
         phoneNumberId: string;
+        templateName: string | null;
         providerMessageId: string | null;
         error: {
-          /** @description Meta's error code (e.g. 131026) or a Flowgate code. */
-          code: number | string;
+          code: number | null;
+          /** @description The error's title, e.g. 'Message undeliverable'. */
           message: string;
+          /** @description Meta's longer explanation, when it gave one. */
+          details?: string;
         } | null;
+        /** @description Provider calls made so far. */
+        attempts: number;
         /**
          * Format: date-time
          * @example 2026-11-22T10:15:30.000Z
@@ -1415,10 +1544,11 @@ export interface components {
         /** @description Every status the message went through, oldest first. */
         history: {
           /**
-           * MessageStatus
+           * @description The status reached, or RETRY_SCHEDULED for a failed attempt that will be retried.
            * @enum {string}
            */
-          status: 'ACCEPTED' | 'QUEUED' | 'SENDING' | 'SENT' | 'DELIVERED' | 'READ' | 'FAILED';
+          status:
+            'ACCEPTED' | 'QUEUED' | 'SENDING' | 'SENT' | 'DELIVERED' | 'READ' | 'FAILED' | 'RETRY_SCHEDULED';
           /**
            * Format: date-time
            * @description When the message reached this status.
@@ -1482,6 +1612,121 @@ export interface components {
           /** @description The `templateVariables` keys the template expects, e.g. ['1', '2', 'header_media', 'button_0']. */
           variables: string[];
         }[];
+      };
+    };
+    /** LoginRequest */
+    LoginRequest: {
+      /** Format: email */
+      email: string;
+      password: string;
+    };
+    /** LoginResponse */
+    LoginResponse: {
+      /** @constant */
+      success: true;
+      data: {
+        /** @description JWT; send as `Authorization: Bearer <token>`. */
+        token: string;
+        /** @description Seconds until the token expires. */
+        expiresIn: number;
+        user: {
+          /** Format: uuid */
+          id: string;
+          /** Format: email */
+          email: string;
+        };
+        workspaces: {
+          /** Format: uuid */
+          id: string;
+          name: string;
+          /** @enum {string} */
+          role: 'owner' | 'admin' | 'member';
+        }[];
+      };
+    };
+    /** CreateApiKeyRequest */
+    CreateApiKeyRequest: {
+      /** @description A name for the key, e.g. staging or production. */
+      label?: string;
+    };
+    /** CreateApiKeyResponse */
+    CreateApiKeyResponse: {
+      /** @constant */
+      success: true;
+      data: {
+        /** Format: uuid */
+        id: string;
+        /** @description Public key id. */
+        apiKey: string;
+        /** @description Shown only in this response; store it now. */
+        apiSecret: string;
+        label: string | null;
+        /**
+         * Format: date-time
+         * @example 2026-11-22T10:15:30.000Z
+         */
+        createdAt: string;
+      };
+    };
+    /** ApiKeySummary */
+    ApiKeySummary: {
+      /** Format: uuid */
+      id: string;
+      label: string | null;
+      /** @description Public key id. */
+      apiKey: string;
+      createdBy: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-22T10:15:30.000Z
+       */
+      createdAt: string;
+      lastUsedAt: string | null;
+      revokedAt: string | null;
+    };
+    /** ListApiKeysResponse */
+    ListApiKeysResponse: {
+      /** @constant */
+      success: true;
+      data: {
+        apiKeys: {
+          /** Format: uuid */
+          id: string;
+          label: string | null;
+          /** @description Public key id. */
+          apiKey: string;
+          createdBy: string | null;
+          /**
+           * Format: date-time
+           * @example 2026-11-22T10:15:30.000Z
+           */
+          createdAt: string;
+          lastUsedAt: string | null;
+          revokedAt: string | null;
+        }[];
+      };
+    };
+    /** RevokeApiKeyResponse */
+    RevokeApiKeyResponse: {
+      /** @constant */
+      success: true;
+      data: {
+        /** @constant */
+        revoked: true;
+      };
+    };
+    /** HealthResponse */
+    HealthResponse: {
+      /** @constant */
+      status: 'ok';
+    };
+    /** ReadinessResponse */
+    ReadinessResponse: {
+      /** @enum {string} */
+      status: 'ready' | 'not_ready';
+      /** @description One entry per dependency (database, broker, …). */
+      checks: {
+        [key: string]: 'ok' | 'down';
       };
     };
     /**
@@ -1785,6 +2030,49 @@ export interface components {
          *       "error": {
          *         "code": "UNAUTHORIZED",
          *         "message": "Credentials are missing, malformed, unknown, wrong or revoked (one body for all).",
+         *         "details": [],
+         *         "requestId": "5f0c6a3e-8d9b-4b1e-9a57-3f1f2d0c9b11"
+         *       }
+         *     }
+         */
+        'application/json': components['schemas']['ErrorEnvelope'];
+      };
+    };
+    /** @description Wrong email or password. */
+    InvalidCredentials: {
+      headers: {
+        'X-Request-Id': components['headers']['X-Request-Id'];
+        [name: string]: unknown;
+      };
+      content: {
+        /**
+         * @example {
+         *       "success": false,
+         *       "error": {
+         *         "code": "INVALID_CREDENTIALS",
+         *         "message": "Admin login: wrong email or password.",
+         *         "details": [],
+         *         "requestId": "5f0c6a3e-8d9b-4b1e-9a57-3f1f2d0c9b11"
+         *       }
+         *     }
+         */
+        'application/json': components['schemas']['ErrorEnvelope'];
+      };
+    };
+    /** @description Logged in, but only owners and admins of the workspace manage its keys. */
+    Forbidden: {
+      headers: {
+        'X-Request-Id': components['headers']['X-Request-Id'];
+        [name: string]: unknown;
+      };
+      content: {
+        /**
+         * @example {
+         *       "success": false,
+         *       "error": {
+         *         "code": "FORBIDDEN",
+         *         "message": "Authenticated, but the role or workspace does not allow this.",
+         *         "details": [],
          *         "requestId": "5f0c6a3e-8d9b-4b1e-9a57-3f1f2d0c9b11"
          *       }
          *     }
@@ -1805,6 +2093,7 @@ export interface components {
          *       "error": {
          *         "code": "NOT_FOUND",
          *         "message": "No such route or resource (or it belongs to another workspace).",
+         *         "details": [],
          *         "requestId": "5f0c6a3e-8d9b-4b1e-9a57-3f1f2d0c9b11"
          *       }
          *     }
@@ -1825,6 +2114,7 @@ export interface components {
          *       "error": {
          *         "code": "CONFLICT",
          *         "message": "The resource already exists (e.g. a duplicate email or template).",
+         *         "details": [],
          *         "requestId": "5f0c6a3e-8d9b-4b1e-9a57-3f1f2d0c9b11"
          *       }
          *     }
@@ -1845,6 +2135,7 @@ export interface components {
          *       "error": {
          *         "code": "PAYLOAD_TOO_LARGE",
          *         "message": "The body exceeds the size limit.",
+         *         "details": [],
          *         "requestId": "5f0c6a3e-8d9b-4b1e-9a57-3f1f2d0c9b11"
          *       }
          *     }
@@ -1865,6 +2156,7 @@ export interface components {
          *       "error": {
          *         "code": "UNSUPPORTED_MEDIA_TYPE",
          *         "message": "The body is not `application/json`.",
+         *         "details": [],
          *         "requestId": "5f0c6a3e-8d9b-4b1e-9a57-3f1f2d0c9b11"
          *       }
          *     }
@@ -1885,6 +2177,7 @@ export interface components {
          *       "error": {
          *         "code": "TEMPLATE_PARAMS_MISMATCH",
          *         "message": "The variables do not match the ones the template declares; `details` lists missing and extra ones.",
+         *         "details": [],
          *         "requestId": "5f0c6a3e-8d9b-4b1e-9a57-3f1f2d0c9b11"
          *       }
          *     }
@@ -1906,6 +2199,7 @@ export interface components {
          *       "error": {
          *         "code": "RATE_LIMITED",
          *         "message": "Too many requests or failed attempts; retry after `Retry-After` seconds.",
+         *         "details": [],
          *         "requestId": "5f0c6a3e-8d9b-4b1e-9a57-3f1f2d0c9b11"
          *       }
          *     }
@@ -1926,6 +2220,7 @@ export interface components {
          *       "error": {
          *         "code": "INTERNAL_ERROR",
          *         "message": "An unexpected error; quote the `requestId` when reporting it.",
+         *         "details": [],
          *         "requestId": "5f0c6a3e-8d9b-4b1e-9a57-3f1f2d0c9b11"
          *       }
          *     }
@@ -1937,6 +2232,7 @@ export interface components {
     ServiceUnavailable: {
       headers: {
         'X-Request-Id': components['headers']['X-Request-Id'];
+        'Retry-After': components['headers']['Retry-After'];
         [name: string]: unknown;
       };
       content: {
@@ -1946,6 +2242,7 @@ export interface components {
          *       "error": {
          *         "code": "SERVICE_UNAVAILABLE",
          *         "message": "A dependency (database) is unreachable; retry later.",
+         *         "details": [],
          *         "requestId": "5f0c6a3e-8d9b-4b1e-9a57-3f1f2d0c9b11"
          *       }
          *     }
@@ -2045,7 +2342,6 @@ export interface operations {
           'application/json': components['schemas']['GetMessageResponse'];
         };
       };
-      400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
@@ -2076,6 +2372,210 @@ export interface operations {
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  getOpenApiDocument: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The OpenAPI 3.1 description of every route. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': Record<string, never>;
+        };
+      };
+      500: components['responses']['InternalError'];
+    };
+  };
+  login: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['LoginRequest'];
+      };
+    };
+    responses: {
+      /** @description Logged in. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LoginResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['InvalidCredentials'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listApiKeys: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A workspace the logged-in user is an owner or admin of. */
+        workspaceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The keys. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ListApiKeysResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  createApiKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A workspace the logged-in user is an owner or admin of. */
+        workspaceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateApiKeyRequest'];
+      };
+    };
+    responses: {
+      /** @description Created. */
+      201: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CreateApiKeyResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  revokeApiKey: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A workspace the logged-in user is an owner or admin of. */
+        workspaceId: string;
+        /** @description The `id` of the key (not its `apiKey`). */
+        keyId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Revoked. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RevokeApiKeyResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  health: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Up. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HealthResponse'];
+        };
+      };
+      500: components['responses']['InternalError'];
+    };
+  };
+  readiness: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Ready. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReadinessResponse'];
+        };
+      };
+      500: components['responses']['InternalError'];
+      /** @description Not ready: `checks` names the dependency that is down. */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReadinessResponse'];
+        };
+      };
     };
   };
   onMessageReceived: {
