@@ -456,6 +456,34 @@ function healthPaths(): Record<string, Record<string, OpenApiOperation>> {
         },
       },
     },
+    '/metrics': {
+      get: {
+        operationId: 'metrics',
+        tags: ['health'],
+        summary: 'Prometheus metrics (docs/contracts.md §14)',
+        description:
+          'Prometheus text exposition. When `METRICS_TOKEN` is set, send `Authorization: Bearer <METRICS_TOKEN>`; otherwise it is open.',
+        security: NO_CREDENTIALS,
+        responses: {
+          '200': {
+            description: 'The metrics, in Prometheus text format.',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+          ...errorResponses('Unauthorized'),
+        },
+      },
+    },
+    '/docs': {
+      get: {
+        operationId: 'docs',
+        tags: ['meta'],
+        summary: 'This reference, as an interactive page (rendered from openapi.json, served locally)',
+        security: NO_CREDENTIALS,
+        responses: {
+          '200': { description: 'The HTML page.', content: { 'text/html': { schema: { type: 'string' } } } },
+        },
+      },
+    },
   };
 }
 

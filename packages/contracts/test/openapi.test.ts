@@ -52,6 +52,8 @@ describe('buildOpenApiDocument', () => {
         'DELETE /api/v1/workspaces/{workspaceId}/api-keys/{keyId} revokeApiKey',
         'GET /healthz health',
         'GET /readyz readiness',
+        'GET /metrics metrics',
+        'GET /docs docs',
       ].sort(),
     );
   });

@@ -105,7 +105,7 @@ export function retryingFetch(
 
 /**
  * The Flowgate partner API client. `api` is the typed openapi-fetch client for every route of
- * the OpenAPI document (`api.GET('/messages/{id}', { params: { path: { id } } })`); the methods
+ * the OpenAPI document (`api.GET('/api/v1/public/messages/{id}', { params: { path: { id } } })`); the methods
  * below are the common calls, returning the `data` of a 2xx answer and throwing
  * FlowgateApiError otherwise.
  */
@@ -115,7 +115,7 @@ export class FlowgateClient {
   constructor(options: FlowgateClientOptions) {
     const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.api = createClient<paths>({
-      baseUrl: `${options.baseUrl.replace(/\/+$/, '')}${PARTNER_API_BASE_PATH}`,
+      baseUrl: options.baseUrl.replace(/\/+$/, ''),
       fetch: retryingFetch(fetchImpl, options.retry, options.sleep),
       headers: authHeaders(options.auth ?? 'headers', options.apiKey, options.apiSecret),
     });
@@ -129,7 +129,7 @@ export class FlowgateClient {
     body: SendMessageBody,
     options: { idempotencyKey?: string } = {},
   ): Promise<SendMessageResponse['data'] & { replayed: boolean; location: string | null }> {
-    const { data, error, response } = await this.api.POST('/messages/send', {
+    const { data, error, response } = await this.api.POST('/api/v1/public/messages/send', {
       body,
       params: { header: { 'Idempotency-Key': options.idempotencyKey ?? randomUUID() } },
     });
@@ -143,14 +143,16 @@ export class FlowgateClient {
 
   /** `GET /messages/{id}`: the message, its status and history. */
   async getMessage(id: string): Promise<GetMessageResponse['data']> {
-    const { data, error, response } = await this.api.GET('/messages/{id}', { params: { path: { id } } });
+    const { data, error, response } = await this.api.GET('/api/v1/public/messages/{id}', {
+      params: { path: { id } },
+    });
     if (data === undefined) throw new FlowgateApiError(response.status, error, response.headers);
     return data.data;
   }
 
   /** `GET /templates`: the workspace's approved templates and the variables each expects. */
   async listTemplates(): Promise<ListTemplatesResponse['data']['templates']> {
-    const { data, error, response } = await this.api.GET('/templates');
+    const { data, error, response } = await this.api.GET('/api/v1/public/templates');
     if (data === undefined) throw new FlowgateApiError(response.status, error, response.headers);
     return data.data.templates;
   }

@@ -80,7 +80,9 @@ describe('@flowgate/sdk against a running API', () => {
     expect(reused).toBeInstanceOf(FlowgateApiError);
     expect(reused).toMatchObject({ status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
 
-    const { data, response } = await client.api.GET('/messages/{id}', { params: { path: { id: first.id } } });
+    const { data, response } = await client.api.GET('/api/v1/public/messages/{id}', {
+      params: { path: { id: first.id } },
+    });
     expect(response.status).toBe(200);
     expect(data?.data.id).toBe(first.id);
   });

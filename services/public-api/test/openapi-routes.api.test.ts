@@ -38,8 +38,13 @@ function routesOf(stack: readonly RouteLayer[], prefix = ''): string[] {
   return out;
 }
 
+/** The docs page's own script and bundle are static files of `GET /docs`, not API operations. */
+const DOCS_ASSET = /^GET \/docs\/.+/;
+
 const appRoutes = (app: Express): string[] =>
-  routesOf((app as unknown as { router: { stack: RouteLayer[] } }).router.stack);
+  routesOf((app as unknown as { router: { stack: RouteLayer[] } }).router.stack).filter(
+    (route) => !DOCS_ASSET.test(route),
+  );
 
 const documented = (): string[] =>
   Object.entries(buildOpenApiDocument().paths).flatMap(([path, item]) =>
