@@ -9,9 +9,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 // express is public-api's dependency, loaded from there (above); only its types are imported here.
-// eslint-disable-next-line import-x/no-extraneous-dependencies
 import type { RequestHandler } from 'express';
-// eslint-disable-next-line import-x/no-extraneous-dependencies
 import type expressModule from 'express';
 
 const fromApi = createRequire(path.resolve(__dirname, '../../services/public-api/package.json'));
