@@ -469,7 +469,7 @@ function healthPaths(): Record<string, Record<string, OpenApiOperation>> {
             description: 'The metrics, in Prometheus text format.',
             content: { 'text/plain': { schema: { type: 'string' } } },
           },
-          ...errorResponses('Unauthorized'),
+          ...errorResponses('Unauthorized', 'InternalError'),
         },
       },
     },
@@ -481,6 +481,7 @@ function healthPaths(): Record<string, Record<string, OpenApiOperation>> {
         security: NO_CREDENTIALS,
         responses: {
           '200': { description: 'The HTML page.', content: { 'text/html': { schema: { type: 'string' } } } },
+          ...errorResponses('InternalError'),
         },
       },
     },

@@ -52,7 +52,7 @@ describe('the OpenAPI document against the running API', () => {
   });
 
   it('every send example gets a documented status, body and headers', async () => {
-    const send = doc.paths['/messages/send']?.post;
+    const send = doc.paths['/api/v1/public/messages/send']?.post;
     const examples = Object.entries(send?.requestBody?.content['application/json']?.examples ?? {});
     expect(examples.length).toBeGreaterThan(5);
     const statuses: string[] = [];

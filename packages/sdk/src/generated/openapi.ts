@@ -2634,6 +2634,7 @@ export interface operations {
         };
       };
       401: components['responses']['Unauthorized'];
+      500: components['responses']['InternalError'];
     };
   };
   docs: {
@@ -2654,6 +2655,7 @@ export interface operations {
           'text/html': string;
         };
       };
+      500: components['responses']['InternalError'];
     };
   };
   onMessageReceived: {
