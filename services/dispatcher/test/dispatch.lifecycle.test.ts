@@ -60,7 +60,7 @@ describe('dispatcher lifecycle (separate processes)', () => {
         .whereNotNull('claimed_at')
         .count<Array<{ n: number }>>({ n: '*' });
       expect(Number(claimed[0]?.n)).toBe(0);
-      expect(s.dispatchers[0]?.output.join('')).toContain('"message":"stopped"'); // runProcess's clean-stop line;
+      expect(s.dispatchers[0]?.output.join('')).toContain('"message":"stopped"'); // runProcess's clean-stop line
 
       // Another dispatcher picks up what was handed back: every message sent exactly once.
       await s.startDispatcher();
