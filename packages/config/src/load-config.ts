@@ -43,7 +43,21 @@ export interface Config {
     readonly failuresPerKey: number;
     readonly failuresPerIp: number;
   };
-  readonly sandbox: { readonly enabled: boolean; readonly port: number };
+  readonly sandbox: {
+    readonly enabled: boolean;
+    readonly port: number;
+    /** Where the sandbox posts Meta's signed webhooks (unset: it posts none). */
+    readonly webhookUrl: string | undefined;
+    /** Delays of the sandbox's `sent`, `delivered`, `read` webhooks, each after the previous. */
+    readonly statusDelaysMs: readonly [number, number, number];
+  };
+  /** Meta's webhooks in (docs/contracts.md §9). Unset secrets: the intake answers 503 naming them. */
+  readonly meta: {
+    readonly appSecret: string | undefined;
+    readonly verifyToken: string | undefined;
+    readonly pendingStatusMs: number;
+    readonly workerPrefetch: number;
+  };
   readonly dispatch: {
     readonly prefetch: number;
     readonly ratePerNumber: number;
@@ -140,12 +154,16 @@ export function loadConfig(rawEnv: Readonly<Record<string, string | undefined>>)
   const dataDir = path.resolve(env.FLOWGATE_DATA_DIR);
   let secretKeyB64 = env.FLOWGATE_SECRET_KEY;
   let jwtSecret = env.JWT_SECRET;
+  let metaAppSecret = env.META_APP_SECRET;
+  let metaVerifyToken = env.META_WEBHOOK_VERIFY_TOKEN;
   if (env.DATABASE_URL === undefined) {
     // Write nothing to disk for a configuration that is refused anyway.
     if (problems.length === 0) {
       const generated = ensureDevSecrets(dataDir);
       secretKeyB64 ??= generated.secretKey;
       jwtSecret ??= generated.jwtSecret;
+      metaAppSecret ??= generated.metaAppSecret;
+      metaVerifyToken ??= generated.metaVerifyToken;
     }
   } else {
     if (secretKeyB64 === undefined)
@@ -183,7 +201,18 @@ export function loadConfig(rawEnv: Readonly<Record<string, string | undefined>>)
     logLevel: env.LOG_LEVEL,
     argon2: argon2Of(env),
     auth: authOf(env),
-    sandbox: { enabled: env.SANDBOX === 'true' || env.DATABASE_URL === undefined, port: env.SANDBOX_PORT },
+    sandbox: {
+      enabled: env.SANDBOX === 'true' || env.DATABASE_URL === undefined,
+      port: env.SANDBOX_PORT,
+      webhookUrl: env.SANDBOX_WEBHOOK_URL,
+      statusDelaysMs: parseDelays(env.SANDBOX_STATUS_DELAYS_MS),
+    },
+    meta: {
+      appSecret: metaAppSecret,
+      verifyToken: metaVerifyToken,
+      pendingStatusMs: env.META_PENDING_STATUS_DAYS * 86_400_000,
+      workerPrefetch: env.META_WORKER_PREFETCH,
+    },
     dispatch: {
       prefetch: env.DISPATCH_PREFETCH,
       ratePerNumber: env.DISPATCH_RATE_PER_NUMBER,
@@ -276,10 +305,18 @@ function isAddressOrSubnet(entry: string): boolean {
   return Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
+/** `SANDBOX_STATUS_DELAYS_MS` ("sent,delivered,read"), already checked by the schema's pattern. */
+export function parseDelays(value: string): readonly [number, number, number] {
+  const [sent = 0, delivered = 0, read = 0] = value.split(',').map(Number);
+  return [sent, delivered, read];
+}
+
 /** The values the logger must never print. */
 export function secretValues(config: Config): string[] {
   const values = [config.jwtSecret, config.secretKey.toString('base64')];
   if (config.metrics.token !== undefined) values.push(config.metrics.token);
+  for (const value of [config.meta.appSecret, config.meta.verifyToken])
+    if (value !== undefined) values.push(value);
   for (const value of [config.cli.ownerPassword, config.cli.accessToken])
     if (value !== undefined) values.push(value);
   if (config.database.kind === 'postgres') {
@@ -301,22 +338,41 @@ function safePassword(url: string): string | undefined {
   }
 }
 
-function ensureDevSecrets(dataDir: string): { secretKey: string; jwtSecret: string } {
+interface DevSecrets {
+  secretKey: string;
+  jwtSecret: string;
+  metaAppSecret: string;
+  metaVerifyToken: string;
+}
+
+/** Embedded mode's secrets, generated once into the data dir (a file from before Meta's keys gets them added). */
+function ensureDevSecrets(dataDir: string): DevSecrets {
   const file = path.join(dataDir, 'secrets.json');
+  let existing: Partial<Record<keyof DevSecrets, unknown>> = {};
   if (existsSync(file)) {
     const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    if (typeof parsed === 'object' && parsed !== null && 'secretKey' in parsed && 'jwtSecret' in parsed) {
-      const { secretKey, jwtSecret } = parsed;
-      if (typeof secretKey === 'string' && typeof jwtSecret === 'string') return { secretKey, jwtSecret };
-    }
-    throw new ConfigError([`${file}: is not a valid secrets file; delete it to generate a new one`]);
+    if (
+      typeof parsed !== 'object' ||
+      parsed === null ||
+      !('secretKey' in parsed) ||
+      !('jwtSecret' in parsed) ||
+      typeof parsed.secretKey !== 'string' ||
+      typeof parsed.jwtSecret !== 'string'
+    )
+      throw new ConfigError([`${file}: is not a valid secrets file; delete it to generate a new one`]);
+    existing = parsed;
   }
-  mkdirSync(dataDir, { recursive: true });
-  const secrets = {
-    secretKey: randomBytes(32).toString('base64'),
-    jwtSecret: randomBytes(48).toString('base64url'),
+  const text = (value: unknown, make: () => string): string => (typeof value === 'string' ? value : make());
+  const secrets: DevSecrets = {
+    secretKey: text(existing.secretKey, () => randomBytes(32).toString('base64')),
+    jwtSecret: text(existing.jwtSecret, () => randomBytes(48).toString('base64url')),
+    metaAppSecret: text(existing.metaAppSecret, () => randomBytes(32).toString('hex')),
+    metaVerifyToken: text(existing.metaVerifyToken, () => randomBytes(24).toString('base64url')),
   };
-  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  if (Object.values(existing).filter((v) => typeof v === 'string').length < 4) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  }
   return secrets;
 }
 

@@ -215,6 +215,48 @@ export const EnvSchema = Type.Object(
           '`pnpm sandbox`: fault mix from the start, JSON as for `PUT /_sandbox/chaos` (e.g. `{"http500Rate":0.1}`)',
       }),
     ),
+    META_APP_SECRET: Type.Optional(
+      Type.String({
+        minLength: 8,
+        description:
+          "Meta app secret: the key of Meta's X-Hub-Signature-256 on `POST /api/v1/webhooks/meta`; unset: the intake answers 503 (embedded mode generates one)",
+        'x-secret': true,
+      }),
+    ),
+    META_WEBHOOK_VERIFY_TOKEN: Type.Optional(
+      Type.String({
+        minLength: 8,
+        description:
+          "The verify token of Meta's webhook handshake (`GET /api/v1/webhooks/meta`); unset: the intake answers 503 (embedded mode generates one)",
+        'x-secret': true,
+      }),
+    ),
+    META_PENDING_STATUS_DAYS: Type.Integer({
+      default: 7,
+      minimum: 1,
+      maximum: 30,
+      description:
+        'How long a Meta status for a message not yet SENT waits to be applied before it is dropped (ADR 0038)',
+    }),
+    META_WORKER_PREFETCH: Type.Integer({
+      default: 16,
+      minimum: 1,
+      maximum: 1000,
+      description: 'Dispatcher: stored Meta webhooks processed at once per process',
+    }),
+    SANDBOX_WEBHOOK_URL: Type.Optional(
+      Type.String({
+        pattern: '^https?://',
+        description:
+          "Sandbox: where it posts Meta's signed webhooks (statuses after each accepted send, `POST /_sandbox/inbound`), signed with META_APP_SECRET; `pnpm start` points it at its own intake",
+      }),
+    ),
+    SANDBOX_STATUS_DELAYS_MS: Type.String({
+      default: '200,800,1500',
+      pattern: '^\\d{1,7},\\d{1,7},\\d{1,7}$',
+      description:
+        'Sandbox: delays of the `sent`, `delivered` and `read` webhooks after an accepted send, milliseconds (each after the previous)',
+    }),
     TRUST_PROXY: Type.String({
       default: 'false',
       minLength: 1,

@@ -13,6 +13,11 @@ export const ERROR_CODES = {
     meaning: 'Credentials are missing, malformed, unknown, wrong or revoked (one body for all).',
   },
   INVALID_CREDENTIALS: { status: 401, meaning: 'Admin login: wrong email or password.' },
+  INVALID_SIGNATURE: {
+    status: 401,
+    meaning:
+      "Meta's webhook intake: `X-Hub-Signature-256` is missing or does not match the body (nothing stored).",
+  },
   FORBIDDEN: { status: 403, meaning: 'Authenticated, but the role or workspace does not allow this.' },
   NOT_FOUND: { status: 404, meaning: 'No such route or resource (or it belongs to another workspace).' },
   CONFLICT: { status: 409, meaning: 'The resource already exists (e.g. a duplicate email or template).' },
@@ -25,6 +30,11 @@ export const ERROR_CODES = {
   PHONE_NUMBER_NOT_FOUND: { status: 422, meaning: '`phoneNumberId` is not a number of this workspace.' },
   CONTACT_NOT_FOUND: { status: 422, meaning: '`contactId` is not a contact of this workspace.' },
   CONTACT_OPTED_OUT: { status: 422, meaning: 'The contact has opted out of messages.' },
+  SESSION_WINDOW_CLOSED: {
+    status: 422,
+    meaning:
+      'A free-form (non-template) send to a recipient who has not written to this number in the last 24 h (Meta would refuse it with 131047); send a template.',
+  },
   CONTACT_PHONE_INVALID: {
     status: 422,
     meaning: "The contact's stored phone is not 8 to 15 digits with country code.",
@@ -50,6 +60,11 @@ export const ERROR_CODES = {
   },
   INTERNAL_ERROR: { status: 500, meaning: 'An unexpected error; quote the `requestId` when reporting it.' },
   SERVICE_UNAVAILABLE: { status: 503, meaning: 'A dependency (database) is unreachable; retry later.' },
+  META_WEBHOOK_NOT_CONFIGURED: {
+    status: 503,
+    meaning:
+      "Meta's webhook intake: META_APP_SECRET or META_WEBHOOK_VERIFY_TOKEN is not set (the message names which).",
+  },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

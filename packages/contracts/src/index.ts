@@ -5,3 +5,4 @@ export * from './queue';
 export * from './validator';
 export * from './openapi';
 export * from './events';
+export * from './meta-webhook';

@@ -3,9 +3,13 @@ import { knexApiKeyStore } from './api-keys/knex-api-key-store';
 import type { ApiKeyStore } from './api-keys/api-key-store';
 import { knexContactStore } from './contacts/knex-contact-store';
 import type { ContactStore } from './contacts/contact-store';
+import { knexConversationStore } from './conversations/knex-conversation-store';
+import type { ConversationStore } from './conversations/conversation-store';
 import { knexMessageAcceptStore } from './messages/knex-message-store';
 import { knexMessageDeliveryStore } from './messages/knex-message-delivery-store';
 import type { MessageStore } from './messages/message-store';
+import { knexMetaEventStore } from './meta-events/knex-meta-event-store';
+import type { MetaEventStore } from './meta-events/meta-event-store';
 import { KnexPartnerEventStore } from './partner-events/knex-partner-event-store';
 import type { PartnerEventStore } from './partner-events/partner-event-store';
 import { knexPhoneNumberStore } from './phone-numbers/knex-phone-number-store';
@@ -22,8 +26,10 @@ export interface Stores {
   phoneNumbers: PhoneNumberStore;
   templates: TemplateStore;
   contacts: ContactStore;
+  conversations: ConversationStore;
   messages: MessageStore;
   partnerEvents: PartnerEventStore;
+  metaEvents: MetaEventStore;
 }
 
 export interface StoreOptions {
@@ -39,10 +45,12 @@ export function createStores(db: Database, options: StoreOptions = {}): Stores {
     phoneNumbers: knexPhoneNumberStore(db),
     templates: knexTemplateStore(db),
     contacts: knexContactStore(db),
+    conversations: knexConversationStore(db),
     messages: {
       ...knexMessageAcceptStore(db),
       ...knexMessageDeliveryStore(db, options.claimTimeoutMs ?? 60_000),
     },
     partnerEvents: new KnexPartnerEventStore(),
+    metaEvents: knexMetaEventStore(db),
   };
 }

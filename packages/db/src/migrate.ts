@@ -6,6 +6,7 @@ import * as m0003 from './migrations/20261201000100_dispatch_pacing';
 import * as idempotencyExpiry from './migrations/20261201000200_idempotency_expiry';
 import * as changeNotifications from './migrations/20261201000300_change_notifications';
 import * as partnerEvents from './migrations/20261203000100_partner_events';
+import * as metaEvents from './migrations/20261204000100_meta_events';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -20,6 +21,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261201000200_idempotency_expiry', idempotencyExpiry],
   ['20261201000300_change_notifications', changeNotifications],
   ['20261203000100_partner_events', partnerEvents],
+  ['20261204000100_meta_events', metaEvents],
 ];
 
 const source: Knex.MigrationSource<Migration> = {

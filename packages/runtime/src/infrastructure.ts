@@ -2,7 +2,12 @@ import type { Config } from '@flowgate/config';
 import { createArgon2Hasher, createStores, type Hasher, type Stores } from '@flowgate/core';
 import { createDatabase, startChangeFeed, TokenCipher, type Change, type Database } from '@flowgate/db';
 import type { Logger } from '@flowgate/logger';
-import { createInMemoryBroker, createRabbitBroker, type Broker } from '@flowgate/messaging';
+import {
+  createInMemoryBroker,
+  createRabbitBroker,
+  DEFAULT_DELAY_TIERS_MS,
+  type Broker,
+} from '@flowgate/messaging';
 
 /**
  * The broker's own bound on real attempts (provider retries, internal errors); deferrals (pacing,
@@ -26,6 +31,12 @@ export interface Infrastructure {
   db: Database;
   stores: Stores;
   broker: Broker;
+  /**
+   * The broker hop of Meta's webhooks (docs/contracts.md §9, ADR 0037): its own topology,
+   * `<AMQP_PREFIX>.meta.*`, made on first use (the API publishes stored webhooks' ids, dispatchers
+   * consume them).
+   */
+  metaBroker(): Promise<Broker>;
   cipher: TokenCipher;
   hasher: Hasher;
   /**
@@ -42,6 +53,8 @@ export interface InfrastructureOptions {
   db?: Database;
   /** Use this broker (shared in single-process mode); not closed by `close()`. */
   broker?: Broker;
+  /** Use this broker for Meta's webhooks (shared in single-process mode); not closed by `close()`. */
+  metaBroker?: Broker;
   /** Without AMQP_URL: the in-process broker (embedded mode, `pnpm start`) instead of an error. */
   withoutAmqp?: 'in-memory' | 'refuse';
   /** false: the process publishes and consumes nothing (the CLI); no broker connection is made. */
@@ -75,24 +88,25 @@ export async function createInfrastructure(
   const broker = options.broker ?? (options.needsBroker === false ? NO_BROKER : await makeBroker());
   const listeners: ChangeListener[] = [];
   let feed: { close(): Promise<void> } | undefined;
+  let metaBroker: Promise<Broker> | undefined = options.metaBroker
+    ? Promise.resolve(options.metaBroker)
+    : undefined;
 
-  async function makeBroker(): Promise<Broker> {
+  async function makeBroker(meta = false): Promise<Broker> {
+    // Meta's hop retries on the default tiers (a database outage), the dispatch queue on its own.
+    const delayTiersMs = meta ? DEFAULT_DELAY_TIERS_MS : config.dispatch.retryDelaysMs;
     if (config.amqp.url !== undefined)
       // Processes start (and the API keeps accepting sends) while RabbitMQ is down.
       return createRabbitBroker({
         url: config.amqp.url,
-        prefix: config.amqp.prefix,
-        delayTiersMs: config.dispatch.retryDelaysMs,
+        prefix: meta ? `${config.amqp.prefix}.meta` : config.amqp.prefix,
+        delayTiersMs,
         maxAttempts: BROKER_MAX_ATTEMPTS,
         logger,
         waitForConnection: false,
       });
-    if (options.withoutAmqp === 'in-memory')
-      return createInMemoryBroker({
-        logger,
-        delayTiersMs: config.dispatch.retryDelaysMs,
-        maxAttempts: IN_MEMORY_MAX_ATTEMPTS,
-      });
+    if (options.withoutAmqp === 'in-memory' || (meta && options.broker))
+      return createInMemoryBroker({ logger, delayTiersMs, maxAttempts: IN_MEMORY_MAX_ATTEMPTS });
     if (!options.db) await db.destroy();
     throw new Error('this process needs AMQP_URL, or a broker passed in (single-process mode: pnpm start)');
   }
@@ -103,6 +117,11 @@ export async function createInfrastructure(
     db,
     stores: createStores(db, { claimTimeoutMs: config.dispatch.claimTimeoutMs }),
     broker,
+    metaBroker() {
+      if (options.needsBroker === false) return Promise.resolve(NO_BROKER);
+      metaBroker ??= makeBroker(true);
+      return metaBroker;
+    },
     cipher: new TokenCipher(config.secretKey),
     hasher: createArgon2Hasher(config.argon2),
     onChanges(listener) {
@@ -117,6 +136,7 @@ export async function createInfrastructure(
     },
     async close() {
       await feed?.close();
+      if (metaBroker && !options.metaBroker) await (await metaBroker).close();
       if (!options.broker) await broker.close();
       if (!options.db) await db.destroy();
     },

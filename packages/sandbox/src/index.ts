@@ -29,3 +29,10 @@ export { checkMessageBody, MESSAGE_TYPES } from './validate';
 export type { BodyCheck, BodyViolation, CheckedMessage, CheckedStatus, MessageType } from './validate';
 export { metaErrorBody, META_ERROR_TITLES } from './meta-errors';
 export type { MetaErrorBody } from './meta-errors';
+export {
+  DEFAULT_STATUS_DELAYS_MS,
+  SANDBOX_DISPLAY_PHONE_NUMBER,
+  SANDBOX_WABA_ID,
+  signature as webhookSignature,
+} from './webhooks';
+export type { SandboxWebhook, WebhookStats } from './webhooks';

@@ -6,6 +6,9 @@
  * message: per `biz_opaque_callback_data` when the body has one (the dispatcher puts its message
  * id there), otherwise per (phone-number-id, to, SHA-1 of the raw body). Counters are cleared by
  * `reset()` / `DELETE /_sandbox/calls`.
+ *
+ * With a webhook set, every accepted send gets Meta's status webhooks `sent`, `delivered`, `read`
+ * (./webhooks); DELIVERED_NOT_READ and FAILED_AFTER_SENT choose the other endings.
  */
 export const SANDBOX_NUMBERS = {
   /** Always HTTP 400, code 131026 "Message undeliverable" (permanent). */
@@ -38,6 +41,13 @@ export const SANDBOX_NUMBERS = {
   ACCOUNT_LOCKED: '15550001012',
   /** Templates: success with `message_status: "held_for_quality_assessment"`; other types succeed normally. */
   TEMPLATE_HELD: '15550001013',
+  /** Succeeds; the status webhooks are `sent` and `delivered`, never `read`. */
+  DELIVERED_NOT_READ: '15550001014',
+  /**
+   * Succeeds (HTTP 200 with a wamid); the status webhooks are `sent`, then `failed` with 131026
+   * "Message undeliverable" in place of `delivered`.
+   */
+  FAILED_AFTER_SENT: '15550001015',
 } as const;
 
 export type SandboxNumberName = keyof typeof SANDBOX_NUMBERS;
@@ -85,4 +95,6 @@ export const SANDBOX_NUMBER_DOCS: Readonly<Record<SandboxNumberName, string>> = 
     'first attempt accepted but the connection is dropped before the answer; then success',
   ACCOUNT_LOCKED: 'HTTP 403, 131031 Business Account locked, always',
   TEMPLATE_HELD: 'templates succeed with message_status held_for_quality_assessment',
+  DELIVERED_NOT_READ: 'success; status webhooks sent, delivered, never read',
+  FAILED_AFTER_SENT: 'success; status webhooks sent, then failed with 131026 Message undeliverable',
 };

@@ -90,6 +90,10 @@ export function decideOutcome(state: SandboxState, call: OutcomeInput): Outcome 
       case 'TEMPLATE_HELD':
         if (isTemplate) outcome = { kind: 'success', messageStatus: 'held_for_quality_assessment' };
         break;
+      case 'DELIVERED_NOT_READ':
+      case 'FAILED_AFTER_SENT':
+        // Plain success; they differ in their status webhooks (../webhooks).
+        break;
     }
   }
 

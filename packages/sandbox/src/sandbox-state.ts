@@ -1,12 +1,14 @@
 /**
  * What one sandbox instance remembers: its calls, the attempt counters of the "…then success"
- * numbers, the fault mix, the late answers still pending and the wamid sequence. The route
+ * numbers, the fault mix, the late answers still pending, the wamid sequence and the webhook
+ * sender (Meta's side: status webhooks, inbound messages). The route
  * handlers read and change it; `startSandbox` owns one.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from '@flowgate/logger';
 import { CallLog, type CallSummary } from './call-log';
 import { ChaosEngine, parseChaosSettings, type ChaosSettings } from './chaos';
+import { WebhookSender } from './webhooks';
 
 /** Attempt counters kept at most (cleared wholesale when full). */
 const MAX_ATTEMPT_KEYS = 100_000;
@@ -26,6 +28,8 @@ export class SandboxState {
   /** Timers of late answers (SLOW, chaos timeouts), cleared on close. */
   readonly timers = new Set<NodeJS.Timeout>();
   readonly logger: Logger | undefined;
+  /** Meta's webhooks to the configured URL (./webhooks). */
+  readonly webhooks: WebhookSender;
   private readonly attempts = new Map<string, number>();
   private readonly instanceId = randomBytes(9);
   private wamidSeq = 0;
@@ -35,6 +39,7 @@ export class SandboxState {
     this.callLog = new CallLog(opts.maxCalls);
     this.chaos = new ChaosEngine(opts.random);
     this.logger = opts.logger;
+    this.webhooks = new WebhookSender(opts.logger);
   }
 
   /** Sets the fault mix (`null` clears it); throws a TypeError listing the problems of a bad one. */

@@ -17,6 +17,21 @@
  * - `GET /_sandbox/numbers`: the magic numbers, template names and tokens with their behaviour.
  * - `GET | PUT | DELETE /_sandbox/chaos`: read, set or clear the fault mix (./chaos) and read how
  *   many calls each fault has hit. A bad `PUT` body is a 400 listing every problem.
+ * - `GET /_sandbox/webhooks`: the webhook URL (if set), the status delays and `webhookStats()`.
+ * - `POST /_sandbox/inbound` `{"phoneNumberId", "from": "<8..15 digits>", "name"?, "text"}` (or
+ *   `"message": {<a Meta inbound message without from/id/timestamp>}` instead of `text`): posts a
+ *   signed inbound-message webhook, as a customer would write.
+ * - `POST /_sandbox/templates/status` `{"wabaId", "templateName", "language", "status",
+ *   "reason"?, "templateId"?}`: posts a `message_template_status_update` webhook.
+ * - `POST /_sandbox/webhook` <any JSON>: signs and posts that body exactly as given.
+ *   These three wait for the receiver's first answer and reply 200 `{…, "webhookStatus": <its
+ *   HTTP status, or null on a network error>, "retrying": <true unless it answered 200>}`; 409
+ *   without a webhook set; 400 listing every problem of a bad body.
+ *
+ * Meta's webhook side (./webhooks): with a webhook set (`webhook` option, `setWebhook`), every
+ * answered 200 of `…/messages` is followed by signed status webhooks `sent`, `delivered`, `read`
+ * after `statusDelaysMs` (the magic numbers DELIVERED_NOT_READ and FAILED_AFTER_SENT end
+ * otherwise). Like Meta, anything but HTTP 200 is retried (250 ms doubling to 30 s, 50 attempts).
  *
  * Memory: the call log keeps at most `maxCalls` calls (default 200 000), bodies as their raw
  * text (parsed when read: about 1 KB per call of typical size, so ~200 MB at the bound); past
@@ -32,7 +47,9 @@ import { sendBadRequest, sendJson } from './http-io';
 import { metaErrorBody } from './meta-errors';
 import { handleMessages, MESSAGES_PATH } from './routes/messages';
 import { handleCalls, handleChaos, handleNumbers, handleSummary } from './routes/sandbox-admin';
+import { handleInbound, handleRawWebhook, handleTemplateStatus } from './routes/webhook-admin';
 import { SandboxState } from './sandbox-state';
+import type { SandboxWebhook, WebhookStats } from './webhooks';
 
 export interface SandboxOptions {
   /** Default 0 (an ephemeral port; read it from `Sandbox.port`). */
@@ -49,6 +66,11 @@ export interface SandboxOptions {
   random?: () => number;
   /** Unexpected internal errors and chaos changes only: never a line per request. */
   logger?: Logger;
+  /**
+   * Where to post Meta's signed webhooks (statuses after each accepted send, `/_sandbox/inbound`,
+   * …); none by default. Set or change it later with `setWebhook`.
+   */
+  webhook?: SandboxWebhook;
 }
 
 export interface Sandbox {
@@ -67,6 +89,14 @@ export interface Sandbox {
   chaos(): ChaosState;
   /** Forgets every call, every attempt counter and the chaos counters (the mix stays). */
   reset(): void;
+  /**
+   * Sets the webhook (`undefined` stops posting; webhooks still pending are dropped at their
+   * next attempt). Throws a TypeError on a bad URL, secret or delays.
+   */
+  setWebhook(webhook: SandboxWebhook | undefined): void;
+  /** Webhook totals: attempts posted, accepted (200), retries, given up, still pending. */
+  webhookStats(): WebhookStats;
+  /** Stops listening, cancels pending late answers and webhooks, closes the webhook sockets. */
   close(): Promise<void>;
 }
 
@@ -90,6 +120,9 @@ async function route(
     if (m !== null) return handleMessages(state, req, res, m[1] ?? '', m[2] ?? '');
   }
   if (pathname === '/_sandbox/chaos') return handleChaos(state, req, res);
+  if (pathname === '/_sandbox/inbound') return handleInbound(state, req, res);
+  if (pathname === '/_sandbox/templates/status') return handleTemplateStatus(state, req, res);
+  if (pathname === '/_sandbox/webhook') return handleRawWebhook(state, req, res);
   // Drain any body so keep-alive connections stay usable.
   req.resume();
   if (pathname === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -98,6 +131,9 @@ async function route(
   if (pathname === '/_sandbox/calls') return handleCalls(state, req, res, query);
   if (pathname === '/_sandbox/calls/summary') return handleSummary(state, req, res, query);
   if (pathname === '/_sandbox/numbers' && req.method === 'GET') return handleNumbers(state, res);
+  if (pathname === '/_sandbox/webhooks' && req.method === 'GET') {
+    return sendJson(res, 200, { ...state.webhooks.describe(), stats: state.webhooks.stats() });
+  }
   sendBadRequest(res, { message: `Unsupported ${req.method ?? ''} request to ${pathname.slice(0, 200)}` });
 }
 
@@ -110,6 +146,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     logger: opts.logger,
   });
   if (opts.chaos !== undefined) state.setChaos(opts.chaos);
+  if (opts.webhook !== undefined) state.webhooks.set(opts.webhook);
 
   const server = http.createServer((req, res) => {
     route(state, req, res).catch((err: unknown) => {
@@ -141,9 +178,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     setChaos: (settings: ChaosSettings | null) => state.setChaos(settings),
     chaos: (): ChaosState => state.chaos.state(),
     reset: () => state.reset(),
+    setWebhook: (webhook: SandboxWebhook | undefined) => state.webhooks.set(webhook),
+    webhookStats: (): WebhookStats => state.webhooks.stats(),
     close: () =>
       new Promise<void>((resolve) => {
         state.clearTimers();
+        state.webhooks.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

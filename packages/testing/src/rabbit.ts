@@ -6,9 +6,10 @@ import { TEST_AMQP_URL } from './test-env';
 /** A unique exchange/queue prefix, so concurrent test files never share queues. */
 export const uniquePrefix = (label = 't'): string => `test.${label}.${randomUUID().slice(0, 8)}`;
 
-/** Deletes every queue and exchange of a prefix's topology. */
-export function deleteTopology(prefix: string): Promise<void> {
-  return deleteRabbitTopology(TEST_AMQP_URL, rabbitTopology(prefix));
+/** Deletes every queue and exchange of a prefix's topology, and of its Meta hop (`<prefix>.meta`). */
+export async function deleteTopology(prefix: string): Promise<void> {
+  await deleteRabbitTopology(TEST_AMQP_URL, rabbitTopology(prefix));
+  await deleteRabbitTopology(TEST_AMQP_URL, rabbitTopology(`${prefix}.meta`));
 }
 
 /** Reads (and removes) every message waiting on the prefix's work queue. */

@@ -2,7 +2,10 @@ import type { Database } from '@flowgate/db';
 import type { Broker, ConsumerHandle } from '@flowgate/messaging';
 import { BROKER_MAX_ATTEMPTS, type Infrastructure } from '@flowgate/runtime';
 import { createCloudApiClient } from '@flowgate/whatsapp-cloud';
+import { metaWebhookProcessor } from '@flowgate/core';
 import { dispatchHandler } from './consumer/dispatch-consumer';
+import { metaWebhookHandler } from './consumer/meta-consumer';
+import { startMetaSweeps } from './modules/meta-sweeps';
 import { dispatchMessageUseCase } from './modules/dispatch-message';
 import { DispatchStats } from './modules/dispatch-stats';
 import { NumberLanes } from './modules/lanes';
@@ -91,6 +94,8 @@ export function createDispatcherRuntime(
   const stats = new DispatchStats(logger);
 
   let consumer: ConsumerHandle | undefined;
+  let metaConsumer: ConsumerHandle | undefined;
+  let metaSweeps: { stop(): Promise<void> } | undefined;
   let sharePoll: NodeJS.Timeout | undefined;
   const countDispatchers = async (): Promise<void> => {
     try {
@@ -123,8 +128,11 @@ export function createDispatcherRuntime(
       // Stop taking deliveries first, then hand back what has not started; stop() resolves once
       // every handler (calls in flight and their status writes) has settled.
       const stopped = consumer?.stop();
+      const metaStopped = metaConsumer?.stop();
       dispatcher.shutdown();
       await stopped;
+      await metaStopped;
+      await metaSweeps?.stop();
       stats.stop();
       client.close();
     })();
@@ -137,6 +145,18 @@ export function createDispatcherRuntime(
     async start() {
       consumer = await broker.consume(dispatchHandler(dispatcher, logger, BROKER_MAX_ATTEMPTS, stats.count), {
         prefetch: d.prefetch,
+      });
+      // Meta's webhooks in (docs/contracts.md §9): every dispatcher is also a worker of the Meta hop.
+      const metaBroker = await infra.metaBroker();
+      metaConsumer = await metaBroker.consume(
+        metaWebhookHandler(metaWebhookProcessor(stores.metaEvents, logger), logger),
+        { prefetch: config.meta.workerPrefetch },
+      );
+      metaSweeps = startMetaSweeps({
+        store: stores.metaEvents,
+        broker: metaBroker,
+        logger,
+        pendingMaxAgeMs: config.meta.pendingStatusMs,
       });
       stats.start();
       numbers.start();

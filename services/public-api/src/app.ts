@@ -20,8 +20,10 @@ import { partnerRouter } from './http/routes/partner.routes';
 import { healthRouter, type ReadinessCheck } from './http/routes/health.routes';
 import { metricsRouter } from './http/routes/metrics.routes';
 import { docsRouter } from './http/routes/docs.routes';
+import { metaWebhooksRouter, type MetaWebhookRouteDeps } from './http/routes/meta-webhooks.routes';
+import type { InboxRouteDeps } from './http/routes/inbox.routes';
 
-export interface AppDependencies {
+export interface AppDependencies extends MetaWebhookRouteDeps, InboxRouteDeps {
   logger: Logger;
   jwtSecret: string;
   /** Which proxies may set the client address (never "all": ADR 0009). */
@@ -53,6 +55,8 @@ export function buildApp(deps: AppDependencies): Express {
   app.use(healthRouter(deps.readiness));
   app.use(metricsRouter(deps.metricsToken));
   app.use(docsRouter('/api/v1/public/openapi.json'));
+  // Meta's intake reads its raw body itself (the signature covers the exact bytes).
+  app.use('/api/v1', routeBase('/api/v1'), metaWebhooksRouter(deps));
   app.use(requireJson());
   app.use(limitDeclaredBody(BODY_LIMIT_BYTES));
   app.use(

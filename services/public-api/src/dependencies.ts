@@ -95,8 +95,30 @@ export function createApiRuntime(
   });
   const lastUsed = startLastUsedFlush(verifier, stores.apiKeys, logger, overrides.lastUsedFlushMs);
 
+  const announceMetaWebhook = (id: string, requestId: string | null): void => {
+    infra
+      .metaBroker()
+      .then((b) =>
+        b.publish({
+          body: Buffer.from(JSON.stringify({ webhookId: id })),
+          messageId: `meta-webhook-${id}`,
+          ...(requestId === null ? {} : { correlationId: requestId }),
+          contentType: 'application/json',
+        }),
+      )
+      // Stored already: the workers' sweep publishes it again (ADR 0037).
+      .catch((err: unknown) =>
+        logger.warn('meta webhook stored, hand-off to the broker failed', { err, webhookId: id }),
+      );
+  };
+
   const deps: AppDependencies = {
     logger,
+    meta: config.meta,
+    metaEvents: stores.metaEvents,
+    announceMetaWebhook,
+    contacts: stores.contacts,
+    conversations: stores.conversations,
     jwtSecret: config.jwtSecret,
     trustProxy: config.http.trustProxy,
     metricsToken: config.metrics.token,

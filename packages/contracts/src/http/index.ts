@@ -3,3 +3,4 @@ export * from './messages';
 export * from './templates';
 export * from './admin';
 export * from './health';
+export * from './inbound';

@@ -82,6 +82,23 @@ export const MessageViewSchema = Type.Object(
       ),
     ),
     attempts: Type.Integer({ minimum: 0, description: 'Provider calls made so far.' }),
+    pricing: Nullable(
+      Type.Object(
+        {
+          category: Nullable(
+            Type.String({ description: "Meta's pricing category (marketing, utility, service, …)." }),
+          ),
+          type: Nullable(
+            Type.String({ description: "Meta's pricing type (regular, free_customer_service, …)." }),
+          ),
+          billable: Nullable(Type.Boolean()),
+        },
+        {
+          additionalProperties: false,
+          description: "Meta's pricing of this message, from its status webhooks.",
+        },
+      ),
+    ),
     createdAt: Timestamp(),
     updatedAt: Timestamp(),
     history: Type.Array(MessageHistoryEntrySchema, {

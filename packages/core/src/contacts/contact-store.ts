@@ -6,11 +6,53 @@ export interface ContactRecipient {
   optedOut: boolean;
 }
 
-/**
- * The contacts aggregate's store. Today it holds the one lookup the send path needs; the
- * contacts routes (docs/contracts.md §11) add to it.
- */
+/** A contact as the API shows it (docs/contracts.md §11). */
+export interface ContactView {
+  id: string;
+  phone: string;
+  name: string | null;
+  email: string | null;
+  tags: string[];
+  attributes: Record<string, string | number | boolean>;
+  optedOut: boolean;
+  optedOutAt: Date | null;
+  lastInboundAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Keyset position of a list page (newest first): the last item's time and id. */
+export interface PageCursor {
+  at: Date;
+  id: string;
+}
+
+export interface ContactFilter {
+  search?: string | undefined;
+  tag?: string | undefined;
+  optedOut?: boolean | undefined;
+}
+
+/** What the send path must know of a recipient before it accepts (docs/contracts.md §9). */
+export interface RecipientState {
+  /** A contact of the workspace with these digits has opted out. */
+  optedOut: boolean;
+  /** The last inbound message from these digits to this sending number. */
+  lastInboundAt: Date | null;
+}
+
+/** The contacts aggregate's store. */
 export interface ContactStore {
   /** The workspace's contact with this id, or undefined (another workspace's id too). */
   findRecipient(workspaceId: string, contactId: string): Promise<ContactRecipient | undefined>;
+  /** Opt-out and the 24 h window of a recipient on a sending number, in one round trip. */
+  recipientState(workspaceId: string, phoneNumberId: string, digits: string): Promise<RecipientState>;
+  /** One page, newest first, after `cursor`; `limit + 1` rows are read to know whether more follow. */
+  list(
+    workspaceId: string,
+    filter: ContactFilter,
+    limit: number,
+    cursor: PageCursor | undefined,
+  ): Promise<ContactView[]>;
+  get(workspaceId: string, id: string): Promise<ContactView | undefined>;
 }

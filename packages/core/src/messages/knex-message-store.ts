@@ -18,6 +18,9 @@ interface MessageRow {
   attempts: number;
   idempotency_key: string | null;
   request_hash: string | null;
+  pricing_category: string | null;
+  pricing_type: string | null;
+  pricing_billable: boolean | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -189,10 +192,10 @@ export function knexMessageAcceptStore(db: Database): MessageAcceptStore {
       const row = await db<MessageRow>('messages').where({ id, workspace_id: workspaceId }).first();
       if (!row) return undefined;
       const events = await db('message_events')
-        .select<Array<{ status: string; detail: string | null; created_at: Date }>>(
+        .select<Array<{ status: string; detail: string | null; at: Date }>>(
           'status',
           'detail',
-          'created_at',
+          db.raw('COALESCE(occurred_at, created_at) AS at'),
         )
         .where({ message_id: id })
         .orderBy('id');
@@ -209,9 +212,13 @@ export function knexMessageAcceptStore(db: Database): MessageAcceptStore {
             ? { code: row.error_code, title: row.error_title, details: row.error_details }
             : null,
         attempts: row.attempts,
+        pricing:
+          row.pricing_category !== null || row.pricing_type !== null || row.pricing_billable !== null
+            ? { category: row.pricing_category, type: row.pricing_type, billable: row.pricing_billable }
+            : null,
         createdAt: new Date(row.created_at),
         updatedAt: new Date(row.updated_at),
-        history: events.map((e) => ({ status: e.status, at: new Date(e.created_at), detail: e.detail })),
+        history: events.map((e) => ({ status: e.status, at: new Date(e.at), detail: e.detail })),
       };
     },
   };

@@ -26,8 +26,10 @@ export interface MessageView {
   providerMessageId: string | null;
   error: { code: number | null; title: string | null; details: string | null } | null;
   attempts: number;
+  pricing: { category: string | null; type: string | null; billable: boolean | null } | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Oldest first; a status from Meta is at Meta's time. */
   history: Array<{ status: string; at: Date; detail: string | null }>;
 }
 

@@ -6,6 +6,8 @@ import type { Logger } from '@flowgate/logger';
 import { newId, isUuid } from '../ids';
 
 const PHONE_DIGITS = new RegExp(PHONE_DIGITS_PATTERN);
+/** Meta's customer-service window (docs/meta-cloud-api.md §6). */
+export const SESSION_WINDOW_MS = 24 * 3600_000;
 import type { PhoneNumberService } from '../phone-numbers/phone-number.service';
 import type { TemplateService } from '../templates/template.service';
 import { InsertBatcher } from './insert-batcher';
@@ -84,6 +86,38 @@ export function sendMessageUseCase(deps: {
     return { to, contactId: contact.id };
   }
 
+  /**
+   * Opt-out for sends by `phone` (a `contactId` was checked with its contact), and the 24 h rule
+   * for free-form sends from numbers whose Meta webhook is connected (docs/contracts.md §9): one
+   * round trip, only when either can refuse.
+   */
+  async function checkRecipientState(
+    workspaceId: string,
+    sender: { id: string; webhookConnected: boolean },
+    type: string,
+    to: string,
+    contactId: string | null,
+  ): Promise<void> {
+    const windowApplies = type !== 'template' && sender.webhookConnected;
+    if (contactId !== null && !windowApplies) return;
+    const state = await deps.stores.contacts.recipientState(workspaceId, sender.id, to);
+    if (state.optedOut && contactId === null)
+      throw new UnprocessableError(
+        'CONTACT_OPTED_OUT',
+        'This recipient has opted out of messages (they wrote STOP).',
+        [{ path: '/phone', message: 'recipient opted out' }],
+      );
+    if (
+      windowApplies &&
+      (state.lastInboundAt === null || Date.now() - state.lastInboundAt.getTime() > SESSION_WINDOW_MS)
+    )
+      throw new UnprocessableError(
+        'SESSION_WINDOW_CLOSED',
+        'The recipient has not written to this number in the last 24 hours: WhatsApp only takes an approved template now (Meta would refuse this with 131047).',
+        [{ path: '/type', message: 'outside the 24 h customer-service window; send a template' }],
+      );
+  }
+
   /** An earlier send with this key: replayed when the body is the same, refused when it is not. */
   function replayOrRefuse(
     existing: { id: string; requestHash: string | null },
@@ -109,6 +143,7 @@ export function sendMessageUseCase(deps: {
     }
     const { to, contactId } = await resolveRecipient(ctx.workspaceId, request);
     const sender = await deps.phoneNumbers.resolveSender(ctx.workspaceId, request.phoneNumberId);
+    await checkRecipientState(ctx.workspaceId, sender, request.type, to, contactId);
     const template =
       request.type === 'template'
         ? selectTemplate(

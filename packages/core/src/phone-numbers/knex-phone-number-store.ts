@@ -10,6 +10,7 @@ interface PhoneNumberRow {
   access_token_encrypted: string;
   is_default: boolean;
   status: string;
+  webhook_connected_at: Date | null;
 }
 
 const PUBLIC_COLUMNS = [
@@ -20,6 +21,7 @@ const PUBLIC_COLUMNS = [
   'waba_id',
   'is_default',
   'status',
+  'webhook_connected_at',
 ] as const;
 
 const toDomain = (r: Omit<PhoneNumberRow, 'access_token_encrypted'>): SendingNumber => ({
@@ -29,6 +31,7 @@ const toDomain = (r: Omit<PhoneNumberRow, 'access_token_encrypted'>): SendingNum
   displayPhoneNumber: r.display_phone_number,
   wabaId: r.waba_id,
   isDefault: r.is_default,
+  webhookConnected: r.webhook_connected_at !== null,
 });
 
 const num = (v: number | string | null): number | null => (v === null ? null : Number(v));

@@ -6,6 +6,8 @@ export interface SendingNumber {
   displayPhoneNumber: string;
   wabaId: string | null;
   isDefault: boolean;
+  /** Meta's webhook has delivered a signed event for it: the 24 h rule applies at accept time. */
+  webhookConnected: boolean;
 }
 
 /** What the dispatcher needs to call the provider from a number. */

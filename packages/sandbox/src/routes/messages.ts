@@ -1,6 +1,7 @@
 /**
  * `POST /{version}/{phone-number-id}/messages`: authenticates like Meta (before the body), checks
- * the body (../validate), logs the call, and answers with the outcome ../outcome decides.
+ * the body (../validate), logs the call, and answers with the outcome ../outcome decides. After an
+ * answered 200, Meta's status webhooks follow when a webhook is set (../webhooks).
  */
 import type http from 'node:http';
 import type { StoredCall } from '../call-log';
@@ -116,10 +117,29 @@ export async function handleMessages(
           ? { input: rawTo, wa_id: rawTo.replace(/\D/g, '') }
           : { input: check.recipient ?? '' };
       const payload = { messaging_product: 'whatsapp', contacts: [contact], messages: [message] };
-      if (outcome.kind === 'success') return sendJson(res, 200, payload, traceId);
+      // Meta's status webhooks follow an answered 200 (none when no webhook is set).
+      const statuses = (): void => {
+        if (!state.webhooks.enabled) return;
+        state.webhooks.accepted({
+          phoneNumberId,
+          wamid,
+          recipientId: (rawTo ?? check.recipient ?? '').replace(/\D/g, ''),
+          bizOpaque,
+          isTemplate,
+          ending:
+            magic === 'DELIVERED_NOT_READ' ? 'delivered' : magic === 'FAILED_AFTER_SENT' ? 'failed' : 'read',
+        });
+      };
+      if (outcome.kind === 'success') {
+        sendJson(res, 200, payload, traceId);
+        return statuses();
+      }
       const timer = setTimeout(() => {
         state.timers.delete(timer);
-        if (!res.destroyed && !res.writableEnded) sendJson(res, 200, payload, traceId);
+        if (!res.destroyed && !res.writableEnded) {
+          sendJson(res, 200, payload, traceId);
+          statuses();
+        }
       }, outcome.delayMs);
       state.timers.add(timer);
       return;

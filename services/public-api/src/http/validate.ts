@@ -60,3 +60,21 @@ export function headersValidator<T extends TObject>(schema: T): (req: Request) =
     return result.value;
   };
 }
+
+/**
+ * Compiles a query schema once; the returned function validates `req.query` (a repeated
+ * parameter arrives as an array and fails its string type) or throws 400 naming each parameter.
+ */
+export function queryValidator<T extends TObject>(schema: T): (req: Request) => Static<T> {
+  const check = compile(schema);
+  return (req) => {
+    const result = check({ ...(req.query as Record<string, unknown>) });
+    if (!result.ok)
+      throw new ValidationError(
+        'VALIDATION_FAILED',
+        `Query parameter ${result.errors[0]?.path.slice(1) || '?'} is invalid: ${result.errors[0]?.message ?? 'see details'}.`,
+        result.errors,
+      );
+    return result.value;
+  };
+}

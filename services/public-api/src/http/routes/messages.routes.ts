@@ -44,6 +44,7 @@ export function toMessageView(view: StoredView): MessageView {
             ...(error.details !== null && error.title !== null ? { details: error.details } : {}),
           },
     attempts: view.attempts,
+    pricing: view.pricing,
     createdAt: view.createdAt.toISOString(),
     updatedAt: view.updatedAt.toISOString(),
     history: view.history.map((h) => ({

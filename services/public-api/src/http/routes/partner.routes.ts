@@ -10,9 +10,10 @@ import type { ApiKeyVerifier, TemplateService } from '@flowgate/core';
 import { authenticatePartner, principalOf } from '../middleware/authenticate-partner';
 import { respond } from '../respond';
 import { messagesRouter, type MessageRouteDeps } from './messages.routes';
+import { inboxRouter, type InboxRouteDeps } from './inbox.routes';
 import { oneOf } from './narrow';
 
-export interface PartnerRouteDeps extends MessageRouteDeps {
+export interface PartnerRouteDeps extends MessageRouteDeps, InboxRouteDeps {
   verifier: ApiKeyVerifier;
   templates: TemplateService;
 }
@@ -42,6 +43,7 @@ export function partnerRouter(deps: PartnerRouteDeps): Router {
   });
   router.use(authenticatePartner(deps.verifier));
   router.use(messagesRouter(deps));
+  router.use(inboxRouter(deps));
 
   router.get('/templates', async (_req, res) => {
     const templates = await deps.templates.listApproved(principalOf(res).workspaceId);

@@ -1,0 +1,2 @@
+export * from './conversation-store';
+export * from './knex-conversation-store';

@@ -1,0 +1,448 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '@flowgate/db';
+import type { PartnerEventType } from '@flowgate/contracts';
+import { canMove } from '../messages/message-status';
+import { KnexPartnerEventStore } from '../partner-events/knex-partner-event-store';
+import { toStatusRecord } from './meta-parse';
+import type {
+  InboundOutcome,
+  InboundRecord,
+  MetaEventStore,
+  MetaEventTx,
+  PaymentRecord,
+  ProcessOutcome,
+  StatusOutcome,
+  StatusRecord,
+  TemplateReviewRecord,
+} from './meta-event-store';
+
+const outbox = new KnexPartnerEventStore();
+
+const EVENT_OF: Record<StatusRecord['status'], PartnerEventType> = {
+  SENT: 'message.sent',
+  DELIVERED: 'message.delivered',
+  READ: 'message.read',
+  FAILED: 'message.failed',
+};
+
+interface MessageRow {
+  id: string;
+  workspace_id: string;
+  phone_number_id: string;
+  contact_id: string | null;
+  recipient: string;
+  status: string;
+  request_id: string | null;
+  idempotency_key: string | null;
+}
+
+const MESSAGE_COLUMNS =
+  'id, workspace_id, phone_number_id, contact_id, recipient, status, request_id, idempotency_key';
+
+/** Finds the message a status names (our id first, else the wamid) and locks it. */
+async function lockMessage(
+  trx: Database,
+  s: Pick<StatusRecord, 'messageId' | 'wamid'>,
+): Promise<MessageRow | undefined> {
+  if (s.messageId !== null) {
+    const { rows } = await trx.raw<{ rows: MessageRow[] }>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ? FOR UPDATE`,
+      [s.messageId],
+    );
+    if (rows[0]) return rows[0];
+  }
+  const { rows } = await trx.raw<{ rows: MessageRow[] }>(
+    `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE provider_message_id = ? ORDER BY created_at LIMIT 1 FOR UPDATE`,
+    [s.wamid],
+  );
+  return rows[0];
+}
+
+/** Applies one Meta status to a locked message (docs/contracts.md §9): forward only, one history event. */
+async function applyToMessage(
+  trx: Database,
+  m: MessageRow,
+  s: StatusRecord,
+): Promise<'applied' | 'duplicate'> {
+  if (s.pricing)
+    await trx.raw(
+      `UPDATE messages SET pricing_category = COALESCE(?, pricing_category), pricing_type = COALESCE(?, pricing_type),
+              pricing_billable = COALESCE(?::boolean, pricing_billable) WHERE id = ?`,
+      [s.pricing.category, s.pricing.type, s.pricing.billable, m.id],
+    );
+  const from = m.status as Parameters<typeof canMove>[0];
+  if (from === s.status || !canMove(from, s.status)) return 'duplicate';
+  const detail =
+    s.status === 'FAILED' && s.error
+      ? `Meta: failed ${s.error.code} ${s.error.title}`
+      : `Meta: ${s.status.toLowerCase()} (${s.wamid})`;
+  await trx.raw(
+    `WITH u AS (
+       UPDATE messages SET status = ?, updated_at = now(),
+              provider_message_id = COALESCE(provider_message_id, ?),
+              error_code = CASE WHEN ? THEN ?::int ELSE error_code END,
+              error_title = CASE WHEN ? THEN ? ELSE error_title END,
+              error_details = CASE WHEN ? THEN ? ELSE error_details END
+        WHERE id = ? RETURNING id
+     )
+     INSERT INTO message_events (message_id, status, detail, occurred_at) SELECT id, ?, ?, ? FROM u`,
+    [
+      s.status,
+      s.wamid,
+      s.status === 'FAILED',
+      s.error?.code ?? null,
+      s.status === 'FAILED',
+      s.error?.title ?? null,
+      s.status === 'FAILED',
+      s.error?.details ?? null,
+      m.id,
+      s.status,
+      detail,
+      s.occurredAt,
+    ],
+  );
+  await outbox.append(trx, [
+    {
+      workspaceId: m.workspace_id,
+      type: EVENT_OF[s.status],
+      occurredAt: s.occurredAt,
+      data: {
+        messageId: m.id,
+        status: s.status,
+        phone: m.recipient,
+        phoneNumberId: m.phone_number_id,
+        contactId: m.contact_id,
+        providerMessageId: s.wamid,
+        timestamp: s.occurredAt.toISOString(),
+        ...(s.status === 'FAILED'
+          ? { errorCode: s.error?.code ?? null, errorMessage: s.error?.title ?? null }
+          : {}),
+        ...(s.pricing ? { pricing: s.pricing } : {}),
+        requestId: m.request_id,
+        idempotencyKey: m.idempotency_key,
+      },
+    },
+  ]);
+  return 'applied';
+}
+
+/** Before our own SENT write, Meta's status waits (ADR 0038). */
+const NOT_YET_SENT = new Set(['ACCEPTED', 'QUEUED', 'SENDING']);
+
+function txOf(trx: Database): MetaEventTx {
+  return {
+    async numbersFor(providerId) {
+      const rows = await trx('phone_numbers')
+        .select<Array<{ id: string; workspace_id: string }>>('id', 'workspace_id')
+        .where({ provider_phone_number_id: providerId });
+      return rows.map((r) => ({ id: r.id, workspaceId: r.workspace_id }));
+    },
+
+    async markConnected(numbers) {
+      if (numbers.length === 0) return;
+      // Only the first time: every change of phone_numbers notifies the API processes' caches.
+      await trx('phone_numbers')
+        .whereIn(
+          'id',
+          numbers.map((n) => n.id),
+        )
+        .whereNull('webhook_connected_at')
+        .update({ webhook_connected_at: trx.fn.now() });
+    },
+
+    async applyStatus(numbers, s): Promise<StatusOutcome> {
+      const m = await lockMessage(trx, s);
+      if (m && !numbers.some((n) => n.id === m.phone_number_id)) return 'foreign';
+      if (!m || NOT_YET_SENT.has(m.status)) {
+        await trx.raw(
+          `INSERT INTO meta_pending_statuses (message_id, wamid, status, occurred_at, status_body)
+           VALUES (?, ?, ?, ?, ?::jsonb) ON CONFLICT (wamid, status) DO NOTHING`,
+          [m?.id ?? s.messageId, s.wamid, s.status, s.occurredAt, JSON.stringify(s.raw)],
+        );
+        return 'pending';
+      }
+      return applyToMessage(trx, m, s);
+    },
+
+    async recordInbound(r: InboundRecord): Promise<InboundOutcome> {
+      const found = await trx.raw<{ rows: Array<{ id: string; opted_out: boolean }> }>(
+        `SELECT id, opted_out FROM contacts WHERE workspace_id = ? AND phone_digits = ?
+          ORDER BY created_at LIMIT 1 FOR UPDATE`,
+        [r.workspaceId, r.from],
+      );
+      let contact = found.rows[0];
+      if (!contact) {
+        const inserted = await trx.raw<{ rows: Array<{ id: string; opted_out: boolean }> }>(
+          `INSERT INTO contacts (id, workspace_id, phone, name) VALUES (?, ?, ?, ?)
+           ON CONFLICT (workspace_id, phone) DO UPDATE SET updated_at = now()
+           RETURNING id, opted_out`,
+          [randomUUID(), r.workspaceId, r.from, r.name],
+        );
+        contact = inserted.rows[0];
+      }
+      if (!contact) throw new Error('contact upsert returned nothing');
+      const lastMessage = JSON.stringify({
+        direction: 'inbound',
+        type: r.type,
+        preview: r.preview,
+        at: r.occurredAt,
+      });
+      const conv = await trx.raw<{ rows: Array<{ id: string }> }>(
+        `INSERT INTO conversations (id, workspace_id, phone_number_id, contact_id, contact_phone, last_inbound_at, last_activity_at, last_message)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb)
+         ON CONFLICT (phone_number_id, contact_phone) DO UPDATE SET
+           last_inbound_at = GREATEST(conversations.last_inbound_at, EXCLUDED.last_inbound_at),
+           last_activity_at = GREATEST(conversations.last_activity_at, EXCLUDED.last_activity_at),
+           last_message = CASE WHEN conversations.last_message IS NULL
+                                 OR EXCLUDED.last_activity_at >= conversations.last_activity_at
+                               THEN EXCLUDED.last_message ELSE conversations.last_message END
+         RETURNING id`,
+        [
+          randomUUID(),
+          r.workspaceId,
+          r.phoneNumberId,
+          contact.id,
+          r.from,
+          r.occurredAt,
+          r.occurredAt,
+          lastMessage,
+        ],
+      );
+      const conversationId = conv.rows[0]?.id;
+      if (!conversationId) throw new Error('conversation upsert returned nothing');
+      const id = randomUUID();
+      const stored = await trx.raw<{ rows: Array<{ id: string }> }>(
+        `INSERT INTO inbound_messages (id, workspace_id, conversation_id, contact_id, phone_number_id, wamid, type, content, reply_to, occurred_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)
+         ON CONFLICT (phone_number_id, wamid) DO NOTHING RETURNING id`,
+        [
+          id,
+          r.workspaceId,
+          conversationId,
+          contact.id,
+          r.phoneNumberId,
+          r.wamid,
+          r.type,
+          JSON.stringify(r.content),
+          r.replyTo,
+          r.occurredAt,
+        ],
+      );
+      if (stored.rows.length === 0) return { stored: false, optedOut: contact.opted_out };
+      // The id the conversation's lastMessage names is the stored one.
+      await trx.raw(
+        `UPDATE conversations SET last_message = jsonb_set(last_message, '{id}', to_jsonb(?::text))
+          WHERE id = ? AND last_message->>'at' = ?`,
+        [id, conversationId, JSON.parse(JSON.stringify(r.occurredAt)) as string],
+      );
+      const events: Parameters<typeof outbox.append>[1][number][] = [];
+      let optedOut = contact.opted_out;
+      if (r.optChange === 'out' && !contact.opted_out) {
+        optedOut = true;
+        events.push({
+          workspaceId: r.workspaceId,
+          type: 'contact.opted_out',
+          occurredAt: r.occurredAt,
+          data: {
+            contactId: contact.id,
+            phone: r.from,
+            phoneNumberId: r.phoneNumberId,
+            keyword: r.preview,
+            timestamp: r.occurredAt.toISOString(),
+          },
+        });
+      } else if (r.optChange === 'in' && contact.opted_out) optedOut = false;
+      await trx.raw(
+        `UPDATE contacts SET last_inbound_at = GREATEST(last_inbound_at, ?), updated_at = now(),
+                opted_out = ?, opted_out_at = CASE WHEN ? THEN COALESCE(opted_out_at, now()) ELSE NULL END
+          WHERE id = ?`,
+        [r.occurredAt, optedOut, optedOut, contact.id],
+      );
+      events.push({
+        workspaceId: r.workspaceId,
+        type: 'message.received',
+        occurredAt: r.occurredAt,
+        data: {
+          messageId: id,
+          contactId: contact.id,
+          conversationId,
+          phone: r.from,
+          name: r.name,
+          phoneNumberId: r.phoneNumberId,
+          providerMessageId: r.wamid,
+          type: r.type,
+          content: r.content,
+          replyTo: r.replyTo,
+          timestamp: r.occurredAt.toISOString(),
+        },
+      });
+      await outbox.append(trx, events);
+      return { stored: true, optedOut };
+    },
+
+    async applyTemplateReview(r: TemplateReviewRecord) {
+      const { rows } = await trx.raw<{
+        rows: Array<{ id: string; workspace_id: string; name: string; language: string; category: string }>;
+      }>(
+        `UPDATE templates t SET status = ?, rejection_reason = ?, updated_at = now(),
+                provider_template_id = COALESCE(?, t.provider_template_id)
+          WHERE t.name = ? AND t.language = ? AND t.status IS DISTINCT FROM ?
+            AND t.workspace_id IN (SELECT workspace_id FROM phone_numbers WHERE waba_id = ?)
+        RETURNING t.id, t.workspace_id, t.name, t.language, t.category`,
+        [r.status, r.reason, r.providerTemplateId, r.name, r.language, r.status, r.wabaId],
+      );
+      await outbox.append(
+        trx,
+        rows.map((t) => ({
+          workspaceId: t.workspace_id,
+          type: r.status === 'APPROVED' ? 'template.approved' : 'template.status_updated',
+          occurredAt: r.occurredAt,
+          data: {
+            templateId: t.id,
+            name: t.name,
+            language: t.language,
+            category: t.category,
+            status: r.status,
+            reason: r.reason,
+            timestamp: r.occurredAt.toISOString(),
+          },
+        })),
+      );
+      return rows.length;
+    },
+
+    async recordPayment(p: PaymentRecord) {
+      const { rows } = await trx.raw<{ rows: Array<{ id: string }> }>(
+        `INSERT INTO payments (workspace_id, reference_id, status, amount_value, amount_offset, currency, transaction_id, recipient, occurred_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (workspace_id, reference_id, status) DO NOTHING RETURNING id`,
+        [
+          p.workspaceId,
+          p.referenceId,
+          p.status,
+          p.amount?.value ?? null,
+          p.amount?.offset ?? null,
+          p.currency,
+          p.transactionId,
+          p.recipient,
+          p.occurredAt,
+        ],
+      );
+      if (rows.length === 0) return false;
+      if (p.status === 'captured')
+        await outbox.append(trx, [
+          {
+            workspaceId: p.workspaceId,
+            type: 'payment.completed',
+            occurredAt: p.occurredAt,
+            data: {
+              paymentId: p.referenceId,
+              referenceId: p.referenceId,
+              status: p.status,
+              amount: p.amount,
+              currency: p.currency,
+              transactionId: p.transactionId,
+              phone: p.recipient,
+              timestamp: p.occurredAt.toISOString(),
+            },
+          },
+        ]);
+      return true;
+    },
+  };
+}
+
+/** Meta's events on PostgreSQL. */
+export function knexMetaEventStore(db: Database): MetaEventStore {
+  return {
+    async storeWebhook(body, requestId) {
+      const { rows } = await db.raw<{ rows: Array<{ id: string }> }>(
+        'INSERT INTO meta_webhooks (body, request_id) VALUES (?, ?) RETURNING id::text AS id',
+        [body, requestId],
+      );
+      const id = rows[0]?.id;
+      if (!id) throw new Error('meta_webhooks insert returned nothing');
+      return id;
+    },
+
+    async loadUnprocessed(id) {
+      const row = await db('meta_webhooks')
+        .select('body')
+        .where({ id })
+        .whereNull('processed_at')
+        .first<{ body: Buffer } | undefined>();
+      return row?.body;
+    },
+
+    async processWebhook(id, work) {
+      return db.transaction(async (trx) => {
+        // The row lock makes a second worker with the same id wait, then see it processed.
+        const { rows } = await trx.raw<{ rows: Array<{ id: string }> }>(
+          'SELECT id FROM meta_webhooks WHERE id = ? AND processed_at IS NULL FOR UPDATE',
+          [id],
+        );
+        if (rows.length === 0) return undefined;
+        const outcome: ProcessOutcome = await work(txOf(trx));
+        await trx('meta_webhooks')
+          .where({ id })
+          .update({ processed_at: trx.fn.now(), outcome: outcome.outcome, detail: outcome.detail });
+        return outcome;
+      });
+    },
+
+    async unprocessedWebhooks(olderThanMs, limit) {
+      const { rows } = await db.raw<{ rows: Array<{ id: string }> }>(
+        `SELECT id::text AS id FROM meta_webhooks
+          WHERE processed_at IS NULL AND received_at < now() - (? * interval '1 millisecond')
+          ORDER BY received_at LIMIT ?`,
+        [olderThanMs, limit],
+      );
+      return rows.map((r) => r.id);
+    },
+
+    async applyPendingStatuses(limit, maxAgeMs) {
+      return db.transaction(async (trx) => {
+        const dropped = await trx.raw<{ rowCount: number | null }>(
+          `DELETE FROM meta_pending_statuses WHERE id IN (
+             SELECT id FROM meta_pending_statuses
+              WHERE received_at < now() - (? * interval '1 millisecond') LIMIT ? FOR UPDATE SKIP LOCKED)`,
+          [maxAgeMs, limit],
+        );
+        // Those whose message has its SENT write now, oldest Meta time first (one lock each).
+        const { rows } = await trx.raw<{
+          rows: Array<{
+            id: string;
+            message_id: string | null;
+            wamid: string;
+            status: string;
+            occurred_at: Date;
+            status_body: Record<string, unknown>;
+          }>;
+        }>(
+          `SELECT p.id, p.message_id, p.wamid, p.status, p.occurred_at, p.status_body
+             FROM meta_pending_statuses p
+            WHERE EXISTS (
+                    SELECT 1 FROM messages m
+                     WHERE (m.id = p.message_id OR (p.message_id IS NULL AND m.provider_message_id = p.wamid))
+                       AND m.status IN ('SENT', 'DELIVERED', 'READ', 'FAILED'))
+            ORDER BY p.occurred_at, p.id
+            LIMIT ? FOR UPDATE OF p SKIP LOCKED`,
+          [limit],
+        );
+        let applied = 0;
+        for (const p of rows) {
+          const record = toStatusRecord(p.status_body);
+          if ('skip' in record) continue;
+          const m = await lockMessage(trx, { messageId: p.message_id, wamid: p.wamid });
+          if (m && (await applyToMessage(trx, m, record)) === 'applied') applied += 1;
+        }
+        if (rows.length > 0)
+          await trx.raw('DELETE FROM meta_pending_statuses WHERE id = ANY(?::bigint[])', [
+            rows.map((r) => r.id),
+          ]);
+        const waiting = await trx.raw<{ rows: unknown[] }>('SELECT 1 FROM meta_pending_statuses LIMIT 1');
+        return { applied, dropped: dropped.rowCount ?? 0, waiting: waiting.rows.length > 0 };
+      });
+    },
+  };
+}

@@ -1,0 +1,224 @@
+import { record as recordMetric } from '@flowgate/metrics';
+import type { Logger } from '@flowgate/logger';
+import type { MetaEventStore, MetaEventTx, ProcessOutcome } from './meta-event-store';
+import {
+  fromUnixSeconds,
+  optChangeOf,
+  parseChange,
+  parseEnvelope,
+  parseMessagesValue,
+  previewOf,
+  toContacts,
+  toInbound,
+  toPayment,
+  toStatusRecord,
+  toTemplateStatus,
+} from './meta-parse';
+
+/** What one webhook's processing did, for its row, the logs and the metrics. */
+export interface WebhookTally {
+  applied: number;
+  duplicates: number;
+  pending: number;
+  inbound: number;
+  skipped: number;
+  reasons: string[];
+}
+
+const MAX_REASONS = 5;
+
+function skip(t: WebhookTally, reason: string): void {
+  t.skipped += 1;
+  if (t.reasons.length < MAX_REASONS) t.reasons.push(reason);
+}
+
+/** Applies the changes of a `messages` field: statuses, payments, inbound messages. */
+async function applyMessagesChange(tx: MetaEventTx, value: unknown, t: WebhookTally): Promise<void> {
+  const parsed = parseMessagesValue(value);
+  if (!parsed.ok) {
+    recordMetric.metaEventReceived('unknown');
+    return skip(
+      t,
+      `messages value: ${parsed.errors[0]?.path ?? ''} ${parsed.errors[0]?.message ?? ''}`.trim(),
+    );
+  }
+  const v = parsed.value;
+  const numbers = await tx.numbersFor(v.metadata.phone_number_id);
+  if (numbers.length === 0) {
+    recordMetric.metaEventReceived('unknown');
+    return skip(t, 'no workspace owns this phone_number_id');
+  }
+  await tx.markConnected(numbers);
+
+  for (const raw of v.statuses ?? []) {
+    if (typeof raw === 'object' && raw !== null && (raw as { type?: unknown }).type === 'payment') {
+      recordMetric.metaEventReceived('payment');
+      const p = toPayment(raw);
+      if ('skip' in p) {
+        skip(t, p.skip);
+        continue;
+      }
+      for (const workspaceId of new Set(numbers.map((n) => n.workspaceId))) {
+        const fresh = await tx.recordPayment({
+          workspaceId,
+          referenceId: p.payment.reference_id,
+          status: p.status,
+          amount: p.payment.amount ?? null,
+          currency: p.payment.currency ?? null,
+          transactionId: p.payment.transaction?.id ?? null,
+          recipient: p.recipient_id ?? null,
+          occurredAt: fromUnixSeconds(p.timestamp),
+        });
+        if (fresh) t.applied += 1;
+        else t.duplicates += 1;
+      }
+      continue;
+    }
+    recordMetric.metaEventReceived('status');
+    const s = toStatusRecord(raw);
+    if ('skip' in s) {
+      skip(t, s.skip);
+      continue;
+    }
+    const outcome = await tx.applyStatus(numbers, s);
+    if (outcome === 'applied') t.applied += 1;
+    else if (outcome === 'pending') t.pending += 1;
+    else if (outcome === 'duplicate') t.duplicates += 1;
+    else skip(t, "status for a message of another number's workspace");
+  }
+
+  const contacts = toContacts(v.contacts);
+  for (const raw of v.messages ?? []) {
+    recordMetric.metaEventReceived('message');
+    const parsed = toInbound(raw);
+    if ('skip' in parsed) {
+      skip(t, parsed.skip);
+      continue;
+    }
+    const m = parsed.message;
+    const under = m[m.type];
+    const content =
+      typeof under === 'object' && under !== null && !Array.isArray(under)
+        ? (under as Record<string, unknown>)
+        : Array.isArray(under)
+          ? { items: under }
+          : {};
+    const name = contacts.find((c) => c.wa_id === m.from)?.profile?.name ?? null;
+    for (const n of numbers) {
+      const r = await tx.recordInbound({
+        workspaceId: n.workspaceId,
+        phoneNumberId: n.id,
+        from: m.from,
+        name,
+        wamid: m.id,
+        type: m.type,
+        content,
+        replyTo: m.context?.id ?? null,
+        occurredAt: fromUnixSeconds(m.timestamp),
+        preview: previewOf(m.type, content),
+        optChange: optChangeOf(m.type, content),
+      });
+      if (r.stored) t.inbound += 1;
+      else t.duplicates += 1;
+    }
+  }
+}
+
+async function applyTemplateChange(
+  tx: MetaEventTx,
+  wabaId: string | undefined,
+  value: unknown,
+  time: Date,
+  t: WebhookTally,
+): Promise<void> {
+  recordMetric.metaEventReceived('template_status');
+  const r = toTemplateStatus(value);
+  if ('skip' in r) return skip(t, r.skip);
+  if (wabaId === undefined) return skip(t, 'template status without entry.id (WABA)');
+  const changed = await tx.applyTemplateReview({
+    wabaId,
+    name: r.message_template_name,
+    language: r.message_template_language,
+    status: r.event.toUpperCase(),
+    reason: r.reason === undefined || r.reason === null || r.reason === 'NONE' ? null : r.reason,
+    providerTemplateId: r.message_template_id === undefined ? null : String(r.message_template_id),
+    occurredAt: time,
+  });
+  if (changed > 0) t.applied += changed;
+  else t.duplicates += 1;
+}
+
+/** Parses a stored body and applies what it says inside `tx`. Never throws for bad content: it skips. */
+export async function applyMetaWebhook(tx: MetaEventTx, body: Buffer): Promise<WebhookTally> {
+  const t: WebhookTally = { applied: 0, duplicates: 0, pending: 0, inbound: 0, skipped: 0, reasons: [] };
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    recordMetric.metaEventReceived('unknown');
+    skip(t, 'not JSON');
+    return t;
+  }
+  const envelope = parseEnvelope(json);
+  if (!envelope.ok) {
+    recordMetric.metaEventReceived('unknown');
+    skip(t, `envelope: ${envelope.errors[0]?.path ?? ''} ${envelope.errors[0]?.message ?? ''}`.trim());
+    return t;
+  }
+  for (const entry of envelope.value.entry) {
+    const wabaId = entry.id === undefined ? undefined : String(entry.id);
+    const time = entry.time === undefined ? new Date() : new Date(entry.time * 1000);
+    for (const rawChange of entry.changes) {
+      const change = parseChange(rawChange);
+      if (!change.ok) {
+        recordMetric.metaEventReceived('unknown');
+        skip(t, 'change without field/value');
+        continue;
+      }
+      if (change.value.field === 'messages') await applyMessagesChange(tx, change.value.value, t);
+      else if (change.value.field === 'message_template_status_update')
+        await applyTemplateChange(tx, wabaId, change.value.value, time, t);
+      else {
+        recordMetric.metaEventReceived('unknown');
+        skip(t, `field ${change.value.field} is not read`);
+      }
+    }
+  }
+  return t;
+}
+
+export interface MetaWebhookProcessor {
+  /** Processes one stored webhook (a broker delivery): false when it was processed already or is gone. */
+  process(id: string): Promise<boolean>;
+}
+
+/** The worker's use case: load, apply in one transaction with the processed mark, log counts (never content). */
+export function metaWebhookProcessor(store: MetaEventStore, logger: Logger): MetaWebhookProcessor {
+  return {
+    async process(id) {
+      const body = await store.loadUnprocessed(id);
+      if (!body) return false;
+      let tally: WebhookTally | undefined;
+      const done = await store.processWebhook(id, async (tx): Promise<ProcessOutcome> => {
+        tally = await applyMetaWebhook(tx, body);
+        const t = tally;
+        const usable = t.applied + t.duplicates + t.pending + t.inbound > 0;
+        return {
+          outcome: usable || t.skipped === 0 ? 'processed' : 'skipped',
+          detail:
+            `applied ${t.applied}, inbound ${t.inbound}, pending ${t.pending}, duplicates ${t.duplicates}, skipped ${t.skipped}${t.reasons.length ? `: ${t.reasons.join('; ')}` : ''}`.slice(
+              0,
+              2000,
+            ),
+        };
+      });
+      if (done && tally && tally.skipped > 0)
+        logger.info('meta webhook: parts skipped', {
+          webhookId: id,
+          skipped: tally.skipped,
+          reasons: tally.reasons,
+        });
+      return done !== undefined;
+    },
+  };
+}
