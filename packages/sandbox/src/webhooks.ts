@@ -185,6 +185,10 @@ export class WebhookSender {
   private httpAgent: http.Agent | undefined;
   private httpsAgent: https.Agent | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Requests in flight, at most MAX_SOCKETS; the others wait in `waiting` (FIFO from `waitingHead`). */
+  private inFlight = 0;
+  private waiting: Delivery[] = [];
+  private waitingHead = 0;
   private readonly counts: WebhookStats = { posted: 0, accepted: 0, retries: 0, gaveUp: 0, pending: 0 };
 
   constructor(private readonly logger?: Logger) {}
@@ -245,6 +249,8 @@ export class WebhookSender {
     this.target = undefined;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.waiting = [];
+    this.waitingHead = 0;
     this.counts.pending = 0;
     this.httpAgent?.destroy();
     this.httpsAgent?.destroy();
@@ -301,13 +307,21 @@ export class WebhookSender {
       this.report(d, { status: null, error: 'no webhook set', retrying: false });
       return;
     }
+    if (this.inFlight >= MAX_SOCKETS) {
+      // Waits here (a buffer, not a request object) until a socket is free.
+      this.waiting.push(d);
+      return;
+    }
+    this.inFlight++;
     d.attempts++;
     this.counts.posted++;
     let done = false;
     const finish = (status: number | null, error?: string): void => {
       if (done) return;
       done = true;
+      this.inFlight--;
       this.result(d, status, error);
+      this.next();
     };
     const req = (target.secure ? https : http).request(
       {
@@ -331,6 +345,19 @@ export class WebhookSender {
     req.setTimeout(ATTEMPT_TIMEOUT_MS, () => req.destroy(new Error('no answer within 15 s')));
     req.on('error', (err) => finish(null, err.message));
     req.end(d.body);
+  }
+
+  /** Starts the oldest waiting webhooks while sockets are free (drops them if the webhook was cleared). */
+  private next(): void {
+    while (!this.closed && this.inFlight < MAX_SOCKETS && this.waitingHead < this.waiting.length) {
+      const d = this.waiting[this.waitingHead]!;
+      this.waiting[this.waitingHead++] = undefined as unknown as Delivery;
+      if (this.waitingHead === this.waiting.length || this.waitingHead > 4096) {
+        this.waiting.splice(0, this.waitingHead);
+        this.waitingHead = 0;
+      }
+      this.attempt(d);
+    }
   }
 
   private result(d: Delivery, status: number | null, error: string | undefined): void {

@@ -181,32 +181,12 @@ function txOf(trx: Database): MetaEventTx {
         contact = inserted.rows[0];
       }
       if (!contact) throw new Error('contact upsert returned nothing');
-      const lastMessage = JSON.stringify({
-        direction: 'inbound',
-        type: r.type,
-        preview: r.preview,
-        at: r.occurredAt,
-      });
       const conv = await trx.raw<{ rows: Array<{ id: string }> }>(
-        `INSERT INTO conversations (id, workspace_id, phone_number_id, contact_id, contact_phone, last_inbound_at, last_activity_at, last_message)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb)
-         ON CONFLICT (phone_number_id, contact_phone) DO UPDATE SET
-           last_inbound_at = GREATEST(conversations.last_inbound_at, EXCLUDED.last_inbound_at),
-           last_activity_at = GREATEST(conversations.last_activity_at, EXCLUDED.last_activity_at),
-           last_message = CASE WHEN conversations.last_message IS NULL
-                                 OR EXCLUDED.last_activity_at >= conversations.last_activity_at
-                               THEN EXCLUDED.last_message ELSE conversations.last_message END
+        `INSERT INTO conversations (id, workspace_id, phone_number_id, contact_id, contact_phone, last_activity_at)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (phone_number_id, contact_phone) DO UPDATE SET contact_id = conversations.contact_id
          RETURNING id`,
-        [
-          randomUUID(),
-          r.workspaceId,
-          r.phoneNumberId,
-          contact.id,
-          r.from,
-          r.occurredAt,
-          r.occurredAt,
-          lastMessage,
-        ],
+        [randomUUID(), r.workspaceId, r.phoneNumberId, contact.id, r.from, r.occurredAt],
       );
       const conversationId = conv.rows[0]?.id;
       if (!conversationId) throw new Error('conversation upsert returned nothing');
@@ -229,11 +209,21 @@ function txOf(trx: Database): MetaEventTx {
         ],
       );
       if (stored.rows.length === 0) return { stored: false, optedOut: contact.opted_out };
-      // The id the conversation's lastMessage names is the stored one.
+      // SET expressions read the row as it was: the newest message (by Meta's time) is the last one.
       await trx.raw(
-        `UPDATE conversations SET last_message = jsonb_set(last_message, '{id}', to_jsonb(?::text))
-          WHERE id = ? AND last_message->>'at' = ?`,
-        [id, conversationId, JSON.parse(JSON.stringify(r.occurredAt)) as string],
+        `UPDATE conversations SET
+           last_inbound_at = GREATEST(last_inbound_at, ?::timestamptz),
+           last_activity_at = GREATEST(last_activity_at, ?::timestamptz),
+           last_message = CASE WHEN last_message IS NULL OR ?::timestamptz >= last_activity_at
+                               THEN ?::jsonb ELSE last_message END
+         WHERE id = ?`,
+        [
+          r.occurredAt,
+          r.occurredAt,
+          r.occurredAt,
+          JSON.stringify({ id, direction: 'inbound', type: r.type, preview: r.preview, at: r.occurredAt }),
+          conversationId,
+        ],
       );
       const events: Parameters<typeof outbox.append>[1][number][] = [];
       let optedOut = contact.opted_out;

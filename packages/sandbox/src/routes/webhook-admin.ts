@@ -231,10 +231,11 @@ export function parseTemplateStatus(body: unknown): Parsed<TemplateStatusRequest
   const rawId = body['templateId'];
   let templateId: number | string | undefined;
   if (rawId !== undefined) {
-    if (typeof rawId === 'string' && /^\d{1,15}$/.test(rawId)) templateId = Number(rawId);
-    else if (typeof rawId === 'number' && Number.isSafeInteger(rawId) && rawId > 0) templateId = rawId;
+    if (typeof rawId === 'string' && /^[1-9]\d{0,15}$/.test(rawId) && Number.isSafeInteger(Number(rawId))) {
+      templateId = Number(rawId); // a number, as Meta sends it
+    } else if (typeof rawId === 'number' && Number.isSafeInteger(rawId) && rawId > 0) templateId = rawId;
     else if (typeof rawId === 'string' && rawId !== '' && rawId.length <= 64) templateId = rawId;
-    else problems.push('templateId: must be digits (or a string of at most 64 characters)');
+    else problems.push('templateId: must be digits (or a non-empty string of at most 64 characters)');
   }
   if (problems.length > 0) return { ok: false, problems };
   return {
