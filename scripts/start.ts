@@ -7,7 +7,7 @@
 import type { Config } from '@flowgate/config';
 import { migrateLatest } from '@flowgate/db';
 import { startSandbox } from '@flowgate/sandbox';
-import { bootstrapDemo } from '@flowgate/core';
+import { bootstrapDemo, DEMO_PROVIDER_PHONE_NUMBER_ID } from '@flowgate/core';
 import { buildApp, createApiRuntime, listen } from '@flowgate/public-api';
 import { createDispatcherRuntime } from '@flowgate/dispatcher';
 import { createInfrastructure, loadProcessContext, runProcess } from '@flowgate/runtime';
@@ -38,6 +38,15 @@ runProcess({
     await dispatcher.start();
     const server = await listen(buildApp(api.deps), config.http);
     const base = `http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${server.port}`;
+    // The sandbox plays Meta's side too (docs/contracts.md §9): signed status webhooks after each
+    // send, and customers' messages, posted to this process's intake.
+    const intake = `http://127.0.0.1:${server.port}/api/v1/webhooks/meta`;
+    if (sandbox && config.meta.appSecret !== undefined)
+      sandbox.setWebhook({
+        url: config.sandbox.webhookUrl ?? intake,
+        appSecret: config.meta.appSecret,
+        statusDelaysMs: config.sandbox.statusDelaysMs,
+      });
 
     const lines = [
       `Flowgate is running at ${base} (${embedded ? `embedded: data in ${config.dataDir}` : 'PostgreSQL + RabbitMQ'})`,
@@ -50,6 +59,8 @@ runProcess({
         infra.cipher,
         config.dataDir,
       );
+      // The demo customer writes first, so the free-form cURL below is inside their 24 h window.
+      if (sandbox) await demoCustomerWrites(sandbox.url);
       lines.push(
         '',
         created ? 'Demo workspace created.' : 'Demo workspace reused.',
@@ -68,6 +79,11 @@ runProcess({
         `  curl -sS "${base}/api/v1/public/messages/<id>" -H "apiKey: ${credentials.apiKey}" -H "apiSecret: ${credentials.apiSecret}"`,
         '',
         `Templates: curl -sS "${base}/api/v1/public/templates" -H "apiKey: ${credentials.apiKey}" -H "apiSecret: ${credentials.apiSecret}"`,
+        '',
+        'Play the customer replying (the sandbox posts it as Meta would), then read the conversation:',
+        `  curl -sS -X POST "${sandbox?.url ?? ''}/_sandbox/inbound" -H "Content-Type: application/json" \\`,
+        `    -d '{"phoneNumberId":"${DEMO_PROVIDER_PHONE_NUMBER_ID}","from":"${DEMO_CUSTOMER}","name":"Asha","text":"Thanks! Can I change the address?"}'`,
+        `  curl -sS "${base}/api/v1/public/conversations" -H "apiKey: ${credentials.apiKey}" -H "apiSecret: ${credentials.apiSecret}"`,
       );
     }
     process.stdout.write(`${lines.join('\n')}\n`);
@@ -84,3 +100,25 @@ runProcess({
   deadlineMs: ({ config }) => config.dispatch.shutdownTimeoutMs,
   onDeadline: ({ dispatcher }) => dispatcher.abandon(),
 });
+
+/** The recipient of the printed cURL. */
+const DEMO_CUSTOMER = '919876543210';
+
+/** Posts the demo customer's first message through the sandbox (as Meta would); a failure only warns. */
+async function demoCustomerWrites(sandboxUrl: string): Promise<void> {
+  try {
+    const res = await fetch(`${sandboxUrl}/_sandbox/inbound`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        phoneNumberId: DEMO_PROVIDER_PHONE_NUMBER_ID,
+        from: DEMO_CUSTOMER,
+        name: 'Asha',
+        text: 'Hi! Is my order on its way?',
+      }),
+    });
+    if (!res.ok) process.stderr.write(`The demo customer's first message was not taken (${res.status}).\n`);
+  } catch (err) {
+    process.stderr.write(`The demo customer's first message could not be posted: ${String(err)}\n`);
+  }
+}

@@ -170,7 +170,7 @@ describe("Meta's webhooks in (docs/contracts.md §9)", () => {
         expect(res.body.error.code).toBe('INVALID_SIGNATURE');
       }
       const after = await s.db('meta_webhooks').count<[{ count: string }]>('* as count');
-      expect(after[0].count).toBe(before[0].count);
+      expect(after[0]?.count).toBe(before[0]?.count);
       const ok = await post(JSON.parse(body));
       expect(ok.status).toBe(200);
       expect(ok.body).toEqual({ success: true, data: { received: true } });

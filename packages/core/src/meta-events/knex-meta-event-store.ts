@@ -360,8 +360,8 @@ export function knexMetaEventStore(db: Database): MetaEventStore {
         .select('body')
         .where({ id })
         .whereNull('processed_at')
-        .first<{ body: Buffer } | undefined>();
-      return row?.body;
+        .first<{ body: Buffer | Uint8Array | string } | undefined>();
+      return row === undefined ? undefined : bytesOf(row.body);
     },
 
     async processWebhook(id, work) {
@@ -435,4 +435,12 @@ export function knexMetaEventStore(db: Database): MetaEventStore {
       });
     },
   };
+}
+
+/** bytea as PostgreSQL's driver (Buffer) or PGlite (Uint8Array, or `\\x…` text) returns it. */
+function bytesOf(value: Buffer | Uint8Array | string): Buffer {
+  if (Buffer.isBuffer(value)) return value;
+  if (typeof value === 'string')
+    return value.startsWith('\\x') ? Buffer.from(value.slice(2), 'hex') : Buffer.from(value);
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }
