@@ -23,6 +23,17 @@ import {
   SendMessageResponseSchema,
 } from './http/messages';
 import { ListTemplatesResponseSchema, TemplateSummarySchema } from './http/templates';
+import {
+  ContactSchema,
+  GetContactResponseSchema,
+  ListContactsQuerySchema,
+  ListContactsResponseSchema,
+  ListConversationMessagesResponseSchema,
+  ListConversationsQuerySchema,
+  ListConversationsResponseSchema,
+  ListPageQuerySchema,
+  MetaWebhookAckSchema,
+} from './http/inbound';
 import { SEND_MESSAGE_EXAMPLES } from './messages/examples';
 import { InteractiveContentSchema, MetaInteractiveSchema } from './messages/interactive';
 import { SendMessageBodySchema } from './messages/send';
@@ -95,6 +106,16 @@ const pathParameters = (schema: TObject, descriptions: Record<string, string>): 
     in: 'path',
     required: true,
     ...(descriptions[name] === undefined ? {} : { description: descriptions[name] }),
+    schema: json(property),
+  }));
+
+/** Query parameters, one per property of a contracts query schema (the same schema the route validates with). */
+const queryParameters = (schema: TObject): unknown[] =>
+  Object.entries(schema.properties).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: (schema.required ?? []).includes(name),
+    ...(typeof property.description === 'string' ? { description: property.description } : {}),
     schema: json(property),
   }));
 
@@ -334,6 +355,84 @@ function partnerPaths(): Record<string, Record<string, OpenApiOperation>> {
         },
       },
     },
+    '/contacts': {
+      get: {
+        operationId: 'listContacts',
+        tags: ['contacts'],
+        summary: "List the workspace's contacts (newest first)",
+        description:
+          'Contacts are created when a customer writes (Meta webhooks) and by the contacts routes. `windowOpenUntil` is when the 24 h customer-service window closes.',
+        parameters: queryParameters(ListContactsQuerySchema),
+        responses: {
+          '200': jsonResponse('One page of contacts.', 'ListContactsResponse'),
+          ...errorResponses(
+            'BadRequest',
+            'Unauthorized',
+            'TooManyRequests',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+    },
+    '/contacts/{id}': {
+      get: {
+        operationId: 'getContact',
+        tags: ['contacts'],
+        summary: 'Get a contact',
+        parameters: pathParameters(MessageIdParamsSchema, { id: 'The contact id.' }),
+        responses: {
+          '200': jsonResponse('The contact.', 'GetContactResponse'),
+          ...errorResponses(
+            'Unauthorized',
+            'NotFound',
+            'TooManyRequests',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+    },
+    '/conversations': {
+      get: {
+        operationId: 'listConversations',
+        tags: ['contacts'],
+        summary: 'List conversations (one per sending number and contact), by last activity',
+        parameters: queryParameters(ListConversationsQuerySchema),
+        responses: {
+          '200': jsonResponse('One page of conversations.', 'ListConversationsResponse'),
+          ...errorResponses(
+            'BadRequest',
+            'Unauthorized',
+            'TooManyRequests',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+    },
+    '/conversations/{id}/messages': {
+      get: {
+        operationId: 'listConversationMessages',
+        tags: ['contacts'],
+        summary: "A conversation's messages, both directions, newest first",
+        parameters: [
+          ...pathParameters(MessageIdParamsSchema, { id: 'The conversation id.' }),
+          ...queryParameters(ListPageQuerySchema),
+        ],
+        responses: {
+          '200': jsonResponse('One page of messages.', 'ListConversationMessagesResponse'),
+          ...errorResponses(
+            'BadRequest',
+            'Unauthorized',
+            'NotFound',
+            'TooManyRequests',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+    },
     '/openapi.json': {
       get: {
         operationId: 'getOpenApiDocument',
@@ -431,6 +530,62 @@ function adminPaths(): Record<string, Record<string, OpenApiOperation>> {
   };
 }
 
+/** Meta's webhook intake (docs/contracts.md §9), relative to ADMIN_API_BASE_PATH. */
+function metaWebhookPaths(): Record<string, Record<string, OpenApiOperation>> {
+  return {
+    '/webhooks/meta': {
+      get: {
+        operationId: 'metaWebhookHandshake',
+        tags: ['meta-webhooks'],
+        summary: "Meta's verification handshake",
+        description:
+          'With `hub.mode=subscribe` and `hub.verify_token` equal to META_WEBHOOK_VERIFY_TOKEN: 200 with `hub.challenge` as the text body; otherwise 403.',
+        security: NO_CREDENTIALS,
+        parameters: ['hub.mode', 'hub.verify_token', 'hub.challenge'].map((name) => ({
+          name,
+          in: 'query',
+          required: false,
+          schema: { type: 'string' },
+        })),
+        responses: {
+          '200': {
+            description: 'The challenge, as sent.',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+          ...errorResponses('Forbidden', 'InternalError', 'ServiceUnavailable'),
+        },
+      },
+      post: {
+        operationId: 'metaWebhook',
+        tags: ['meta-webhooks'],
+        summary: "Meta's webhooks: statuses, inbound messages, template reviews, payments",
+        description:
+          '`X-Hub-Signature-256: sha256=<hex>` (HMAC-SHA256 of the raw body with META_APP_SECRET) is checked before anything is parsed; missing or wrong: 401, nothing stored. A signed JSON body is stored and answered 200 (also when Flowgate cannot use it: stored, counted, skipped); the work happens after the answer. 503 names a missing setting.',
+        security: NO_CREDENTIALS,
+        parameters: [
+          {
+            name: 'X-Hub-Signature-256',
+            in: 'header',
+            required: true,
+            schema: { type: 'string', pattern: '^sha256=[0-9a-f]{64}$' },
+          },
+        ],
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
+        responses: {
+          '200': jsonResponse('Stored; it will be processed.', 'MetaWebhookAck'),
+          ...errorResponses(
+            'BadRequest',
+            'Unauthorized',
+            'PayloadTooLarge',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+    },
+  };
+}
+
 /** Probes, at the root. */
 function healthPaths(): Record<string, Record<string, OpenApiOperation>> {
   return {
@@ -510,6 +665,11 @@ function buildRoutesDocument(): OpenApiDocument {
     tags: [
       { name: 'messages', description: 'Partner: send messages and follow their delivery.' },
       { name: 'templates', description: "Partner: the workspace's WhatsApp templates." },
+      {
+        name: 'contacts',
+        description: 'Partner: contacts and conversations (inbound messages from Meta webhooks).',
+      },
+      { name: 'meta-webhooks', description: "Meta's webhooks in (configure this URL in your Meta app)." },
       { name: 'admin', description: 'Workspace members: log in and manage API keys.' },
       { name: 'health', description: 'Probes for orchestrators and load balancers.' },
       { name: 'webhooks', description: 'Events Flowgate posts to your endpoints (signed).' },
@@ -523,6 +683,7 @@ function buildRoutesDocument(): OpenApiDocument {
     paths: {
       ...under(PARTNER_API_BASE_PATH, partnerPaths()),
       ...under(ADMIN_API_BASE_PATH, adminPaths()),
+      ...under(ADMIN_API_BASE_PATH, metaWebhookPaths()),
       ...healthPaths(),
     },
     components: {
@@ -544,6 +705,12 @@ function buildRoutesDocument(): OpenApiDocument {
         ListApiKeysResponse: json(ListApiKeysResponseSchema),
         RevokeApiKeyResponse: json(RevokeApiKeyResponseSchema),
         HealthResponse: json(HealthResponseSchema),
+        MetaWebhookAck: json(MetaWebhookAckSchema),
+        Contact: json(ContactSchema),
+        ListContactsResponse: json(ListContactsResponseSchema),
+        GetContactResponse: json(GetContactResponseSchema),
+        ListConversationsResponse: json(ListConversationsResponseSchema),
+        ListConversationMessagesResponse: json(ListConversationMessagesResponseSchema),
         ReadinessResponse: json(ReadinessResponseSchema),
         ErrorEnvelope: json(ErrorEnvelopeSchema),
         FieldError: json(FieldErrorSchema),

@@ -62,6 +62,77 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/public/contacts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the workspace's contacts (newest first)
+     * @description Contacts are created when a customer writes (Meta webhooks) and by the contacts routes. `windowOpenUntil` is when the 24 h customer-service window closes.
+     */
+    get: operations['listContacts'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/public/contacts/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Get a contact */
+    get: operations['getContact'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/public/conversations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List conversations (one per sending number and contact), by last activity */
+    get: operations['listConversations'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/public/conversations/{id}/messages': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A conversation's messages, both directions, newest first */
+    get: operations['listConversationMessages'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/public/openapi.json': {
     parameters: {
       query?: never;
@@ -138,6 +209,30 @@ export interface paths {
      * @description At once, on every running instance; revoking a revoked key answers the same.
      */
     delete: operations['revokeApiKey'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/meta': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Meta's verification handshake
+     * @description With `hub.mode=subscribe` and `hub.verify_token` equal to META_WEBHOOK_VERIFY_TOKEN: 200 with `hub.challenge` as the text body; otherwise 403.
+     */
+    get: operations['metaWebhookHandshake'];
+    put?: never;
+    /**
+     * Meta's webhooks: statuses, inbound messages, template reviews, payments
+     * @description `X-Hub-Signature-256: sha256=<hex>` (HMAC-SHA256 of the raw body with META_APP_SECRET) is checked before anything is parsed; missing or wrong: 401, nothing stored. A signed JSON body is stored and answered 200 (also when Flowgate cannot use it: stored, counted, skipped); the work happens after the answer. 503 names a missing setting.
+     */
+    post: operations['metaWebhook'];
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -1498,6 +1593,11 @@ export interface components {
       } | null;
       /** @description Provider calls made so far. */
       attempts: number;
+      pricing: {
+        category: string | null;
+        type: string | null;
+        billable: boolean | null;
+      } | null;
       /**
        * Format: date-time
        * @example 2026-11-22T10:15:30.000Z
@@ -1568,6 +1668,11 @@ export interface components {
         } | null;
         /** @description Provider calls made so far. */
         attempts: number;
+        pricing: {
+          category: string | null;
+          type: string | null;
+          billable: boolean | null;
+        } | null;
         /**
          * Format: date-time
          * @example 2026-11-22T10:15:30.000Z
@@ -1757,6 +1862,166 @@ export interface components {
       /** @constant */
       status: 'ok';
     };
+    /** MetaWebhookAck */
+    MetaWebhookAck: {
+      /** @constant */
+      success: true;
+      data: {
+        /** @constant */
+        received: true;
+      };
+    };
+    /** Contact */
+    Contact: {
+      /** Format: uuid */
+      id: string;
+      phone: string;
+      name: string | null;
+      email: string | null;
+      tags: string[];
+      attributes: {
+        [key: string]: string | number | boolean;
+      };
+      optedOut: boolean;
+      optedOutAt: string | null;
+      lastInboundAt: string | null;
+      windowOpenUntil: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-22T10:15:30.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-22T10:15:30.000Z
+       */
+      updatedAt: string;
+    };
+    /** ListContactsResponse */
+    ListContactsResponse: {
+      /** @constant */
+      success: true;
+      data: {
+        contacts: {
+          /** Format: uuid */
+          id: string;
+          phone: string;
+          name: string | null;
+          email: string | null;
+          tags: string[];
+          attributes: {
+            [key: string]: string | number | boolean;
+          };
+          optedOut: boolean;
+          optedOutAt: string | null;
+          lastInboundAt: string | null;
+          windowOpenUntil: string | null;
+          /**
+           * Format: date-time
+           * @example 2026-11-22T10:15:30.000Z
+           */
+          createdAt: string;
+          /**
+           * Format: date-time
+           * @example 2026-11-22T10:15:30.000Z
+           */
+          updatedAt: string;
+        }[];
+        nextCursor: string | null;
+      };
+    };
+    /** GetContactResponse */
+    GetContactResponse: {
+      /** @constant */
+      success: true;
+      /** Contact */
+      data: {
+        /** Format: uuid */
+        id: string;
+        phone: string;
+        name: string | null;
+        email: string | null;
+        tags: string[];
+        attributes: {
+          [key: string]: string | number | boolean;
+        };
+        optedOut: boolean;
+        optedOutAt: string | null;
+        lastInboundAt: string | null;
+        windowOpenUntil: string | null;
+        /**
+         * Format: date-time
+         * @example 2026-11-22T10:15:30.000Z
+         */
+        createdAt: string;
+        /**
+         * Format: date-time
+         * @example 2026-11-22T10:15:30.000Z
+         */
+        updatedAt: string;
+      };
+    };
+    /** ListConversationsResponse */
+    ListConversationsResponse: {
+      /** @constant */
+      success: true;
+      data: {
+        conversations: {
+          /** Format: uuid */
+          id: string;
+          contact: {
+            /** Format: uuid */
+            id: string;
+            phone: string;
+            name: string | null;
+          };
+          /**
+           * Format: uuid
+           * @description The sending number of this conversation.
+           */
+          phoneNumberId: string;
+          lastMessage: {
+            /** Format: uuid */
+            id: string;
+            direction: 'inbound' | 'outbound';
+            type: string;
+            preview: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T10:15:30.000Z
+             */
+            at: string;
+          } | null;
+          lastInboundAt: string | null;
+          windowOpenUntil: string | null;
+        }[];
+        nextCursor: string | null;
+      };
+    };
+    /** ListConversationMessagesResponse */
+    ListConversationMessagesResponse: {
+      /** @constant */
+      success: true;
+      data: {
+        messages: {
+          /** Format: uuid */
+          id: string;
+          direction: 'inbound' | 'outbound';
+          type: string;
+          /** @description Inbound: the object under its type as Meta sent it. Outbound: the Cloud API body part. */
+          content: unknown;
+          status: string | null;
+          providerMessageId: string | null;
+          replyTo: string | null;
+          /**
+           * Format: date-time
+           * @example 2026-11-22T10:15:30.000Z
+           */
+          createdAt: string;
+        }[];
+        nextCursor: string | null;
+      };
+    };
     /** ReadinessResponse */
     ReadinessResponse: {
       /** @enum {string} */
@@ -1796,6 +2061,7 @@ export interface components {
           | 'MALFORMED_JSON'
           | 'UNAUTHORIZED'
           | 'INVALID_CREDENTIALS'
+          | 'INVALID_SIGNATURE'
           | 'FORBIDDEN'
           | 'NOT_FOUND'
           | 'CONFLICT'
@@ -1805,6 +2071,7 @@ export interface components {
           | 'PHONE_NUMBER_NOT_FOUND'
           | 'CONTACT_NOT_FOUND'
           | 'CONTACT_OPTED_OUT'
+          | 'SESSION_WINDOW_CLOSED'
           | 'CONTACT_PHONE_INVALID'
           | 'TEMPLATE_NOT_FOUND'
           | 'TEMPLATE_LANGUAGE_AMBIGUOUS'
@@ -1813,7 +2080,8 @@ export interface components {
           | 'IDEMPOTENCY_KEY_REUSED'
           | 'RATE_LIMITED'
           | 'INTERNAL_ERROR'
-          | 'SERVICE_UNAVAILABLE';
+          | 'SERVICE_UNAVAILABLE'
+          | 'META_WEBHOOK_NOT_CONFIGURED';
         /** @description Human-readable summary. */
         message: string;
         /** @description One entry per offending field (validation and template errors). */
@@ -2008,6 +2276,7 @@ export interface components {
       | 'MALFORMED_JSON'
       | 'UNAUTHORIZED'
       | 'INVALID_CREDENTIALS'
+      | 'INVALID_SIGNATURE'
       | 'FORBIDDEN'
       | 'NOT_FOUND'
       | 'CONFLICT'
@@ -2017,6 +2286,7 @@ export interface components {
       | 'PHONE_NUMBER_NOT_FOUND'
       | 'CONTACT_NOT_FOUND'
       | 'CONTACT_OPTED_OUT'
+      | 'SESSION_WINDOW_CLOSED'
       | 'CONTACT_PHONE_INVALID'
       | 'TEMPLATE_NOT_FOUND'
       | 'TEMPLATE_LANGUAGE_AMBIGUOUS'
@@ -2025,7 +2295,8 @@ export interface components {
       | 'IDEMPOTENCY_KEY_REUSED'
       | 'RATE_LIMITED'
       | 'INTERNAL_ERROR'
-      | 'SERVICE_UNAVAILABLE';
+      | 'SERVICE_UNAVAILABLE'
+      | 'META_WEBHOOK_NOT_CONFIGURED';
   };
   responses: {
     /** @description The body is not valid JSON or does not match the schema; `details` names each field. */
@@ -2411,6 +2682,138 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
+  listContacts: {
+    parameters: {
+      query?: {
+        /** @description 1..100, default 20 */
+        limit?: string;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+        /** @description Part of the name, phone or email (case-insensitive). */
+        search?: string;
+        tag?: string;
+        optedOut?: 'true' | 'false';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of contacts. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ListContactsResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  getContact: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The contact id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The contact. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GetContactResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listConversations: {
+    parameters: {
+      query?: {
+        /** @description 1..100, default 20 */
+        limit?: string;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+        /** @description open: window still open (default all) */
+        status?: 'open' | 'all';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of conversations. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ListConversationsResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listConversationMessages: {
+    parameters: {
+      query?: {
+        /** @description 1..100, default 20 */
+        limit?: string;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        /** @description The conversation id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of messages. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ListConversationMessagesResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
   getOpenApiDocument: {
     parameters: {
       query?: never;
@@ -2557,6 +2960,65 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  metaWebhookHandshake: {
+    parameters: {
+      query?: {
+        'hub.mode'?: string;
+        'hub.verify_token'?: string;
+        'hub.challenge'?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The challenge, as sent. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/plain': string;
+        };
+      };
+      403: components['responses']['Forbidden'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  metaWebhook: {
+    parameters: {
+      query?: never;
+      header: {
+        'X-Hub-Signature-256': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': Record<string, never>;
+      };
+    };
+    responses: {
+      /** @description Stored; it will be processed. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MetaWebhookAck'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      413: components['responses']['PayloadTooLarge'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
     };
