@@ -96,6 +96,7 @@ describe('HTTP schemas', () => {
           providerMessageId: null,
           error: { code: 131026, message: 'Message undeliverable', details: 'Message Undeliverable.' },
           attempts: 1,
+          pricing: null,
           createdAt: AT,
           updatedAt: AT,
           history: [
@@ -120,6 +121,7 @@ describe('HTTP schemas', () => {
           providerMessageId: null,
           error: { code: null, message: 'Delivery abandoned after 5 attempts' },
           attempts: 5,
+          pricing: null,
           createdAt: AT,
           updatedAt: AT,
           history: [
@@ -276,6 +278,7 @@ describe('HTTP schemas', () => {
           providerMessageId: 'wamid.x',
           error: null,
           attempts: 1,
+          pricing: null,
           createdAt: AT,
           updatedAt: AT,
           history: [{ status: 'PARKED', at: AT }],
@@ -298,6 +301,7 @@ describe('HTTP schemas', () => {
           providerMessageId: null,
           error: null,
           attempts: 1,
+          pricing: null,
           createdAt: AT,
           updatedAt: AT,
           history: [],

@@ -54,6 +54,12 @@ describe('buildOpenApiDocument', () => {
         'GET /readyz readiness',
         'GET /metrics metrics',
         'GET /docs docs',
+        'GET /api/v1/public/contacts listContacts',
+        'GET /api/v1/public/contacts/{id} getContact',
+        'GET /api/v1/public/conversations listConversations',
+        'GET /api/v1/public/conversations/{id}/messages listConversationMessages',
+        'GET /api/v1/webhooks/meta metaWebhookHandshake',
+        'POST /api/v1/webhooks/meta metaWebhook',
       ].sort(),
     );
   });
@@ -70,6 +76,8 @@ describe('buildOpenApiDocument', () => {
       ['/healthz', 'get'],
       ['/readyz', 'get'],
       ['/api/v1/public/openapi.json', 'get'],
+      ['/api/v1/webhooks/meta', 'get'],
+      ['/api/v1/webhooks/meta', 'post'],
     ] as const)
       expect(security(path, method)).toEqual([]);
     expect(doc.components.securitySchemes).toMatchObject({
