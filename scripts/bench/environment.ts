@@ -45,6 +45,8 @@ export async function prepareDatabase(opts: { keepData: boolean }): Promise<Data
 export interface Seeded {
   workspaceId: string;
   phoneNumberId: string;
+  /** The number's id at the provider (Meta's `phone_number_id`, the sandbox's path segment). */
+  providerPhoneNumberId: string;
   apiKeyId: string;
   apiKey: string;
   apiSecret: string;
@@ -82,9 +84,10 @@ export async function seedWorkspace(
     ownerEmail: `bench-${randomUUID()}@example.test`,
     ownerPassword: randomBytes(18).toString('base64url'),
   });
+  const providerPhoneNumberId = String(100000000000000 + Math.floor(Math.random() * 1e14));
   const { phoneNumberId } = await phoneNumberService(createStores(db), new TokenCipher(secretKey)).add({
     workspaceId,
-    providerPhoneNumberId: String(100000000000000 + Math.floor(Math.random() * 1e14)),
+    providerPhoneNumberId,
     displayPhoneNumber: '+15550001234',
     accessToken: `bench-token-${randomUUID()}`,
     isDefault: true,
@@ -97,6 +100,7 @@ export async function seedWorkspace(
   return {
     workspaceId,
     phoneNumberId,
+    providerPhoneNumberId,
     apiKeyId: key.id,
     apiKey: key.apiKey,
     apiSecret: key.apiSecret,

@@ -33,6 +33,9 @@ export function runStep(spec: StepSpec): Promise<StepResult> {
   });
   const makeBody = bodyFactory(spec.bodyTemplate);
   const total = Math.max(1, Math.round((spec.rate * spec.durationMs) / 1000));
+  const prepared = spec.requests;
+  if (prepared !== undefined && prepared.length < total)
+    return Promise.reject(new Error(`${prepared.length} prepared requests for ${total} scheduled`));
   const intervalMs = 1000 / spec.rate;
   const latencies = new Float64Array(total);
   const errorKinds: Record<string, number> = {};
@@ -91,7 +94,9 @@ export function runStep(spec: StepSpec): Promise<StepResult> {
     const fire = (i: number, scheduledAt: number): void => {
       const lag = performance.now() - scheduledAt;
       if (lag > maxLag) maxLag = lag;
-      const body = makeBody(spec.seqStart + i);
+      const own = prepared?.[i];
+      const body = own !== undefined ? Buffer.from(own.body) : makeBody(spec.seqStart + i);
+      const headers = own?.headers !== undefined ? { ...spec.headers, ...own.headers } : spec.headers;
       let settled = false;
       const settle = (kind: string | undefined): void => {
         if (settled) return;
@@ -106,7 +111,7 @@ export function runStep(spec: StepSpec): Promise<StepResult> {
           port: url.port,
           path: `${url.pathname}${url.search}`,
           method: spec.method,
-          headers: body ? { ...spec.headers, 'content-length': body.length } : spec.headers,
+          headers: body ? { ...headers, 'content-length': body.length } : headers,
         },
         (res) => {
           res.resume();

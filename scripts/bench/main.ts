@@ -3,7 +3,9 @@
  * Flowgate's benchmark with same-run baselines (ADR 0008). Starts the sandbox provider, a
  * public-api and a dispatcher as separate processes on PostgreSQL and RabbitMQ, a bare Express +
  * helmet baseline, and a fixed-rate load generator in its own process; finds the highest rate each sustains with
- * p99 ≤ 50 ms and < 0.1 % errors; measures auth costs in-process, accept→SENT end to end, peak RSS,
+ * p99 ≤ 50 ms and < 0.1 % errors; measures auth costs in-process, accept→SENT end to end, Meta's
+ * webhook intake (signed status webhooks; the highest rate with p99 ≤ 50 ms and every status
+ * applied) and accept→READ with the sandbox posting the statuses, peak RSS,
  * and (full run) CPU profiles of the API and the dispatcher during one send step. The quick run
  * leaves out the profile and the LOG_LEVEL=info search (`--profile`, `--info-log` add them back).
  * Writes bench/results/latest.json.
@@ -13,6 +15,7 @@ import path from 'node:path';
 import { rmSync } from 'node:fs';
 import { Cleanup, gitInfo } from './bench';
 import { BENCH_AMQP_URL, BENCH_DATABASE_URL } from './environment';
+import { measureIntake, measureRead } from './intake';
 import { parseArgs, plan, type Options, type Plan } from './plan';
 import { RESULTS_DIR, killAllSync } from './processes';
 import {
@@ -62,7 +65,10 @@ async function run(opts: Options, p: Plan, startedAt: Date, cleanup: Cleanup): P
   const baseline = await measureBaseline(stack, p);
   const baselineRps = baseline.baselineSearch.maxRps;
   const ratio = (rps: number): number => (baselineRps > 0 ? round(rps / baselineRps, 4) : 0);
-  const send = await measureSend(stack, p);
+  const { api, ...send } = await measureSend(stack, p);
+  const intake = await measureIntake(stack, p, api, send.sendSearch);
+  const read = await measureRead(stack, p, api, send.sendSearch);
+  await api.proc.stop();
   const infoLog = await measureInfoLog(stack, opts, p, send.sendSearch, ratio);
   const profiles = await measureProfiles(stack, opts, p, send.sendSearch, infoLog.sendInfoLog);
   await writeResults(stack, opts, p, {
@@ -71,6 +77,8 @@ async function run(opts: Options, p: Plan, startedAt: Date, cleanup: Cleanup): P
     ratio,
     ...baseline,
     ...send,
+    e2e: { ...send.e2e, readP50Ms: read.p50Ms, readP99Ms: read.p99Ms, read },
+    intake,
     ...infoLog,
     ...profiles,
   });

@@ -15,6 +15,12 @@ export const NOISY_OTHER_CPU_PCT = 25;
 /** End to end, messages are offered at this multiple of the highest passing send rate. */
 export const E2E_OVERLOAD = 1.25;
 export const SEND_PATH = '/api/v1/public/messages/send';
+/** Meta's webhooks in (DESIGN §9). */
+export const INTAKE_PATH = '/api/v1/webhooks/meta';
+/** The issue's target: the intake takes statuses at this multiple of the highest passing send rate. */
+export const INTAKE_TARGET_RATIO = 3;
+/** Accept → READ is measured at this share of the highest passing send rate (each send brings three webhooks). */
+export const READ_SHARE = 0.5;
 
 export interface Options {
   quick: boolean;
@@ -55,7 +61,8 @@ export function parseArgs(argv: readonly string[]): Options {
 }
 
 /**
- * Timing of one mode: the quick run stays under a minute, the full one under five. `reserveS` is
+ * Timing of one mode: the quick run stays under a minute and a half, the full one under about six
+ * and a half (the intake search and accept → READ added 55 s and 120 s). `reserveS` is
  * kept for the CPU profile at the end: steps are not repeated once only that much time is left.
  */
 export function plan(quick: boolean, profile: boolean) {
@@ -69,11 +76,16 @@ export function plan(quick: boolean, profile: boolean) {
         send: { start: 250, factor: 1.4, refine: 1 },
         info: { startShare: 0.7, factor: 1.4, refine: 0 },
         e2eSeconds: 3,
+        // Status webhooks: the search starts at the target (3 × send.maxRps).
+        intake: { factor: 1.4, refine: 1 },
+        /** How long the statuses of one intake step may take to be applied after it. */
+        intakeApplyTimeoutMs: 10_000,
         drainTimeoutMs: 8_000,
         quietWaitMs: 1_000,
         profileMs: 3_000,
         reserveS: profile ? 12 : 0,
-        budgetS: profile ? 58 : 48,
+        // The intake search (with the real messages it needs) and accept → READ take about 55 s more.
+        budgetS: (profile ? 58 : 48) + 55,
       }
     : {
         stepMs: 8_000,
@@ -83,11 +95,13 @@ export function plan(quick: boolean, profile: boolean) {
         send: { start: 250, factor: 1.5, refine: 2 },
         info: { startShare: 0.6, factor: 1.3, refine: 1 },
         e2eSeconds: 10,
+        intake: { factor: 1.3, refine: 2 },
+        intakeApplyTimeoutMs: 30_000,
         drainTimeoutMs: 30_000,
         quietWaitMs: 5_000,
         profileMs: 10_000,
         reserveS: profile ? 35 : 0,
-        budgetS: 280,
+        budgetS: 280 + 120,
       };
 }
 export type Plan = ReturnType<typeof plan>;

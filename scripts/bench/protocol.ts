@@ -10,6 +10,12 @@ export interface StepSpec {
   headers: Record<string, string>;
   /** Request body; every `__SEQ__` is replaced by a per-request sequence number. */
   bodyTemplate?: string;
+  /**
+   * One prepared request per scheduled request (request i sends `requests[i]`: its body, and its
+   * headers on top of `headers`), for bodies that cannot come from a template (signed webhooks).
+   * Takes the place of `bodyTemplate`; it must hold at least rate × duration entries.
+   */
+  requests?: Array<{ body: string; headers?: Record<string, string> }>;
   /** Sequence number of the step's first request (the next ones count up from it). */
   seqStart: number;
   rate: number;

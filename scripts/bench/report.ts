@@ -32,6 +32,59 @@ export interface RateSearch {
   steps: StepRecord[];
 }
 
+/** One intake step: the API's answers, then the database's view of the statuses it took. */
+export interface IntakeStepRecord extends StepRecord {
+  /** Real messages (SENT) the step's statuses were for: `delivered` for each, then `read`. */
+  messages: number;
+  /** Statuses posted: `delivered` ones, `read` ones. */
+  posted: { delivered: number; read: number };
+  /** Messages at the status their last posted status asks for (READ, or DELIVERED) after the wait. */
+  applied: number;
+  /** History events the statuses made (one per applied status; `read` first leaves no DELIVERED). */
+  events: { delivered: number; read: number };
+  allApplied: boolean;
+  /** From the step's start to the last status applied, ms. */
+  lastAppliedMs: number | undefined;
+  /** Statuses applied per second over that span (the workers' pace, not the API's). */
+  appliedPerSec: number;
+  /** The answer passed (p99, errors) and every status was applied within the wait. */
+  httpPass: boolean;
+}
+
+export interface IntakeResult {
+  /** The highest rate of signed status webhooks with p99 ≤ 50 ms, < 0.1 % errors and every status applied. */
+  eventsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** `eventsPerSec / send.maxRps`. */
+  ratioToSend: number;
+  targetRatio: number;
+  meetsTarget: boolean;
+  /** The workers' pace at that rate (statuses applied per second, step start to last applied). */
+  appliedPerSec: number;
+  /** What `meta_webhooks` holds at the end: stored, processed, never processed, and the outcomes. */
+  webhooks: { stored: number; processed: number; unprocessed: number; outcomes: Record<string, number> };
+  steps: IntakeStepRecord[];
+}
+
+/** Accept → READ with the sandbox playing Meta (status webhooks with delays 0, 0, 0). */
+export interface ReadLifecycle {
+  /** Who posted the statuses: the sandbox after each accepted send, or the load process. */
+  source: 'sandbox' | 'load-process';
+  offeredRps: number;
+  accepted: number;
+  read: number;
+  /** Messages that ended elsewhere (FAILED, or still short of READ after the wait). */
+  notRead: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  waitS: number;
+  /** The sandbox's webhook totals (posted, accepted, retries, gaveUp, pending). */
+  sandboxWebhooks?: Record<string, number>;
+  http: StepRecord;
+}
+
 export type ProfileResult = ProfileSummary & {
   logLevel: 'warn' | 'info';
   rate: number;
@@ -75,7 +128,13 @@ export interface BenchResults {
     /** True when messages reached SENT as fast as they were offered (the pipeline kept up). */
     keptUp: boolean;
     http: StepRecord;
+    /** Accept → READ (the `read` event's time minus the message's), sandbox delays 0, 0, 0. */
+    readP50Ms: number;
+    readP99Ms: number;
+    read: ReadLifecycle;
   };
+  /** Signed status webhooks in: `POST /api/v1/webhooks/meta` (DESIGN §9). */
+  intake: IntakeResult;
   rssMb: { api: number; apiInfoLog?: number; dispatcher: number; sandbox?: number; baseline?: number };
   /** CPU profile of the API (LOG_LEVEL=warn) during one send step (full run, or --profile). */
   profile?: ProfileResult;
@@ -168,6 +227,21 @@ export function summaryTable(r: BenchResults): string {
       '  accept → SENT latency',
       `p50 ${fmt(r.e2e.p50Ms, 0)} ms`,
       `p99 ${fmt(r.e2e.p99Ms, 0)} ms, max ${fmt(r.e2e.maxMs, 0)} ms`,
+    ],
+    [
+      'intake: signed status webhooks',
+      `${r.intake.eventsPerSec} /s`,
+      `p50 ${fmt(r.intake.p50Ms, 2)} / p99 ${fmt(r.intake.p99Ms, 2)} ms; ${fmt(r.intake.ratioToSend, 2)} × send (target ${r.intake.targetRatio} ×${r.intake.meetsTarget ? ', met' : ', not met'})`,
+    ],
+    [
+      '  statuses applied',
+      `${fmt(r.intake.appliedPerSec, 0)} /s`,
+      `at that rate; ${r.intake.webhooks.unprocessed}/${r.intake.webhooks.stored} webhooks unprocessed`,
+    ],
+    [
+      `end to end: accept → READ (${r.e2e.read.source})`,
+      `p50 ${fmt(r.e2e.readP50Ms, 0)} ms`,
+      `p99 ${fmt(r.e2e.readP99Ms, 0)} ms, max ${fmt(r.e2e.read.maxMs, 0)} ms; ${r.e2e.read.read}/${r.e2e.read.accepted} read at ${r.e2e.read.offeredRps} rps`,
     ],
     [
       'peak RSS api / dispatcher',

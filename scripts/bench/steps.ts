@@ -1,6 +1,7 @@
 /**
  * The steps of a benchmark run, in the order `run()` takes them: start the stack, then auth,
- * baseline, send path and end to end, send path at LOG_LEVEL=info, CPU profiles, and the results.
+ * baseline, send path and end to end, Meta's intake and accept → READ (./intake), send path at
+ * LOG_LEVEL=info, CPU profiles, and the results.
  */
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,7 +58,19 @@ export interface Stack {
   env: Record<string, string>;
   sendWs: Seeded;
   e2eWs: Seeded;
+  /** Its messages get signed status webhooks from the load process (the intake search). */
+  intakeWs: Seeded;
+  /** Its messages get their statuses from the sandbox (accept → READ). */
+  readWs: Seeded;
+  /** META_APP_SECRET of the API and the dispatcher: the key of the webhooks' signatures. */
+  metaAppSecret: string;
+  /** The sandbox now running (`restartSandbox` replaces it on the same port). */
   sandbox: BenchProcess;
+  sandboxUrl: string;
+  /** Peak RSS of the sandboxes replaced so far, MiB. */
+  replacedSandboxRssMb: number[];
+  /** Stops the sandbox and starts another on the same port with `extraEnv` (its webhook, say). */
+  restartSandbox: (name: string, extraEnv: Record<string, string>) => Promise<void>;
   dispatcher: BenchProcess;
   baseline: BenchProcess;
   baselinePort: number;
@@ -69,7 +82,7 @@ export interface Stack {
 }
 
 /**
- * The database (two seeded workspaces), a fresh broker topology, and the sandbox, dispatcher,
+ * The database (four seeded workspaces), a fresh broker topology, and the sandbox, dispatcher,
  * baseline and load-generator processes, all ready. Everything is registered with `cleanup`.
  */
 export async function startStack(opts: Options, p: Plan, cleanup: Cleanup): Promise<Stack> {
@@ -84,6 +97,9 @@ export async function startStack(opts: Options, p: Plan, cleanup: Cleanup): Prom
   const hasher = benchHasher();
   const sendWs = await seedWorkspace(db, secretKey, 'send', hasher);
   const e2eWs = await seedWorkspace(db, secretKey, 'e2e', hasher);
+  const intakeWs = await seedWorkspace(db, secretKey, 'intake', hasher);
+  const readWs = await seedWorkspace(db, secretKey, 'read', hasher);
+  const metaAppSecret = randomBytes(24).toString('hex');
 
   const [sandboxPort, dispatcherHealthPort, baselinePort] = await Promise.all([
     freePort(),
@@ -105,11 +121,13 @@ export async function startStack(opts: Options, p: Plan, cleanup: Cleanup): Prom
     // The send path is measured with a warm key; the default 60 s TTL would expire mid-run.
     AUTH_CACHE_TTL_SECONDS: '3600',
     HOST: '127.0.0.1',
+    // Meta's webhooks in (DESIGN §9): the intake step signs with the same secret.
+    META_APP_SECRET: metaAppSecret,
+    META_WEBHOOK_VERIFY_TOKEN: randomBytes(12).toString('hex'),
   };
 
-  const sandbox = startNode('sandbox', 'packages/sandbox/src/main.ts', {
-    env: { SANDBOX_PORT: String(sandboxPort), SANDBOX_HOST: '127.0.0.1' },
-  });
+  const sandboxEnv = { SANDBOX_PORT: String(sandboxPort), SANDBOX_HOST: '127.0.0.1' };
+  const sandbox = startNode('sandbox', 'packages/sandbox/src/main.ts', { env: sandboxEnv });
   const dispatcher = startNode('dispatcher', 'services/dispatcher/src/main.ts', {
     env: { ...env, DISPATCHER_HEALTH_PORT: String(dispatcherHealthPort) },
   });
@@ -147,12 +165,27 @@ export async function startStack(opts: Options, p: Plan, cleanup: Cleanup): Prom
     await bench.step('warmup', proc, bench.sendSpec(port, sendWs.headers, p.apiWarmup.rps, p.apiWarmup.ms));
     return { proc, port };
   };
-  return {
+  const stack: Stack = {
     db,
     env,
     sendWs,
     e2eWs,
+    intakeWs,
+    readWs,
+    metaAppSecret,
     sandbox,
+    sandboxUrl,
+    replacedSandboxRssMb: [],
+    restartSandbox: async (name, extraEnv) => {
+      const rss = peakRssMb(stack.sandbox.pid);
+      if (rss !== undefined) stack.replacedSandboxRssMb.push(rss);
+      await stack.sandbox.stop();
+      stack.sandbox = startNode(name, 'packages/sandbox/src/main.ts', {
+        env: { ...sandboxEnv, ...extraEnv },
+      });
+      bench.named = { ...bench.named, sandbox: stack.sandbox.pid };
+      await waitForHttp(`${sandboxUrl}/healthz`, stack.sandbox);
+    },
     dispatcher,
     baseline,
     baselinePort,
@@ -161,6 +194,7 @@ export async function startStack(opts: Options, p: Plan, cleanup: Cleanup): Prom
     bench,
     startApi,
   };
+  return stack;
 }
 
 /** 1. Auth, in this process, while the machine is idle. */
@@ -202,7 +236,13 @@ export async function measureBaseline(
 export async function measureSend(
   { bench, sendWs, e2eWs, startApi }: Stack,
   p: Plan,
-): Promise<{ sendSearch: RateSearch; e2e: BenchResults['e2e']; apiRss: number | undefined }> {
+): Promise<{
+  sendSearch: RateSearch;
+  e2e: Omit<BenchResults['e2e'], 'readP50Ms' | 'readP99Ms' | 'read'>;
+  apiRss: number | undefined;
+  /** Still running: the intake steps use it; the caller stops it. */
+  api: Api;
+}> {
   console.log('\nsend path: POST /api/v1/public/messages/send, LOG_LEVEL=warn');
   const api = await startApi('public-api-warn', 'warn');
   const sendSearch = toSearch(await findMaxRate(p.send, (rate) => bench.sendStep('send', api, sendWs, rate)));
@@ -213,8 +253,7 @@ export async function measureSend(
   const e2eRate = niceRate(Math.max(100, sendSearch.maxRps) * E2E_OVERLOAD);
   const e2e = await endToEnd(bench, api, sendWs, e2eWs, e2eRate);
   const apiRss = peakRssMb(api.proc.pid);
-  await api.proc.stop();
-  return { sendSearch, e2e, apiRss };
+  return { sendSearch, e2e, apiRss, api };
 }
 
 /** 4. Send path with LOG_LEVEL=info (one access-log line per request). */
@@ -258,7 +297,7 @@ export async function measureInfoLog(
  * --profile-info the API's at info too). The dispatcher is replaced by a profiled one for it.
  */
 export async function measureProfiles(
-  { bench, sendWs, env, dispatcher, dispatcherHealthPort, sandbox, startApi }: Stack,
+  { bench, sendWs, env, dispatcher, dispatcherHealthPort, sandbox, replacedSandboxRssMb, startApi }: Stack,
   opts: Options,
   p: Plan,
   sendSearch: RateSearch,
@@ -337,7 +376,11 @@ export async function measureProfiles(
       console.log(`\nprofile: dispatcher during the same step\n${profileTable(dispatcherProfile)}`);
     } else if (dispatcherWindow) bench.notes.push('the dispatcher wrote no CPU profile');
   }
-  const sandboxRss = peakRssMb(sandbox.pid);
+  const rssNow = peakRssMb(sandbox.pid);
+  const sandboxRss =
+    rssNow === undefined && replacedSandboxRssMb.length === 0
+      ? undefined
+      : Math.max(rssNow ?? 0, ...replacedSandboxRssMb);
   return { profile, profileInfoLog, dispatcherProfile, dispatcherRss, sandboxRss };
 }
 
@@ -353,6 +396,7 @@ export interface Measured {
   sendSearch: RateSearch;
   ratio: (rps: number) => number;
   e2e: BenchResults['e2e'];
+  intake: BenchResults['intake'];
   apiRss: number | undefined;
   sendInfoLog: BenchResults['sendInfoLog'];
   apiInfoRss: number | undefined;
@@ -381,6 +425,7 @@ export async function writeResults(
     sendSearch,
     ratio,
     e2e,
+    intake,
     apiRss,
     sendInfoLog,
     apiInfoRss,
@@ -430,6 +475,7 @@ export async function writeResults(
     ...(sendInfoLog ? { sendInfoLog } : {}),
     auth,
     e2e,
+    intake,
     rssMb: {
       api: round(apiRss ?? 0, 1),
       ...(apiInfoRss !== undefined ? { apiInfoLog: round(apiInfoRss, 1) } : {}),
@@ -441,7 +487,10 @@ export async function writeResults(
     ...(profileInfoLog ? { profileInfoLog } : {}),
     ...(dispatcherProfile ? { dispatcherProfile } : {}),
     env: Object.fromEntries(
-      Object.entries(env).filter(([k]) => !['FLOWGATE_SECRET_KEY', 'JWT_SECRET'].includes(k)),
+      Object.entries(env).filter(
+        ([k]) =>
+          !['FLOWGATE_SECRET_KEY', 'JWT_SECRET', 'META_APP_SECRET', 'META_WEBHOOK_VERIFY_TOKEN'].includes(k),
+      ),
     ),
     noise: {
       otherCpuPctMean: round(
@@ -493,7 +542,7 @@ async function endToEnd(
   sendWs: Seeded,
   ws: Seeded,
   rate: number,
-): Promise<BenchResults['e2e']> {
+): Promise<Omit<BenchResults['e2e'], 'readP50Ms' | 'readP99Ms' | 'read'>> {
   await bench.drain(sendWs.workspaceId, bench.plan.drainTimeoutMs);
   const http = await bench.step(
     'e2e',

@@ -51,6 +51,16 @@ export interface Config {
     /** Delays of the sandbox's `sent`, `delivered`, `read` webhooks, each after the previous. */
     readonly statusDelaysMs: readonly [number, number, number];
   };
+  /** Partner webhooks (docs/contracts.md §10). */
+  readonly webhooks: {
+    readonly allowPrivateNetworks: boolean;
+    /** The delay before each attempt; its length is the number of attempts. */
+    readonly retryScheduleMs: readonly number[];
+    readonly timeoutMs: number;
+    readonly disableAfterMs: number;
+    readonly concurrencyPerEndpoint: number;
+    readonly prefetch: number;
+  };
   /** Meta's webhooks in (docs/contracts.md §9). Unset secrets: the intake answers 503 naming them. */
   readonly meta: {
     readonly appSecret: string | undefined;
@@ -206,6 +216,17 @@ export function loadConfig(rawEnv: Readonly<Record<string, string | undefined>>)
       port: env.SANDBOX_PORT,
       webhookUrl: env.SANDBOX_WEBHOOK_URL,
       statusDelaysMs: parseDelays(env.SANDBOX_STATUS_DELAYS_MS),
+    },
+    webhooks: {
+      allowPrivateNetworks:
+        env.WEBHOOK_ALLOW_PRIVATE_NETWORKS === undefined
+          ? env.DATABASE_URL === undefined
+          : env.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true',
+      retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE_MS.split(',').map(Number),
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      disableAfterMs: env.WEBHOOK_DISABLE_AFTER_HOURS * 3600_000,
+      concurrencyPerEndpoint: env.WEBHOOK_CONCURRENCY_PER_ENDPOINT,
+      prefetch: env.WEBHOOK_WORKER_PREFETCH,
     },
     meta: {
       appSecret: metaAppSecret,

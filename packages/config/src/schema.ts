@@ -244,6 +244,43 @@ export const EnvSchema = Type.Object(
       maximum: 1000,
       description: 'Dispatcher: stored Meta webhooks processed at once per process',
     }),
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: Type.Optional(
+      Type.Union([Type.Literal('true'), Type.Literal('false')], {
+        description:
+          'Partner webhooks may use `http` and loopback/private addresses (development only; default `true` in embedded mode, `false` otherwise)',
+      }),
+    ),
+    WEBHOOK_RETRY_SCHEDULE_MS: Type.String({
+      default: '0,5000,300000,1800000,7200000,18000000,36000000,50400000,72000000,86400000',
+      pattern: '^\\d{1,9}(,\\d{1,9}){0,19}$',
+      description:
+        "Partner webhooks: the delay before each attempt, milliseconds (Standard Webhooks' schedule: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h)",
+    }),
+    WEBHOOK_TIMEOUT_MS: Type.Integer({
+      default: 15000,
+      minimum: 100,
+      maximum: 120000,
+      description: 'Partner webhooks: a delivery attempt times out after this, milliseconds',
+    }),
+    WEBHOOK_DISABLE_AFTER_HOURS: Type.Integer({
+      default: 120,
+      minimum: 1,
+      maximum: 8760,
+      description: 'Partner webhooks: an endpoint whose every delivery failed for this long is disabled',
+    }),
+    WEBHOOK_CONCURRENCY_PER_ENDPOINT: Type.Integer({
+      default: 8,
+      minimum: 1,
+      maximum: 1000,
+      description:
+        "Partner webhooks: deliveries in flight to one endpoint per dispatcher process (a slow endpoint never takes the others' turn)",
+    }),
+    WEBHOOK_WORKER_PREFETCH: Type.Integer({
+      default: 64,
+      minimum: 1,
+      maximum: 1000,
+      description: 'Dispatcher: partner webhook deliveries in flight per process',
+    }),
     SANDBOX_WEBHOOK_URL: Type.Optional(
       Type.String({
         pattern: '^https?://',

@@ -13,3 +13,4 @@ export * from './demo/bootstrap-demo';
 export * from './demo/demo-templates';
 export * from './partner-events';
 export * from './meta-events';
+export * from './webhooks';

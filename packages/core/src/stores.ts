@@ -16,6 +16,8 @@ import { knexPhoneNumberStore } from './phone-numbers/knex-phone-number-store';
 import type { PhoneNumberStore } from './phone-numbers/phone-number-store';
 import { knexTemplateStore } from './templates/knex-template-store';
 import type { TemplateStore } from './templates/template-store';
+import { knexWebhookStore } from './webhooks/knex-webhook-store';
+import type { WebhookStore } from './webhooks/webhook-store';
 import { knexWorkspaceStore } from './workspaces/knex-workspace-store';
 import type { WorkspaceStore } from './workspaces/workspace-store';
 
@@ -30,6 +32,7 @@ export interface Stores {
   messages: MessageStore;
   partnerEvents: PartnerEventStore;
   metaEvents: MetaEventStore;
+  webhooks: WebhookStore;
 }
 
 export interface StoreOptions {
@@ -52,5 +55,6 @@ export function createStores(db: Database, options: StoreOptions = {}): Stores {
     },
     partnerEvents: new KnexPartnerEventStore(),
     metaEvents: knexMetaEventStore(db),
+    webhooks: knexWebhookStore(db),
   };
 }

@@ -7,6 +7,7 @@ import * as idempotencyExpiry from './migrations/20261201000200_idempotency_expi
 import * as changeNotifications from './migrations/20261201000300_change_notifications';
 import * as partnerEvents from './migrations/20261203000100_partner_events';
 import * as metaEvents from './migrations/20261204000100_meta_events';
+import * as partnerWebhooks from './migrations/20261204000200_partner_webhooks';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +23,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261201000300_change_notifications', changeNotifications],
   ['20261203000100_partner_events', partnerEvents],
   ['20261204000100_meta_events', metaEvents],
+  ['20261204000200_partner_webhooks', partnerWebhooks],
 ];
 
 const source: Knex.MigrationSource<Migration> = {

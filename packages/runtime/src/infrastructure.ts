@@ -37,6 +37,11 @@ export interface Infrastructure {
    * consume them).
    */
   metaBroker(): Promise<Broker>;
+  /**
+   * The partner webhook deliveries' hop (docs/contracts.md §10, ADR 0039): `<AMQP_PREFIX>.webhooks.*`,
+   * its delay tiers the retry schedule's delays; made on first use.
+   */
+  webhookBroker(): Promise<Broker>;
   cipher: TokenCipher;
   hasher: Hasher;
   /**
@@ -91,15 +96,23 @@ export async function createInfrastructure(
   let metaBroker: Promise<Broker> | undefined = options.metaBroker
     ? Promise.resolve(options.metaBroker)
     : undefined;
+  let webhookBroker: Promise<Broker> | undefined;
 
-  async function makeBroker(meta = false): Promise<Broker> {
-    // Meta's hop retries on the default tiers (a database outage), the dispatch queue on its own.
-    const delayTiersMs = meta ? DEFAULT_DELAY_TIERS_MS : config.dispatch.retryDelaysMs;
+  async function makeBroker(hop?: 'meta' | 'webhooks'): Promise<Broker> {
+    // Meta's hop retries on the default tiers (a database outage), partner webhooks on their
+    // schedule, the dispatch queue on its own.
+    const delayTiersMs =
+      hop === 'meta'
+        ? DEFAULT_DELAY_TIERS_MS
+        : hop === 'webhooks'
+          ? webhookDelayTiers(config.webhooks.retryScheduleMs)
+          : config.dispatch.retryDelaysMs;
+    const meta = hop !== undefined;
     if (config.amqp.url !== undefined)
       // Processes start (and the API keeps accepting sends) while RabbitMQ is down.
       return createRabbitBroker({
         url: config.amqp.url,
-        prefix: meta ? `${config.amqp.prefix}.meta` : config.amqp.prefix,
+        prefix: hop === undefined ? config.amqp.prefix : `${config.amqp.prefix}.${hop}`,
         delayTiersMs,
         maxAttempts: BROKER_MAX_ATTEMPTS,
         logger,
@@ -119,8 +132,13 @@ export async function createInfrastructure(
     broker,
     metaBroker() {
       if (options.needsBroker === false) return Promise.resolve(NO_BROKER);
-      metaBroker ??= makeBroker(true);
+      metaBroker ??= makeBroker('meta');
       return metaBroker;
+    },
+    webhookBroker() {
+      if (options.needsBroker === false) return Promise.resolve(NO_BROKER);
+      webhookBroker ??= makeBroker('webhooks');
+      return webhookBroker;
     },
     cipher: new TokenCipher(config.secretKey),
     hasher: createArgon2Hasher(config.argon2),
@@ -137,8 +155,15 @@ export async function createInfrastructure(
     async close() {
       await feed?.close();
       if (metaBroker && !options.metaBroker) await (await metaBroker).close();
+      if (webhookBroker) await (await webhookBroker).close();
       if (!options.broker) await broker.close();
       if (!options.db) await db.destroy();
     },
   };
+}
+
+/** The webhook hop's delay tiers: the retry schedule's delays (0, "at once", is no tier). */
+export function webhookDelayTiers(scheduleMs: readonly number[]): number[] {
+  const tiers = [...new Set(scheduleMs.filter((d) => d > 0))].sort((a, b) => a - b);
+  return tiers.length > 0 ? tiers : [1000];
 }

@@ -4,3 +4,4 @@ export * from './templates';
 export * from './admin';
 export * from './health';
 export * from './inbound';
+export * from './webhooks';
