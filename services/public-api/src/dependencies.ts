@@ -95,7 +95,9 @@ export function createApiRuntime(
   });
   const lastUsed = startLastUsedFlush(verifier, stores.apiKeys, logger, overrides.lastUsedFlushMs);
 
-  const announceMetaWebhook = (id: string, requestId: string | null): void => {
+  // The Meta hop's broker connects on the first webhook; a hand-off that finds it not connected
+  // yet (or down) is tried again a few times, then left to the workers' sweep (ADR 0037).
+  const announceMetaWebhook = (id: string, requestId: string | null, attempt = 1): void => {
     infra
       .metaBroker()
       .then((b) =>
@@ -106,10 +108,16 @@ export function createApiRuntime(
           contentType: 'application/json',
         }),
       )
-      // Stored already: the workers' sweep publishes it again (ADR 0037).
-      .catch((err: unknown) =>
-        logger.warn('meta webhook stored, hand-off to the broker failed', { err, webhookId: id }),
-      );
+      .catch((err: unknown) => {
+        if (attempt < 4) {
+          setTimeout(() => announceMetaWebhook(id, requestId, attempt + 1), 500 * attempt).unref();
+          return;
+        }
+        logger.warn('meta webhook stored, hand-off to the broker failed; the workers will sweep it up', {
+          err,
+          webhookId: id,
+        });
+      });
   };
 
   const deps: AppDependencies = {

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Database } from '@flowgate/db';
+import { Batcher, type Database } from '@flowgate/db';
+import { LRUCache } from 'lru-cache';
 import type { PartnerEventType } from '@flowgate/contracts';
 import { canMove } from '../messages/message-status';
 import { KnexPartnerEventStore } from '../partner-events/knex-partner-event-store';
 import { toStatusRecord } from './meta-parse';
 import type {
+  ConnectedNumber,
   InboundOutcome,
   InboundRecord,
   MetaEventStore,
@@ -129,17 +131,28 @@ async function applyToMessage(
 /** Before our own SENT write, Meta's status waits (ADR 0038). */
 const NOT_YET_SENT = new Set(['ACCEPTED', 'QUEUED', 'SENDING']);
 
-function txOf(trx: Database): MetaEventTx {
+type NumberCache = LRUCache<string, { numbers: ConnectedNumber[]; connected: boolean }>;
+
+function txOf(trx: Database, cache: NumberCache): MetaEventTx {
   return {
     async numbersFor(providerId) {
+      const cached = cache.get(providerId);
+      if (cached) return cached.numbers;
       const rows = await trx('phone_numbers')
-        .select<Array<{ id: string; workspace_id: string }>>('id', 'workspace_id')
+        .select<Array<{ id: string; workspace_id: string; connected: boolean }>>(
+          'id',
+          'workspace_id',
+          trx.raw('webhook_connected_at IS NOT NULL AS connected'),
+        )
         .where({ provider_phone_number_id: providerId });
-      return rows.map((r) => ({ id: r.id, workspaceId: r.workspace_id }));
+      const numbers = rows.map((r) => ({ id: r.id, workspaceId: r.workspace_id }));
+      cache.set(providerId, { numbers, connected: rows.length > 0 && rows.every((r) => r.connected) });
+      return numbers;
     },
 
-    async markConnected(numbers) {
-      if (numbers.length === 0) return;
+    async markConnected(providerId, numbers) {
+      const cached = cache.get(providerId);
+      if (numbers.length === 0 || cached?.connected === true) return;
       // Only the first time: every change of phone_numbers notifies the API processes' caches.
       await trx('phone_numbers')
         .whereIn(
@@ -148,6 +161,8 @@ function txOf(trx: Database): MetaEventTx {
         )
         .whereNull('webhook_connected_at')
         .update({ webhook_connected_at: trx.fn.now() });
+      // Known connected from here on (a rolled-back transaction only costs one more update later).
+      cache.set(providerId, { numbers: [...numbers], connected: true });
     },
 
     async applyStatus(numbers, s): Promise<StatusOutcome> {
@@ -344,15 +359,30 @@ function txOf(trx: Database): MetaEventTx {
 
 /** Meta's events on PostgreSQL. */
 export function knexMetaEventStore(db: Database): MetaEventStore {
-  return {
-    async storeWebhook(body, requestId) {
-      const { rows } = await db.raw<{ rows: Array<{ id: string }> }>(
-        'INSERT INTO meta_webhooks (body, request_id) VALUES (?, ?) RETURNING id::text AS id',
-        [body, requestId],
+  // Group commit of the intake's inserts (ADR 0011): one statement and one commit for the bodies
+  // that arrive together; each request still answers only after its row is committed.
+  const inserts = new Batcher<{ body: Buffer; requestId: string | null }, string>(
+    async (items) => {
+      const { rows } = await db.raw<{ rows: Array<{ id: string; ord: number }> }>(
+        `INSERT INTO meta_webhooks (body, request_id)
+         SELECT decode(h, 'hex'), r FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS v(h, r, ord) ORDER BY ord
+         RETURNING id::text AS id`,
+        [items.map((i) => i.body.toString('hex')), items.map((i) => i.requestId) as unknown as string[]],
       );
-      const id = rows[0]?.id;
-      if (!id) throw new Error('meta_webhooks insert returned nothing');
-      return id;
+      if (rows.length !== items.length) throw new Error('meta_webhooks insert returned a wrong count');
+      return rows.map((r) => r.id);
+    },
+    { maxBatch: 200, maxConcurrent: 4 },
+  );
+  // Which workspaces own a provider number, and whether its webhook is connected already: asked
+  // for every webhook, changed almost never (a stale entry lives 5 s).
+  const numberCache = new LRUCache<string, { numbers: ConnectedNumber[]; connected: boolean }>({
+    max: 10_000,
+    ttl: 5_000,
+  });
+  return {
+    storeWebhook(body, requestId) {
+      return inserts.add({ body, requestId });
     },
 
     async loadUnprocessed(id) {
@@ -367,17 +397,25 @@ export function knexMetaEventStore(db: Database): MetaEventStore {
     async processWebhook(id, work) {
       return db.transaction(async (trx) => {
         // The row lock makes a second worker with the same id wait, then see it processed.
-        const { rows } = await trx.raw<{ rows: Array<{ id: string }> }>(
-          'SELECT id FROM meta_webhooks WHERE id = ? AND processed_at IS NULL FOR UPDATE',
+        const { rows } = await trx.raw<{ rows: Array<{ body: Buffer | Uint8Array | string }> }>(
+          'SELECT body FROM meta_webhooks WHERE id = ? AND processed_at IS NULL FOR UPDATE',
           [id],
         );
-        if (rows.length === 0) return undefined;
-        const outcome: ProcessOutcome = await work(txOf(trx));
+        const row = rows[0];
+        if (!row) return undefined;
+        const outcome: ProcessOutcome = await work(txOf(trx, numberCache), bytesOf(row.body));
         await trx('meta_webhooks')
           .where({ id })
           .update({ processed_at: trx.fn.now(), outcome: outcome.outcome, detail: outcome.detail });
         return outcome;
       });
+    },
+
+    async markFailed(id, detail) {
+      await db('meta_webhooks')
+        .where({ id })
+        .whereNull('processed_at')
+        .update({ processed_at: db.fn.now(), outcome: 'failed', detail });
     },
 
     async unprocessedWebhooks(olderThanMs, limit) {

@@ -69,7 +69,7 @@ export interface PaymentRecord {
 export interface MetaEventTx {
   numbersFor(providerPhoneNumberId: string): Promise<ConnectedNumber[]>;
   /** Marks the numbers connected (the first signed webhook turns the 24 h rule on for them). */
-  markConnected(numbers: readonly ConnectedNumber[]): Promise<void>;
+  markConnected(providerPhoneNumberId: string, numbers: readonly ConnectedNumber[]): Promise<void>;
   applyStatus(numbers: readonly ConnectedNumber[], status: StatusRecord): Promise<StatusOutcome>;
   recordInbound(inbound: InboundRecord): Promise<InboundOutcome>;
   /** Returns how many stored templates changed status. */
@@ -79,7 +79,7 @@ export interface MetaEventTx {
 }
 
 export interface ProcessOutcome {
-  outcome: 'processed' | 'skipped';
+  outcome: 'processed' | 'skipped' | 'failed';
   detail: string | null;
 }
 
@@ -94,8 +94,10 @@ export interface MetaEventStore {
    */
   processWebhook(
     id: string,
-    work: (tx: MetaEventTx) => Promise<ProcessOutcome>,
+    work: (tx: MetaEventTx, body: Buffer) => Promise<ProcessOutcome>,
   ): Promise<ProcessOutcome | undefined>;
+  /** Marks a webhook processed with outcome `failed` (it failed every attempt). */
+  markFailed(id: string, detail: string): Promise<void>;
   /** Webhooks stored longer than `olderThanMs` ago and still unprocessed (the broker hop was lost). */
   unprocessedWebhooks(olderThanMs: number, limit: number): Promise<string[]>;
   /**

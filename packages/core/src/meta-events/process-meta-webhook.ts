@@ -27,6 +27,9 @@ export interface WebhookTally {
 
 const MAX_REASONS = 5;
 
+/** NUL and lone surrogates: neither fits in PostgreSQL text or jsonb. */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 function skip(t: WebhookTally, reason: string): void {
   t.skipped += 1;
   if (t.reasons.length < MAX_REASONS) t.reasons.push(reason);
@@ -48,7 +51,7 @@ async function applyMessagesChange(tx: MetaEventTx, value: unknown, t: WebhookTa
     recordMetric.metaEventReceived('unknown');
     return skip(t, 'no workspace owns this phone_number_id');
   }
-  await tx.markConnected(numbers);
+  await tx.markConnected(v.metadata.phone_number_id, numbers);
 
   for (const raw of v.statuses ?? []) {
     if (typeof raw === 'object' && raw !== null && (raw as { type?: unknown }).type === 'payment') {
@@ -153,7 +156,11 @@ export async function applyMetaWebhook(tx: MetaEventTx, body: Buffer): Promise<W
   const t: WebhookTally = { applied: 0, duplicates: 0, pending: 0, inbound: 0, skipped: 0, reasons: [] };
   let json: unknown;
   try {
-    json = JSON.parse(body.toString('utf8'));
+    // PostgreSQL keeps neither NUL nor lone surrogates in text or jsonb: each becomes U+FFFD here,
+    // once, so a body carrying them is still applied (docs/contracts.md §9: never stuck, never a 5xx).
+    json = JSON.parse(body.toString('utf8'), (_key, value: unknown) =>
+      typeof value === 'string' ? value.replace(UNSTORABLE, '\uFFFD') : value,
+    );
   } catch {
     recordMetric.metaEventReceived('unknown');
     skip(t, 'not JSON');
@@ -190,16 +197,16 @@ export async function applyMetaWebhook(tx: MetaEventTx, body: Buffer): Promise<W
 export interface MetaWebhookProcessor {
   /** Processes one stored webhook (a broker delivery): false when it was processed already or is gone. */
   process(id: string): Promise<boolean>;
+  /** Ends a webhook that failed every attempt (a bug, not an outage): kept, marked `failed`, logged. */
+  giveUp(id: string, reason: string): Promise<void>;
 }
 
 /** The worker's use case: load, apply in one transaction with the processed mark, log counts (never content). */
 export function metaWebhookProcessor(store: MetaEventStore, logger: Logger): MetaWebhookProcessor {
   return {
     async process(id) {
-      const body = await store.loadUnprocessed(id);
-      if (!body) return false;
       let tally: WebhookTally | undefined;
-      const done = await store.processWebhook(id, async (tx): Promise<ProcessOutcome> => {
+      const done = await store.processWebhook(id, async (tx, body): Promise<ProcessOutcome> => {
         tally = await applyMetaWebhook(tx, body);
         const t = tally;
         const usable = t.applied + t.duplicates + t.pending + t.inbound > 0;
@@ -219,6 +226,10 @@ export function metaWebhookProcessor(store: MetaEventStore, logger: Logger): Met
           reasons: tally.reasons,
         });
       return done !== undefined;
+    },
+    async giveUp(id, reason) {
+      logger.error('meta webhook: given up after repeated failures', { webhookId: id, reason });
+      await store.markFailed(id, reason.slice(0, 2000));
     },
   };
 }

@@ -201,18 +201,16 @@ export function knexWebhookStore(db: Database): WebhookStore {
     },
 
     async event(id) {
-      const row = await db('partner_events')
-        .where({ id })
-        .first<
-          | {
-              id: string;
-              workspace_id: string;
-              type: string;
-              data: Record<string, unknown>;
-              occurred_at: Date;
-            }
-          | undefined
-        >('id', 'workspace_id', 'type', 'data', 'occurred_at');
+      const row = await db('partner_events').where({ id }).first<
+        | {
+            id: string;
+            workspace_id: string;
+            type: string;
+            data: Record<string, unknown>;
+            occurred_at: Date;
+          }
+        | undefined
+      >('id', 'workspace_id', 'type', 'data', 'occurred_at');
       return row
         ? {
             id: row.id,

@@ -7,6 +7,9 @@ import type { Logger } from '@flowgate/logger';
  * processor applies it once (its row lock and processed mark make redeliveries and second workers
  * no-ops). A database outage retries after a delay, never in a loop.
  */
+/** Attempts before a webhook that keeps failing is given up (failed, logged). */
+export const MAX_ATTEMPTS = 25;
+
 export function metaWebhookHandler(processor: MetaWebhookProcessor, logger: Logger): DeliveryHandler {
   return async (delivery) => {
     let id: unknown;

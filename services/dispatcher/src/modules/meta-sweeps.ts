@@ -10,9 +10,9 @@ export interface MetaSweepOptions {
   pendingMaxAgeMs: number;
   /** How often pending statuses are retried (default 250 ms). */
   pendingIntervalMs?: number;
-  /** How often stored-but-unprocessed webhooks are handed to the broker again (default 5 s). */
+  /** How often stored-but-unprocessed webhooks are handed to the broker again (default 2 s). */
   republishIntervalMs?: number;
-  /** A webhook unprocessed this long lost its broker hop (default 10 s). */
+  /** A webhook unprocessed this long lost its broker hop (default 5 s). */
   republishAfterMs?: number;
 }
 
@@ -57,9 +57,9 @@ export function startMetaSweeps(o: MetaSweepOptions): { stop(): Promise<void> } 
     return r.applied >= 500 ? 0 : pendingEvery;
   }, pendingEvery);
 
-  const republishEvery = o.republishIntervalMs ?? 5000;
+  const republishEvery = o.republishIntervalMs ?? 2000;
   schedule(async () => {
-    const ids = await o.store.unprocessedWebhooks(o.republishAfterMs ?? 10_000, 500);
+    const ids = await o.store.unprocessedWebhooks(o.republishAfterMs ?? 5_000, 500);
     if (ids.length === 0) return republishEvery;
     const results = await o.broker.publishBatch(
       ids.map((id) => ({
