@@ -478,7 +478,7 @@ describe("Meta's intake under hostile input (docs/contracts.md §9)", () => {
       .db('meta_webhooks')
       .whereIn('request_id', requestIds)
       .count<[{ count: string }]>('* as count');
-    expect(Number(stored[0].count)).toBe(0);
+    expect(Number(stored[0]?.count)).toBe(0);
     for (const proc of s.dispatchers) expect(proc.child.exitCode).toBeNull();
   });
 

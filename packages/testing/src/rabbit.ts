@@ -1,15 +1,29 @@
 import amqp from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { deleteRabbitTopology, rabbitTopology } from '@flowgate/messaging';
+import { webhookDelayTiers } from '@flowgate/runtime';
 import { TEST_AMQP_URL } from './test-env';
 
 /** A unique exchange/queue prefix, so concurrent test files never share queues. */
 export const uniquePrefix = (label = 't'): string => `test.${label}.${randomUUID().slice(0, 8)}`;
 
-/** Deletes every queue and exchange of a prefix's topology, and of its Meta hop (`<prefix>.meta`). */
-export async function deleteTopology(prefix: string): Promise<void> {
+/** The partner webhooks' retry schedule of the tests (testEnv): three attempts, short delays. */
+export const TEST_WEBHOOK_RETRY_SCHEDULE_MS = '0,500,1000';
+
+/**
+ * Deletes every queue and exchange of a prefix's topology, and of its Meta and webhook hops
+ * (`<prefix>.meta`, `<prefix>.webhooks`, the latter with the tests' schedule or `webhookSchedule`).
+ */
+export async function deleteTopology(
+  prefix: string,
+  webhookSchedule = TEST_WEBHOOK_RETRY_SCHEDULE_MS,
+): Promise<void> {
   await deleteRabbitTopology(TEST_AMQP_URL, rabbitTopology(prefix));
   await deleteRabbitTopology(TEST_AMQP_URL, rabbitTopology(`${prefix}.meta`));
+  await deleteRabbitTopology(
+    TEST_AMQP_URL,
+    rabbitTopology(`${prefix}.webhooks`, webhookDelayTiers(webhookSchedule.split(',').map(Number))),
+  );
 }
 
 /** Reads (and removes) every message waiting on the prefix's work queue. */

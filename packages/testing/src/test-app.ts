@@ -40,7 +40,8 @@ export async function createTestApp(
     close: async () => {
       await runtime.close();
       await infra.close();
-      if (!overrides.broker) await deleteTopology(config.amqp.prefix);
+      if (!overrides.broker)
+        await deleteTopology(config.amqp.prefix, config.webhooks.retryScheduleMs.join(','));
     },
   };
 }

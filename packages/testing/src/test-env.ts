@@ -29,6 +29,9 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     FLOWGATE_SECRET_KEY: randomBytes(32).toString('base64'),
     JWT_SECRET: randomBytes(32).toString('hex'),
     LOG_LEVEL: 'debug',
+    // Partner webhooks: local receivers, and a schedule of seconds (deleteTopology knows it).
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+    WEBHOOK_RETRY_SCHEDULE_MS: '0,500,1000',
     ...extra,
   };
 }

@@ -2,10 +2,12 @@ import type { Database } from '@flowgate/db';
 import type { Broker, ConsumerHandle } from '@flowgate/messaging';
 import { BROKER_MAX_ATTEMPTS, type Infrastructure } from '@flowgate/runtime';
 import { createCloudApiClient } from '@flowgate/whatsapp-cloud';
-import { metaWebhookProcessor } from '@flowgate/core';
+import { createPoster, metaWebhookProcessor, webhookDeliveryWorker } from '@flowgate/core';
 import { dispatchHandler } from './consumer/dispatch-consumer';
 import { metaWebhookHandler } from './consumer/meta-consumer';
 import { startMetaSweeps } from './modules/meta-sweeps';
+import { webhookDeliveryHandler } from './consumer/webhook-consumer';
+import { startWebhookRelay } from './modules/webhook-relay';
 import { dispatchMessageUseCase } from './modules/dispatch-message';
 import { DispatchStats } from './modules/dispatch-stats';
 import { NumberLanes } from './modules/lanes';
@@ -96,6 +98,18 @@ export function createDispatcherRuntime(
   let consumer: ConsumerHandle | undefined;
   let metaConsumer: ConsumerHandle | undefined;
   let metaSweeps: { stop(): Promise<void> } | undefined;
+  let webhookConsumer: ConsumerHandle | undefined;
+  let webhookRelay: { stop(): Promise<void> } | undefined;
+  const w = config.webhooks;
+  const webhookWorker = webhookDeliveryWorker({
+    store: stores.webhooks,
+    cipher,
+    poster: createPoster({ timeoutMs: w.timeoutMs, allowPrivateNetworks: w.allowPrivateNetworks }),
+    logger,
+    retryScheduleMs: w.retryScheduleMs,
+    disableAfterMs: w.disableAfterMs,
+    concurrencyPerEndpoint: w.concurrencyPerEndpoint,
+  });
   let sharePoll: NodeJS.Timeout | undefined;
   const countDispatchers = async (): Promise<void> => {
     try {
@@ -129,10 +143,14 @@ export function createDispatcherRuntime(
       // every handler (calls in flight and their status writes) has settled.
       const stopped = consumer?.stop();
       const metaStopped = metaConsumer?.stop();
+      const webhooksStopped = webhookConsumer?.stop();
+      await webhookRelay?.stop();
       dispatcher.shutdown();
       await stopped;
       await metaStopped;
       await metaSweeps?.stop();
+      await webhooksStopped;
+      webhookWorker.close();
       stats.stop();
       client.close();
     })();
@@ -158,6 +176,13 @@ export function createDispatcherRuntime(
         logger,
         pendingMaxAgeMs: config.meta.pendingStatusMs,
       });
+      // Partner webhooks (docs/contracts.md §10, ADR 0039): every dispatcher relays the outbox and
+      // delivers, each endpoint capped per process.
+      const webhookBroker = await infra.webhookBroker();
+      webhookConsumer = await webhookBroker.consume(webhookDeliveryHandler(webhookWorker, logger), {
+        prefetch: w.prefetch,
+      });
+      webhookRelay = startWebhookRelay({ store: stores.webhooks, broker: webhookBroker, logger });
       stats.start();
       numbers.start();
       await countDispatchers();

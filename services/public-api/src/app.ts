@@ -22,8 +22,9 @@ import { metricsRouter } from './http/routes/metrics.routes';
 import { docsRouter } from './http/routes/docs.routes';
 import { metaWebhooksRouter, type MetaWebhookRouteDeps } from './http/routes/meta-webhooks.routes';
 import type { InboxRouteDeps } from './http/routes/inbox.routes';
+import type { WebhookRouteDeps } from './http/routes/webhooks.routes';
 
-export interface AppDependencies extends MetaWebhookRouteDeps, InboxRouteDeps {
+export interface AppDependencies extends MetaWebhookRouteDeps, InboxRouteDeps, WebhookRouteDeps {
   logger: Logger;
   jwtSecret: string;
   /** Which proxies may set the client address (never "all": ADR 0009). */

@@ -1,11 +1,15 @@
 import type { DispatchEnvelopeV1 } from '@flowgate/contracts';
 import type { Database } from '@flowgate/db';
+import { UnavailableError } from '@flowgate/errors';
 import type { Broker } from '@flowgate/messaging';
 import { infrastructureChecks, type Infrastructure } from '@flowgate/runtime';
 import {
   ApiKeyVerifier,
   QueuedMarker,
   apiKeyService,
+  createPoster,
+  deliveryJobMessage,
+  webhookService,
   createLocalRevocationBus,
   createPgRevocationBus,
   phoneNumberService,
@@ -120,11 +124,39 @@ export function createApiRuntime(
       });
   };
 
+  // `POST /webhooks/{id}/test` delivers from the API process itself.
+  const testPoster = createPoster({
+    timeoutMs: config.webhooks.timeoutMs,
+    allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+  });
+
   const deps: AppDependencies = {
     logger,
     meta: config.meta,
     metaEvents: stores.metaEvents,
     announceMetaWebhook,
+    webhooks: webhookService({
+      store: stores.webhooks,
+      cipher,
+      poster: testPoster,
+      // Redelivery goes through the delivery queue like any attempt. The hop's broker connects on
+      // first use: a few short tries, then 503 (nothing was lost: the attempt is in the log).
+      publish: async (jobs) => {
+        const broker = await infra.webhookBroker();
+        for (let attempt = 1; ; attempt += 1) {
+          const results = await broker.publishBatch(jobs.map(deliveryJobMessage));
+          const failed = results.find((r) => !r.ok);
+          if (!failed) return;
+          if (attempt >= 5)
+            throw new UnavailableError(
+              'SERVICE_UNAVAILABLE',
+              'The delivery queue is unavailable; retry shortly.',
+            );
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
+      },
+      allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+    }),
     contacts: stores.contacts,
     conversations: stores.conversations,
     jwtSecret: config.jwtSecret,
@@ -149,6 +181,7 @@ export function createApiRuntime(
       await queued.flush();
       await lastUsed.stop();
       await bus.close();
+      testPoster.close();
     },
   });
 }

@@ -123,9 +123,23 @@ export function knexMessageDeliveryStore(db: Database, claimTimeoutMs: number): 
                   error_title = NULL, error_details = NULL, updated_at = now()
              FROM v
             WHERE m.id = v.id AND m.status = 'SENDING'
-        RETURNING m.id, v.detail
+        RETURNING m.id, v.detail, v.wamid
          ), ev AS (
            INSERT INTO message_events (message_id, status, detail) SELECT id, 'SENT', detail FROM s
+         ), pe AS (
+           -- message.sent (docs/contracts.md §10), only for workspaces with an endpoint that wants it:
+           -- the hot path writes no event nobody receives.
+           INSERT INTO partner_events (id, workspace_id, type, data, occurred_at)
+           SELECT 'evt_' || replace(gen_random_uuid()::text, '-', ''), m.workspace_id, 'message.sent',
+                  jsonb_build_object('messageId', m.id, 'status', 'SENT', 'phone', m.recipient,
+                    'phoneNumberId', m.phone_number_id, 'contactId', m.contact_id, 'providerMessageId', s.wamid,
+                    'type', m.type, 'timestamp', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                    'requestId', m.request_id, 'idempotencyKey', m.idempotency_key),
+                  now()
+             FROM s JOIN messages m ON m.id = s.id
+            WHERE EXISTS (SELECT 1 FROM webhook_endpoints e
+                           WHERE e.workspace_id = m.workspace_id AND e.deleted_at IS NULL AND e.status = 'active'
+                             AND (e.events @> '["message.sent"]'::jsonb OR e.events @> '["*"]'::jsonb))
          )
          SELECT id FROM s`,
         [records.map((r) => r.id), records.map((r) => r.wamid), records.map((r) => r.detail)],

@@ -113,8 +113,11 @@ export function knexWebhookStore(db: Database): WebhookStore {
     },
 
     async remove(workspaceId, id) {
-      const n = await live().where({ workspace_id: workspaceId, id }).update({ deleted_at: db.fn.now() });
-      return n > 0;
+      const rows = await db('webhook_endpoints')
+        .where({ workspace_id: workspaceId, id })
+        .update({ deleted_at: db.raw('COALESCE(deleted_at, now())') })
+        .returning<EndpointRow[]>('*');
+      return rows[0] ? toEndpoint(rows[0]) : undefined;
     },
 
     async rotateSecret(workspaceId, id, secretEncrypted, previousValidForMs) {

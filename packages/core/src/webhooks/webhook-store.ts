@@ -79,8 +79,8 @@ export interface WebhookStore {
   /** Any live endpoint by id (the delivery worker). */
   byId(id: string): Promise<WebhookEndpoint | undefined>;
   update(workspaceId: string, id: string, changes: EndpointChanges): Promise<WebhookEndpoint | undefined>;
-  /** Marks it deleted (idempotent); true when it existed. */
-  remove(workspaceId: string, id: string): Promise<boolean>;
+  /** Marks it deleted (idempotent: a deleted endpoint of the workspace is returned again). */
+  remove(workspaceId: string, id: string): Promise<WebhookEndpoint | undefined>;
   rotateSecret(
     workspaceId: string,
     id: string,

@@ -28,6 +28,13 @@ export function signingSecrets(e: WebhookEndpoint, cipher: SecretCipher, now = D
   return [current];
 }
 
+/** The queue message of one delivery job (the relay and redelivery publish the same). */
+export const deliveryJobMessage = (j: { eventId: string; endpointId: string }) => ({
+  body: Buffer.from(JSON.stringify({ eventId: j.eventId, endpointId: j.endpointId })),
+  messageId: `${j.eventId}:${j.endpointId}`,
+  contentType: 'application/json',
+});
+
 /** Publishes one delivery job (an event for an endpoint) to the webhook queue. */
 export type DeliveryPublisher = (
   jobs: ReadonlyArray<{ eventId: string; endpointId: string }>,
@@ -94,9 +101,10 @@ export function webhookService(deps: WebhookServiceDeps) {
     },
 
     /** Idempotent for the workspace's own endpoints: deleting twice answers the same. */
-    async remove(workspaceId: string, id: string): Promise<void> {
+    async remove(workspaceId: string, id: string): Promise<WebhookEndpoint> {
       const removed = await store.remove(workspaceId, id);
       if (!removed) throw new NotFoundError('NOT_FOUND', 'Webhook not found.');
+      return removed;
     },
 
     async rotate(workspaceId: string, id: string): Promise<{ endpoint: WebhookEndpoint; secret: string }> {

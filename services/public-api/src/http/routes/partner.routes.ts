@@ -11,9 +11,10 @@ import { authenticatePartner, principalOf } from '../middleware/authenticate-par
 import { respond } from '../respond';
 import { messagesRouter, type MessageRouteDeps } from './messages.routes';
 import { inboxRouter, type InboxRouteDeps } from './inbox.routes';
+import { webhooksRouter, type WebhookRouteDeps } from './webhooks.routes';
 import { oneOf } from './narrow';
 
-export interface PartnerRouteDeps extends MessageRouteDeps, InboxRouteDeps {
+export interface PartnerRouteDeps extends MessageRouteDeps, InboxRouteDeps, WebhookRouteDeps {
   verifier: ApiKeyVerifier;
   templates: TemplateService;
 }
@@ -44,6 +45,7 @@ export function partnerRouter(deps: PartnerRouteDeps): Router {
   router.use(authenticatePartner(deps.verifier));
   router.use(messagesRouter(deps));
   router.use(inboxRouter(deps));
+  router.use(webhooksRouter(deps));
 
   router.get('/templates', async (_req, res) => {
     const templates = await deps.templates.listApproved(principalOf(res).workspaceId);
