@@ -84,12 +84,18 @@ runProcess({
         `  curl -sS -X POST "${sandbox?.url ?? ''}/_sandbox/inbound" -H "Content-Type: application/json" \\`,
         `    -d '{"phoneNumberId":"${DEMO_PROVIDER_PHONE_NUMBER_ID}","from":"${DEMO_CUSTOMER}","name":"Asha","text":"Thanks! Can I change the address?"}'`,
         `  curl -sS "${base}/api/v1/public/conversations" -H "apiKey: ${credentials.apiKey}" -H "apiSecret: ${credentials.apiSecret}"`,
+        '',
+        'Receive events on a local receiver (the README has a 20-line one verifying the signatures):',
+        `  curl -sS -X POST "${base}/api/v1/public/webhooks" -H "Content-Type: application/json" -H "apiKey: ${credentials.apiKey}" -H "apiSecret: ${credentials.apiSecret}" \\`,
+        `    -d '{"url":"http://127.0.0.1:4000/flowgate","events":["*"]}'`,
       );
     }
     process.stdout.write(`${lines.join('\n')}\n`);
     return { logger, config, infra, api, dispatcher, server, sandbox };
   },
   async stop({ infra, api, dispatcher, server, sandbox }) {
+    // Meta (the sandbox) stops posting first, so the intake's connections drain.
+    sandbox?.setWebhook(undefined);
     await server.stop();
     await api.close();
     await dispatcher.close();

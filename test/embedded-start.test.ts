@@ -59,7 +59,7 @@ describe('pnpm start (embedded: PGlite, in-process broker, sandbox provider)', (
       SANDBOX_PORT: '0',
       LOG_LEVEL: 'warn',
       // Slow enough that a stop right after 200 sends leaves most of them unfinished.
-      DISPATCH_RATE_PER_NUMBER: '40',
+      DISPATCH_RATE_PER_NUMBER: '15',
     };
     const base = `http://127.0.0.1:${port}/api/v1/public`;
     const MANY = 200;
@@ -148,7 +148,7 @@ describe('pnpm start (embedded: PGlite, in-process broker, sandbox provider)', (
     } finally {
       await db.destroy();
     }
-    // The restart below has something to recover (at 40/s, 200 sends outrun the dispatcher).
+    // The restart below has something to recover (at 15/s, 200 sends outrun the dispatcher).
     expect(unfinished).toBeGreaterThan(0);
     console.log(`embedded restart: ${unfinished} of ${MANY + 1} messages were unfinished at the stop`);
 

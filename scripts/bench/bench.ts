@@ -145,7 +145,7 @@ export class Bench {
    * The machine is shared: before a step, wait (up to the plan's bound) until processes outside
    * the benchmark use less than a fifth of a core over a 300 ms window. Returns the time waited.
    */
-  private async waitForQuiet(named: Record<string, number>): Promise<number> {
+  async waitForQuiet(named: Record<string, number>): Promise<number> {
     const start = Date.now();
     for (;;) {
       // Always one 300 ms sample: it is also the pause that lets the previous step settle.

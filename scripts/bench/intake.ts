@@ -137,7 +137,7 @@ class SentPool {
   }
 }
 
-function countLines(file: string, text: string): number {
+export function countLines(file: string, text: string): number {
   try {
     return readFileSync(file, 'utf8')
       .split('\n')

@@ -5,7 +5,9 @@
  * helmet baseline, and a fixed-rate load generator in its own process; finds the highest rate each sustains with
  * p99 ≤ 50 ms and < 0.1 % errors; measures auth costs in-process, accept→SENT end to end, Meta's
  * webhook intake (signed status webhooks; the highest rate with p99 ≤ 50 ms and every status
- * applied) and accept→READ with the sandbox posting the statuses, peak RSS,
+ * applied), accept→READ with the sandbox posting the statuses, partner webhooks out (outbox events
+ * at fixed rates delivered to a local receiver that verifies each; the highest rate with all
+ * delivered and p99 ≤ 1 s), peak RSS,
  * and (full run) CPU profiles of the API and the dispatcher during one send step. The quick run
  * leaves out the profile and the LOG_LEVEL=info search (`--profile`, `--info-log` add them back).
  * Writes bench/results/latest.json.
@@ -16,6 +18,7 @@ import { rmSync } from 'node:fs';
 import { Cleanup, gitInfo } from './bench';
 import { BENCH_AMQP_URL, BENCH_DATABASE_URL } from './environment';
 import { measureIntake, measureRead } from './intake';
+import { measureWebhooks } from './webhooks';
 import { parseArgs, plan, type Options, type Plan } from './plan';
 import { RESULTS_DIR, killAllSync } from './processes';
 import {
@@ -68,6 +71,15 @@ async function run(opts: Options, p: Plan, startedAt: Date, cleanup: Cleanup): P
   const { api, ...send } = await measureSend(stack, p);
   const intake = await measureIntake(stack, p, api, send.sendSearch);
   const read = await measureRead(stack, p, api, send.sendSearch);
+  let webhooks: Awaited<ReturnType<typeof measureWebhooks>> | undefined;
+  try {
+    webhooks = await measureWebhooks(stack, p, api, send.sendSearch);
+  } catch (err) {
+    // A setup problem (registration refused, receiver down) is reported; the other results stand.
+    const why = err instanceof Error ? err.message : String(err);
+    console.error(`webhooks step failed: ${why}`);
+    stack.bench.notes.push(`webhooks: the step could not run: ${why.split('\n')[0]}`);
+  }
   await api.proc.stop();
   const infoLog = await measureInfoLog(stack, opts, p, send.sendSearch, ratio);
   const profiles = await measureProfiles(stack, opts, p, send.sendSearch, infoLog.sendInfoLog);
@@ -79,6 +91,7 @@ async function run(opts: Options, p: Plan, startedAt: Date, cleanup: Cleanup): P
     ...send,
     e2e: { ...send.e2e, readP50Ms: read.p50Ms, readP99Ms: read.p99Ms, read },
     intake,
+    webhooks,
     ...infoLog,
     ...profiles,
   });

@@ -19,6 +19,12 @@ export const SEND_PATH = '/api/v1/public/messages/send';
 export const INTAKE_PATH = '/api/v1/webhooks/meta';
 /** The issue's target: the intake takes statuses at this multiple of the highest passing send rate. */
 export const INTAKE_TARGET_RATIO = 3;
+/** Partner webhooks (DESIGN §10): endpoints are registered here. */
+export const WEBHOOKS_PATH = '/api/v1/public/webhooks';
+/** The issue's target: webhooks delivered at this multiple of the highest passing send rate. */
+export const WEBHOOKS_TARGET_RATIO = 3;
+/** A webhooks rate passes when every event arrives verified and p99 (insert → arrival) is within this. */
+export const WEBHOOKS_P99_MAX_MS = 1_000;
 /** Accept → READ is measured at this share of the highest passing send rate (each send brings three webhooks). */
 export const READ_SHARE = 0.5;
 
@@ -61,8 +67,8 @@ export function parseArgs(argv: readonly string[]): Options {
 }
 
 /**
- * Timing of one mode: the quick run stays under a minute and a half, the full one under about six
- * and a half (the intake search and accept → READ added 55 s and 120 s). `reserveS` is
+ * Timing of one mode: the quick run stays under about two minutes, the full one under about eight
+ * (the intake search and accept → READ added 55 s and 120 s, the webhooks search 30 s and 75 s). `reserveS` is
  * kept for the CPU profile at the end: steps are not repeated once only that much time is left.
  */
 export function plan(quick: boolean, profile: boolean) {
@@ -80,12 +86,16 @@ export function plan(quick: boolean, profile: boolean) {
         intake: { factor: 1.4, refine: 1 },
         /** How long the statuses of one intake step may take to be applied after it. */
         intakeApplyTimeoutMs: 10_000,
+        // Partner webhooks: outbox rows at fixed rates from 3 × send.maxRps; each step waits up
+        // to `waitMs` after its last insert for every delivery.
+        webhooks: { stepMs: 2_000, waitMs: 4_000, warmupRps: 150, warmupMs: 1_500, factor: 1.4, refine: 1 },
         drainTimeoutMs: 8_000,
         quietWaitMs: 1_000,
         profileMs: 3_000,
         reserveS: profile ? 12 : 0,
-        // The intake search (with the real messages it needs) and accept → READ take about 55 s more.
-        budgetS: (profile ? 58 : 48) + 55,
+        // The intake search (with the real messages it needs) and accept → READ take about 55 s
+        // more, the webhooks search about 30 s.
+        budgetS: (profile ? 58 : 48) + 55 + 30,
       }
     : {
         stepMs: 8_000,
@@ -97,11 +107,12 @@ export function plan(quick: boolean, profile: boolean) {
         e2eSeconds: 10,
         intake: { factor: 1.3, refine: 2 },
         intakeApplyTimeoutMs: 30_000,
+        webhooks: { stepMs: 5_000, waitMs: 10_000, warmupRps: 150, warmupMs: 3_000, factor: 1.3, refine: 2 },
         drainTimeoutMs: 30_000,
         quietWaitMs: 5_000,
         profileMs: 10_000,
         reserveS: profile ? 35 : 0,
-        budgetS: 280 + 120,
+        budgetS: 280 + 120 + 75,
       };
 }
 export type Plan = ReturnType<typeof plan>;
@@ -122,13 +133,13 @@ export const passes = (s: { errorRate: number; latencyMs: { p99: number } }): bo
  * Fixed-rate steps: up by `factor` while steps pass, down by it if the first fails, then
  * `refine` bisections between the last pass and the first failure.
  */
-export async function findMaxRate(
+export async function findMaxRate<T extends { rate: number; pass: boolean } = StepRecord>(
   o: { start: number; factor: number; refine: number; maxRate?: number },
-  step: (rate: number) => Promise<StepRecord>,
-): Promise<{ best: StepRecord | undefined; steps: StepRecord[] }> {
-  const steps: StepRecord[] = [];
+  step: (rate: number) => Promise<T>,
+): Promise<{ best: T | undefined; steps: T[] }> {
+  const steps: T[] = [];
   const maxRate = o.maxRate ?? 50_000;
-  let best: StepRecord | undefined;
+  let best: T | undefined;
   let failRate: number | undefined;
   let rate = niceRate(o.start);
   for (;;) {

@@ -67,6 +67,71 @@ export interface IntakeResult {
   steps: IntakeStepRecord[];
 }
 
+/** One webhooks step: outbox rows inserted at a fixed rate, and what the receiver got. */
+export interface WebhookStepRecord {
+  label: string;
+  /** Events inserted into `partner_events` per second. */
+  rate: number;
+  durationMs: number;
+  /** Rows the schedule called for (rate × duration), rows inserted, rows whose INSERT failed. */
+  scheduled: number;
+  inserted: number;
+  insertErrors: number;
+  /** Largest delay from a batch's first scheduled time to its commit (the bench's inserter). */
+  maxInsertLagMs: number;
+  /** Events that reached the receiver verified within the step's wait (first arrival each). */
+  delivered: number;
+  /** Inserted events not delivered within the wait. */
+  missing: number;
+  /** Deliveries of this step's events that failed the receiver's checks. */
+  verificationFailures: number;
+  /** Second and later arrivals of this step's events (same webhook-id). */
+  duplicates: number;
+  /** From each event's scheduled insert time to its verified arrival, ms. */
+  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** From the first scheduled insert to the last arrival, ms. */
+  lastArrivalMs: number | undefined;
+  /** `delivered` over that span. */
+  deliveredPerSec: number;
+  /** When deliveries were missing: how long after the last insert the last one arrived. */
+  drainedAfterMs?: number;
+  /** CPU during the step (inserts and the wait) as a share of one core, as StepRecord's. */
+  cpu: Record<string, number>;
+  dispatcherCpuUsPerDelivery: number | undefined;
+  /** Every event inserted, delivered and verified, p99 ≤ the bound. */
+  pass: boolean;
+}
+
+/** Partner webhooks out (DESIGN §10) to a local receiver that verifies every delivery. */
+export interface WebhooksResult {
+  /** The highest rate with every event delivered and verified and p99 ≤ `p99BoundMs`. */
+  deliveriesPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  p99BoundMs: number;
+  /** Measured at that rate: deliveries over the span from the first insert to the last arrival. */
+  deliveredPerSec: number;
+  /** `deliveriesPerSec / send.maxRps`. */
+  ratioToSend: number;
+  targetRatio: number;
+  meetsTarget: boolean;
+  eventSource: string;
+  latencyFrom: string;
+  /** Over the whole search (warm-up included). */
+  verificationFailures: number;
+  duplicates: number;
+  /** Verified deliveries of events the bench never inserted. */
+  stray: number;
+  /** Inserted events that never reached the receiver, by the end of the search. */
+  neverArrived: number;
+  /** The workspace's outbox rows still not relayed at the end. */
+  unrelayedEvents: number;
+  /** The endpoint's recorded attempts (`webhook_deliveries`) by outcome, and those after the first. */
+  attempts: Record<string, number>;
+  retriedAttempts: number;
+  steps: WebhookStepRecord[];
+}
+
 /** Accept → READ with the sandbox playing Meta (status webhooks with delays 0, 0, 0). */
 export interface ReadLifecycle {
   /** Who posted the statuses: the sandbox after each accepted send, or the load process. */
@@ -135,6 +200,8 @@ export interface BenchResults {
   };
   /** Signed status webhooks in: `POST /api/v1/webhooks/meta` (DESIGN §9). */
   intake: IntakeResult;
+  /** Partner webhooks out to a local receiver (DESIGN §10); absent when the step could not run. */
+  webhooks?: WebhooksResult;
   rssMb: { api: number; apiInfoLog?: number; dispatcher: number; sandbox?: number; baseline?: number };
   /** CPU profile of the API (LOG_LEVEL=warn) during one send step (full run, or --profile). */
   profile?: ProfileResult;
@@ -238,6 +305,21 @@ export function summaryTable(r: BenchResults): string {
       `${fmt(r.intake.appliedPerSec, 0)} /s`,
       `at that rate; ${r.intake.webhooks.unprocessed}/${r.intake.webhooks.stored} webhooks unprocessed`,
     ],
+  );
+  if (r.webhooks)
+    rows.push(
+      [
+        'webhooks: deliveries to a local receiver',
+        `${r.webhooks.deliveriesPerSec} /s`,
+        `insert → verified arrival p50 ${fmt(r.webhooks.p50Ms, 0)} / p99 ${fmt(r.webhooks.p99Ms, 0)} ms (≤ ${r.webhooks.p99BoundMs}); ${fmt(r.webhooks.ratioToSend, 2)} × send (target ${r.webhooks.targetRatio} ×${r.webhooks.meetsTarget ? ', met' : ', not met'})`,
+      ],
+      [
+        '  bad signatures / duplicates',
+        `${r.webhooks.verificationFailures} / ${r.webhooks.duplicates}`,
+        `${r.webhooks.neverArrived} never arrived; ${fmt(r.webhooks.deliveredPerSec, 0)} /s measured at that rate`,
+      ],
+    );
+  rows.push(
     [
       `end to end: accept → READ (${r.e2e.read.source})`,
       `p50 ${fmt(r.e2e.readP50Ms, 0)} ms`,

@@ -1,7 +1,7 @@
 /**
  * The steps of a benchmark run, in the order `run()` takes them: start the stack, then auth,
- * baseline, send path and end to end, Meta's intake and accept → READ (./intake), send path at
- * LOG_LEVEL=info, CPU profiles, and the results.
+ * baseline, send path and end to end, Meta's intake and accept → READ (./intake), partner
+ * webhooks out (./webhooks), send path at LOG_LEVEL=info, CPU profiles, and the results.
  */
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -62,6 +62,8 @@ export interface Stack {
   intakeWs: Seeded;
   /** Its messages get their statuses from the sandbox (accept → READ). */
   readWs: Seeded;
+  /** Its outbox events go to the webhooks step's receiver (./webhooks). */
+  webhooksWs: Seeded;
   /** META_APP_SECRET of the API and the dispatcher: the key of the webhooks' signatures. */
   metaAppSecret: string;
   /** The sandbox now running (`restartSandbox` replaces it on the same port). */
@@ -82,7 +84,7 @@ export interface Stack {
 }
 
 /**
- * The database (four seeded workspaces), a fresh broker topology, and the sandbox, dispatcher,
+ * The database (five seeded workspaces), a fresh broker topology, and the sandbox, dispatcher,
  * baseline and load-generator processes, all ready. Everything is registered with `cleanup`.
  */
 export async function startStack(opts: Options, p: Plan, cleanup: Cleanup): Promise<Stack> {
@@ -99,6 +101,7 @@ export async function startStack(opts: Options, p: Plan, cleanup: Cleanup): Prom
   const e2eWs = await seedWorkspace(db, secretKey, 'e2e', hasher);
   const intakeWs = await seedWorkspace(db, secretKey, 'intake', hasher);
   const readWs = await seedWorkspace(db, secretKey, 'read', hasher);
+  const webhooksWs = await seedWorkspace(db, secretKey, 'webhooks', hasher);
   const metaAppSecret = randomBytes(24).toString('hex');
 
   const [sandboxPort, dispatcherHealthPort, baselinePort] = await Promise.all([
@@ -124,6 +127,8 @@ export async function startStack(opts: Options, p: Plan, cleanup: Cleanup): Prom
     // Meta's webhooks in (DESIGN §9): the intake step signs with the same secret.
     META_APP_SECRET: metaAppSecret,
     META_WEBHOOK_VERIFY_TOKEN: randomBytes(12).toString('hex'),
+    // Partner webhooks (DESIGN §10): the webhooks step's receiver is plain http on 127.0.0.1.
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
   };
 
   const sandboxEnv = { SANDBOX_PORT: String(sandboxPort), SANDBOX_HOST: '127.0.0.1' };
@@ -172,6 +177,7 @@ export async function startStack(opts: Options, p: Plan, cleanup: Cleanup): Prom
     e2eWs,
     intakeWs,
     readWs,
+    webhooksWs,
     metaAppSecret,
     sandbox,
     sandboxUrl,
@@ -397,6 +403,7 @@ export interface Measured {
   ratio: (rps: number) => number;
   e2e: BenchResults['e2e'];
   intake: BenchResults['intake'];
+  webhooks: BenchResults['webhooks'];
   apiRss: number | undefined;
   sendInfoLog: BenchResults['sendInfoLog'];
   apiInfoRss: number | undefined;
@@ -426,6 +433,7 @@ export async function writeResults(
     ratio,
     e2e,
     intake,
+    webhooks,
     apiRss,
     sendInfoLog,
     apiInfoRss,
@@ -476,6 +484,7 @@ export async function writeResults(
     auth,
     e2e,
     intake,
+    ...(webhooks ? { webhooks } : {}),
     rssMb: {
       api: round(apiRss ?? 0, 1),
       ...(apiInfoRss !== undefined ? { apiInfoLog: round(apiInfoRss, 1) } : {}),

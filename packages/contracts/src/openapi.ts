@@ -34,6 +34,21 @@ import {
   ListPageQuerySchema,
   MetaWebhookAckSchema,
 } from './http/inbound';
+import {
+  CreateWebhookBodySchema,
+  CreateWebhookResponseSchema,
+  DeliveryAttemptResponseSchema,
+  DeliveryAttemptSchema,
+  DeliveryIdParamsSchema,
+  ListDeliveriesQuerySchema,
+  ListDeliveriesResponseSchema,
+  ListWebhooksResponseSchema,
+  RotateSecretResponseSchema,
+  UpdateWebhookBodySchema,
+  WebhookEndpointSchema,
+  WebhookIdParamsSchema,
+  WebhookResponseSchema,
+} from './http/webhooks';
 import { SEND_MESSAGE_EXAMPLES } from './messages/examples';
 import { InteractiveContentSchema, MetaInteractiveSchema } from './messages/interactive';
 import { SendMessageBodySchema } from './messages/send';
@@ -433,6 +448,154 @@ function partnerPaths(): Record<string, Record<string, OpenApiOperation>> {
         },
       },
     },
+    '/webhooks': {
+      get: {
+        operationId: 'listWebhooks',
+        tags: ['webhooks'],
+        summary: "List the workspace's webhook endpoints (never a secret)",
+        responses: {
+          '200': jsonResponse('The endpoints.', 'ListWebhooksResponse'),
+          ...errorResponses('Unauthorized', 'TooManyRequests', 'InternalError', 'ServiceUnavailable'),
+        },
+      },
+      post: {
+        operationId: 'createWebhook',
+        tags: ['webhooks'],
+        summary: 'Register an endpoint; its secret is shown only in this answer',
+        description:
+          'The URL must be https and resolve to a public address (`WEBHOOK_ALLOW_PRIVATE_NETWORKS` allows http and local addresses for development). An unknown event name is 400; `"*"` subscribes to all.',
+        requestBody: jsonBody('CreateWebhookBody'),
+        responses: {
+          '201': jsonResponse('The endpoint, with its `secret`.', 'CreateWebhookResponse'),
+          ...errorResponses(
+            'BadRequest',
+            'Unauthorized',
+            'PayloadTooLarge',
+            'UnsupportedMediaType',
+            'TooManyRequests',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+    },
+    '/webhooks/{id}': {
+      patch: {
+        operationId: 'updateWebhook',
+        tags: ['webhooks'],
+        summary: 'Change an endpoint, or re-enable a disabled one (`status: "active"`)',
+        parameters: pathParameters(WebhookIdParamsSchema, { id: 'The endpoint id.' }),
+        requestBody: jsonBody('UpdateWebhookBody'),
+        responses: {
+          '200': jsonResponse('The endpoint.', 'WebhookResponse'),
+          ...errorResponses(
+            'BadRequest',
+            'Unauthorized',
+            'NotFound',
+            'PayloadTooLarge',
+            'UnsupportedMediaType',
+            'TooManyRequests',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+      delete: {
+        operationId: 'deleteWebhook',
+        tags: ['webhooks'],
+        summary: 'Remove an endpoint: nothing more is delivered to it (idempotent)',
+        parameters: pathParameters(WebhookIdParamsSchema, { id: 'The endpoint id.' }),
+        responses: {
+          '200': jsonResponse('The removed endpoint.', 'WebhookResponse'),
+          ...errorResponses(
+            'Unauthorized',
+            'NotFound',
+            'TooManyRequests',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+    },
+    '/webhooks/{id}/deliveries': {
+      get: {
+        operationId: 'listWebhookDeliveries',
+        tags: ['webhooks'],
+        summary: 'Every delivery attempt, newest first',
+        parameters: [
+          ...pathParameters(WebhookIdParamsSchema, { id: 'The endpoint id.' }),
+          ...queryParameters(ListDeliveriesQuerySchema),
+        ],
+        responses: {
+          '200': jsonResponse('One page of attempts.', 'ListDeliveriesResponse'),
+          ...errorResponses(
+            'BadRequest',
+            'Unauthorized',
+            'NotFound',
+            'TooManyRequests',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+    },
+    '/webhooks/{id}/deliveries/{deliveryId}/redeliver': {
+      post: {
+        operationId: 'redeliverWebhook',
+        tags: ['webhooks'],
+        summary: "Send that attempt's event again now (same webhook-id)",
+        parameters: pathParameters(DeliveryIdParamsSchema, {
+          id: 'The endpoint id.',
+          deliveryId: 'An attempt of this endpoint.',
+        }),
+        responses: {
+          '200': jsonResponse('The attempt whose event is sent again.', 'DeliveryAttemptResponse'),
+          ...errorResponses(
+            'Unauthorized',
+            'NotFound',
+            'TooManyRequests',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+    },
+    '/webhooks/{id}/test': {
+      post: {
+        operationId: 'testWebhook',
+        tags: ['webhooks'],
+        summary: 'Deliver a `webhook.test` event now',
+        parameters: pathParameters(WebhookIdParamsSchema, { id: 'The endpoint id.' }),
+        responses: {
+          '200': jsonResponse('The attempt (also in the deliveries log).', 'DeliveryAttemptResponse'),
+          ...errorResponses(
+            'Unauthorized',
+            'NotFound',
+            'TooManyRequests',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+    },
+    '/webhooks/{id}/rotate-secret': {
+      post: {
+        operationId: 'rotateWebhookSecret',
+        tags: ['webhooks'],
+        summary: 'A new secret; the old one keeps signing alongside for 24 h',
+        parameters: pathParameters(WebhookIdParamsSchema, { id: 'The endpoint id.' }),
+        responses: {
+          '200': jsonResponse('The endpoint with its new `secret`.', 'RotateSecretResponse'),
+          ...errorResponses(
+            'Unauthorized',
+            'NotFound',
+            'TooManyRequests',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+    },
     '/openapi.json': {
       get: {
         operationId: 'getOpenApiDocument',
@@ -706,6 +869,16 @@ function buildRoutesDocument(): OpenApiDocument {
         RevokeApiKeyResponse: json(RevokeApiKeyResponseSchema),
         HealthResponse: json(HealthResponseSchema),
         MetaWebhookAck: json(MetaWebhookAckSchema),
+        CreateWebhookBody: json(CreateWebhookBodySchema),
+        UpdateWebhookBody: json(UpdateWebhookBodySchema),
+        WebhookEndpoint: json(WebhookEndpointSchema),
+        CreateWebhookResponse: json(CreateWebhookResponseSchema),
+        WebhookResponse: json(WebhookResponseSchema),
+        ListWebhooksResponse: json(ListWebhooksResponseSchema),
+        RotateSecretResponse: json(RotateSecretResponseSchema),
+        DeliveryAttempt: json(DeliveryAttemptSchema),
+        DeliveryAttemptResponse: json(DeliveryAttemptResponseSchema),
+        ListDeliveriesResponse: json(ListDeliveriesResponseSchema),
         Contact: json(ContactSchema),
         ListContactsResponse: json(ListContactsResponseSchema),
         GetContactResponse: json(GetContactResponseSchema),

@@ -60,6 +60,14 @@ describe('buildOpenApiDocument', () => {
         'GET /api/v1/public/conversations/{id}/messages listConversationMessages',
         'GET /api/v1/webhooks/meta metaWebhookHandshake',
         'POST /api/v1/webhooks/meta metaWebhook',
+        'GET /api/v1/public/webhooks listWebhooks',
+        'POST /api/v1/public/webhooks createWebhook',
+        'PATCH /api/v1/public/webhooks/{id} updateWebhook',
+        'DELETE /api/v1/public/webhooks/{id} deleteWebhook',
+        'GET /api/v1/public/webhooks/{id}/deliveries listWebhookDeliveries',
+        'POST /api/v1/public/webhooks/{id}/deliveries/{deliveryId}/redeliver redeliverWebhook',
+        'POST /api/v1/public/webhooks/{id}/test testWebhook',
+        'POST /api/v1/public/webhooks/{id}/rotate-secret rotateWebhookSecret',
       ].sort(),
     );
   });

@@ -133,6 +133,113 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/public/webhooks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the workspace's webhook endpoints (never a secret) */
+    get: operations['listWebhooks'];
+    put?: never;
+    /**
+     * Register an endpoint; its secret is shown only in this answer
+     * @description The URL must be https and resolve to a public address (`WEBHOOK_ALLOW_PRIVATE_NETWORKS` allows http and local addresses for development). An unknown event name is 400; `"*"` subscribes to all.
+     */
+    post: operations['createWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/public/webhooks/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Remove an endpoint: nothing more is delivered to it (idempotent) */
+    delete: operations['deleteWebhook'];
+    options?: never;
+    head?: never;
+    /** Change an endpoint, or re-enable a disabled one (`status: "active"`) */
+    patch: operations['updateWebhook'];
+    trace?: never;
+  };
+  '/api/v1/public/webhooks/{id}/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every delivery attempt, newest first */
+    get: operations['listWebhookDeliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/public/webhooks/{id}/deliveries/{deliveryId}/redeliver': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send that attempt's event again now (same webhook-id) */
+    post: operations['redeliverWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/public/webhooks/{id}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Deliver a `webhook.test` event now */
+    post: operations['testWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/public/webhooks/{id}/rotate-secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** A new secret; the old one keeps signing alongside for 24 h */
+    post: operations['rotateWebhookSecret'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/public/openapi.json': {
     parameters: {
       query?: never;
@@ -1871,6 +1978,256 @@ export interface components {
         received: true;
       };
     };
+    /** CreateWebhookBody */
+    CreateWebhookBody: {
+      /** @description https; must resolve to a public address. */
+      url: string;
+      events: (
+        | 'message.received'
+        | 'message.sent'
+        | 'message.delivered'
+        | 'message.read'
+        | 'message.failed'
+        | 'broadcast.completed'
+        | 'contact.opted_out'
+        | 'payment.completed'
+        | 'template.approved'
+        | 'template.status_updated'
+        | '*'
+      )[];
+      description?: string;
+    };
+    /** UpdateWebhookBody */
+    UpdateWebhookBody: {
+      /** @description https; must resolve to a public address. */
+      url?: string;
+      events?: (
+        | 'message.received'
+        | 'message.sent'
+        | 'message.delivered'
+        | 'message.read'
+        | 'message.failed'
+        | 'broadcast.completed'
+        | 'contact.opted_out'
+        | 'payment.completed'
+        | 'template.approved'
+        | 'template.status_updated'
+        | '*'
+      )[];
+      description?: string | null;
+      /**
+       * @description Re-enables a disabled endpoint.
+       * @constant
+       */
+      status?: 'active';
+    };
+    /** WebhookEndpoint */
+    WebhookEndpoint: {
+      /** Format: uuid */
+      id: string;
+      url: string;
+      events: string[];
+      description: string | null;
+      status: 'active' | 'disabled';
+      disabledReason: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-22T10:15:30.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-22T10:15:30.000Z
+       */
+      updatedAt: string;
+    };
+    /** CreateWebhookResponse */
+    CreateWebhookResponse: {
+      /** @constant */
+      success: true;
+      data: {
+        /** Format: uuid */
+        id: string;
+        url: string;
+        events: string[];
+        description: string | null;
+        status: 'active' | 'disabled';
+        disabledReason: string | null;
+        /**
+         * Format: date-time
+         * @example 2026-11-22T10:15:30.000Z
+         */
+        createdAt: string;
+        /**
+         * Format: date-time
+         * @example 2026-11-22T10:15:30.000Z
+         */
+        updatedAt: string;
+        /** @description whsec_ + base64 of 32 random bytes; shown only here. */
+        secret: string;
+      };
+    };
+    /** WebhookResponse */
+    WebhookResponse: {
+      /** @constant */
+      success: true;
+      /** WebhookEndpoint */
+      data: {
+        /** Format: uuid */
+        id: string;
+        url: string;
+        events: string[];
+        description: string | null;
+        status: 'active' | 'disabled';
+        disabledReason: string | null;
+        /**
+         * Format: date-time
+         * @example 2026-11-22T10:15:30.000Z
+         */
+        createdAt: string;
+        /**
+         * Format: date-time
+         * @example 2026-11-22T10:15:30.000Z
+         */
+        updatedAt: string;
+      };
+    };
+    /** ListWebhooksResponse */
+    ListWebhooksResponse: {
+      /** @constant */
+      success: true;
+      data: {
+        webhooks: {
+          /** Format: uuid */
+          id: string;
+          url: string;
+          events: string[];
+          description: string | null;
+          status: 'active' | 'disabled';
+          disabledReason: string | null;
+          /**
+           * Format: date-time
+           * @example 2026-11-22T10:15:30.000Z
+           */
+          createdAt: string;
+          /**
+           * Format: date-time
+           * @example 2026-11-22T10:15:30.000Z
+           */
+          updatedAt: string;
+        }[];
+      };
+    };
+    /** RotateSecretResponse */
+    RotateSecretResponse: {
+      /** @constant */
+      success: true;
+      data: {
+        /** Format: uuid */
+        id: string;
+        url: string;
+        events: string[];
+        description: string | null;
+        status: 'active' | 'disabled';
+        disabledReason: string | null;
+        /**
+         * Format: date-time
+         * @example 2026-11-22T10:15:30.000Z
+         */
+        createdAt: string;
+        /**
+         * Format: date-time
+         * @example 2026-11-22T10:15:30.000Z
+         */
+        updatedAt: string;
+        /** @description whsec_ + base64 of 32 random bytes; shown only here. */
+        secret: string;
+        /**
+         * Format: date-time
+         * @description The old secret keeps signing alongside until then.
+         * @example 2026-11-22T10:15:30.000Z
+         */
+        previousSecretExpiresAt: string;
+      };
+    };
+    /** DeliveryAttempt */
+    DeliveryAttempt: {
+      /** Format: uuid */
+      id: string;
+      eventId: string;
+      /**
+       * @example message.delivered
+       * @example webhook.test
+       */
+      event: string;
+      attempt: number;
+      outcome: 'delivered' | 'failed' | 'retry_scheduled' | 'endpoint_disabled';
+      httpStatus: number | null;
+      durationMs: number;
+      error: string | null;
+      nextAttemptAt: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-22T10:15:30.000Z
+       */
+      createdAt: string;
+    };
+    /** DeliveryAttemptResponse */
+    DeliveryAttemptResponse: {
+      /** @constant */
+      success: true;
+      /** DeliveryAttempt */
+      data: {
+        /** Format: uuid */
+        id: string;
+        eventId: string;
+        /**
+         * @example message.delivered
+         * @example webhook.test
+         */
+        event: string;
+        attempt: number;
+        outcome: 'delivered' | 'failed' | 'retry_scheduled' | 'endpoint_disabled';
+        httpStatus: number | null;
+        durationMs: number;
+        error: string | null;
+        nextAttemptAt: string | null;
+        /**
+         * Format: date-time
+         * @example 2026-11-22T10:15:30.000Z
+         */
+        createdAt: string;
+      };
+    };
+    /** ListDeliveriesResponse */
+    ListDeliveriesResponse: {
+      /** @constant */
+      success: true;
+      data: {
+        deliveries: {
+          /** Format: uuid */
+          id: string;
+          eventId: string;
+          /**
+           * @example message.delivered
+           * @example webhook.test
+           */
+          event: string;
+          attempt: number;
+          outcome: 'delivered' | 'failed' | 'retry_scheduled' | 'endpoint_disabled';
+          httpStatus: number | null;
+          durationMs: number;
+          error: string | null;
+          nextAttemptAt: string | null;
+          /**
+           * Format: date-time
+           * @example 2026-11-22T10:15:30.000Z
+           */
+          createdAt: string;
+        }[];
+        nextCursor: string | null;
+      };
+    };
     /** Contact */
     Contact: {
       /** Format: uuid */
@@ -2807,6 +3164,252 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listWebhooks: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The endpoints. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ListWebhooksResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  createWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateWebhookBody'];
+      };
+    };
+    responses: {
+      /** @description The endpoint, with its `secret`. */
+      201: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CreateWebhookResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  deleteWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The endpoint id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The removed endpoint. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  updateWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The endpoint id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateWebhookBody'];
+      };
+    };
+    responses: {
+      /** @description The endpoint. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listWebhookDeliveries: {
+    parameters: {
+      query?: {
+        status?: 'delivered' | 'failed' | 'retry_scheduled' | 'endpoint_disabled';
+        /** @description 1..100, default 20 */
+        limit?: string;
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        /** @description The endpoint id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of attempts. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ListDeliveriesResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  redeliverWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The endpoint id. */
+        id: string;
+        /** @description An attempt of this endpoint. */
+        deliveryId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The attempt whose event is sent again. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeliveryAttemptResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  testWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The endpoint id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The attempt (also in the deliveries log). */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeliveryAttemptResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  rotateWebhookSecret: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The endpoint id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The endpoint with its new `secret`. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RotateSecretResponse'];
+        };
+      };
       401: components['responses']['Unauthorized'];
       404: components['responses']['NotFound'];
       429: components['responses']['TooManyRequests'];
