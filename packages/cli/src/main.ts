@@ -145,13 +145,18 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   },
   'api-key:create': {
     flags: [req('workspace', 'W'), opt('label', 'L')],
-    prints: ['id', 'apiKey', 'apiSecret'],
+    prints: ['id', 'apiKey', 'apiSecret', 'bearerToken'],
     run: async ({ infra, flags }) => {
       const created = await apiKeyService(infra.stores, infra.hasher, createLocalRevocationBus()).create({
         workspaceId: workspaceFlag(flags),
         label: typeof flags['label'] === 'string' ? flags['label'] : undefined,
       });
-      return { id: created.id, apiKey: created.apiKey, apiSecret: created.apiSecret };
+      return {
+        id: created.id,
+        apiKey: created.apiKey,
+        apiSecret: created.apiSecret,
+        bearerToken: `${created.apiKey}.${created.apiSecret}`,
+      };
     },
   },
   'api-key:list': {

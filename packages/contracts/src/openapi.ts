@@ -23,6 +23,7 @@ import {
   SendMessageResponseSchema,
 } from './http/messages';
 import { ListTemplatesResponseSchema, TemplateSummarySchema } from './http/templates';
+import { FliokSendResponseSchema } from './messages/fliok';
 import {
   ContactSchema,
   GetContactResponseSchema,
@@ -270,7 +271,7 @@ const DESCRIPTION = `Send WhatsApp messages from your own backend with a workspa
 
 Every path is absolute (the server URL is the deployment host). Partner routes live under \`${PARTNER_API_BASE_PATH}\`, admin routes under \`${ADMIN_API_BASE_PATH}/auth\` and \`${ADMIN_API_BASE_PATH}/workspaces\`, probes at \`/healthz\` and \`/readyz\`.
 
-**Partner authentication**: every partner request carries the key pair in one of three forms: headers \`apiKey\` + \`apiSecret\`; headers \`X-API-Key\` + \`X-API-Secret\`; or \`Authorization: Basic base64(apiKey:apiSecret)\` (\`curl -u pk_…:secret\`). All credential failures get the same 401.
+**Partner authentication**: every partner request carries the key pair in one of four forms: headers \`apiKey\` + \`apiSecret\`; headers \`X-API-Key\` + \`X-API-Secret\`; \`Authorization: Basic base64(apiKey:apiSecret)\` (\`curl -u pk_…:secret\`); or \`Authorization: Bearer <apiKey>.<apiSecret>\`. All credential failures get the same 401.
 
 **Admin authentication**: \`POST ${ADMIN_API_BASE_PATH}/auth/login\` with email and password returns a JWT; send it as \`Authorization: Bearer <token>\`. Only owners and admins of a workspace manage its keys.
 
@@ -309,7 +310,9 @@ function partnerPaths(): Record<string, Record<string, OpenApiOperation>> {
             },
             content: {
               'application/json': {
-                schema: ref('schemas', 'SendMessageResponse'),
+                schema: {
+                  oneOf: [ref('schemas', 'SendMessageResponse'), ref('schemas', 'FliokSendResponse')],
+                },
                 example: {
                   success: true,
                   data: {
@@ -336,6 +339,7 @@ function partnerPaths(): Record<string, Record<string, OpenApiOperation>> {
         },
       },
     },
+    ...fliokPaths(),
     '/messages/{id}': {
       get: {
         operationId: 'getMessage',
@@ -615,6 +619,91 @@ function partnerPaths(): Record<string, Record<string, OpenApiOperation>> {
   };
 }
 
+const FLIOK_EXAMPLES: Record<string, { summary: string; body: Record<string, unknown> }> = {
+  'send-media': {
+    summary: 'Send an image, video, audio, document or sticker',
+    body: {
+      to: '+919876543210',
+      type: 'document',
+      mediaUrl: 'https://example.com/invoice.pdf',
+      caption: 'Your invoice',
+    },
+  },
+  'send-template': {
+    summary: 'Send an approved template (`components` as the Cloud API takes them, or `templateVariables`)',
+    body: {
+      to: '+919876543210',
+      templateName: 'order_confirmation',
+      language: 'en_US',
+      components: [
+        {
+          type: 'body',
+          parameters: [
+            { type: 'text', text: 'Rahul' },
+            { type: 'text', text: 'ORD-12345' },
+            { type: 'text', text: 'Friday' },
+          ],
+        },
+      ],
+    },
+  },
+  'send-buttons': {
+    summary: 'Send up to three reply buttons',
+    body: {
+      to: '+919876543210',
+      body: 'Confirm your slot?',
+      buttons: [
+        { id: 'yes', title: 'Yes' },
+        { id: 'no', title: 'No' },
+      ],
+    },
+  },
+  'send-location': {
+    summary: 'Send a location pin',
+    body: { to: '+919876543210', latitude: 19.076, longitude: 72.8777, name: 'Store', address: 'Mumbai' },
+  },
+};
+
+/** Fliok-compatible sends (docs/contracts.md §12): the same use case as /messages/send. */
+function fliokPaths(): Record<string, Record<string, OpenApiOperation>> {
+  return Object.fromEntries(
+    Object.entries(FLIOK_EXAMPLES).map(([route, ex]) => [
+      `/messages/${route}`,
+      {
+        post: {
+          operationId: `fliok${route.replace(/(^|-)([a-z])/g, (_m, _d: string, c: string) => c.toUpperCase())}`,
+          tags: ['messages'],
+          summary: `${ex.summary} (Fliok-compatible)`,
+          description:
+            'Fliok’s body, rewritten into a `POST /messages/send` body and checked, stored and sent exactly like one (`to` may carry `+`, spaces and dashes).',
+          parameters: [ref('parameters', 'IdempotencyKey')],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { type: 'object' }, example: ex.body } },
+          },
+          responses: {
+            '201': {
+              description: 'Accepted.',
+              headers: { ...REQUEST_ID_HEADER, Location: ref('headers', 'Location') },
+              content: { 'application/json': { schema: ref('schemas', 'FliokSendResponse') } },
+            },
+            ...errorResponses(
+              'BadRequest',
+              'Unauthorized',
+              'PayloadTooLarge',
+              'UnsupportedMediaType',
+              'Unprocessable',
+              'TooManyRequests',
+              'InternalError',
+              'ServiceUnavailable',
+            ),
+          },
+        },
+      },
+    ]),
+  );
+}
+
 /** Admin paths (docs/contracts.md §3), relative to ADMIN_API_BASE_PATH. */
 function adminPaths(): Record<string, Record<string, OpenApiOperation>> {
   const workspaceParameters = pathParameters(WorkspaceParamsSchema, {
@@ -842,6 +931,7 @@ function buildRoutesDocument(): OpenApiDocument {
       { apiKeyHeader: [], apiSecretHeader: [] },
       { xApiKeyHeader: [], xApiSecretHeader: [] },
       { basicAuth: [] },
+      { bearerToken: [] },
     ],
     paths: {
       ...under(PARTNER_API_BASE_PATH, partnerPaths()),
@@ -869,6 +959,7 @@ function buildRoutesDocument(): OpenApiDocument {
         RevokeApiKeyResponse: json(RevokeApiKeyResponseSchema),
         HealthResponse: json(HealthResponseSchema),
         MetaWebhookAck: json(MetaWebhookAckSchema),
+        FliokSendResponse: json(FliokSendResponseSchema),
         CreateWebhookBody: json(CreateWebhookBodySchema),
         UpdateWebhookBody: json(UpdateWebhookBodySchema),
         WebhookEndpoint: json(WebhookEndpointSchema),
@@ -917,6 +1008,12 @@ function buildRoutesDocument(): OpenApiDocument {
           type: 'http',
           scheme: 'basic',
           description: 'apiKey as user name, apiSecret as password.',
+        },
+        bearerToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            '`<apiKey>.<apiSecret>` as one token (the key creation answer gives it as `bearerToken`).',
         },
         adminBearer: {
           type: 'http',

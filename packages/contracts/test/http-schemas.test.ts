@@ -175,7 +175,14 @@ describe('HTTP schemas', () => {
       CreateApiKeyResponseSchema,
       {
         success: true,
-        data: { id: ID, apiKey: API_KEY, apiSecret: 's'.repeat(43), label: null, createdAt: AT },
+        data: {
+          id: ID,
+          apiKey: API_KEY,
+          apiSecret: 's'.repeat(43),
+          bearerToken: `${API_KEY}.${'s'.repeat(43)}`,
+          label: null,
+          createdAt: AT,
+        },
       },
     ],
     [
@@ -259,7 +266,14 @@ describe('HTTP schemas', () => {
       CreateApiKeyResponseSchema,
       {
         success: true,
-        data: { id: ID, apiKey: 'pk_ABC', apiSecret: 's'.repeat(43), label: null, createdAt: AT },
+        data: {
+          id: ID,
+          apiKey: 'pk_ABC',
+          apiSecret: 's'.repeat(43),
+          bearerToken: 'x',
+          label: null,
+          createdAt: AT,
+        },
       },
       ['/data/apiKey'],
     ],

@@ -61,6 +61,10 @@ describe('buildOpenApiDocument', () => {
         'GET /api/v1/webhooks/meta metaWebhookHandshake',
         'POST /api/v1/webhooks/meta metaWebhook',
         'GET /api/v1/public/webhooks listWebhooks',
+        'POST /api/v1/public/messages/send-media fliokSendMedia',
+        'POST /api/v1/public/messages/send-template fliokSendTemplate',
+        'POST /api/v1/public/messages/send-buttons fliokSendButtons',
+        'POST /api/v1/public/messages/send-location fliokSendLocation',
         'POST /api/v1/public/webhooks createWebhook',
         'PATCH /api/v1/public/webhooks/{id} updateWebhook',
         'DELETE /api/v1/public/webhooks/{id} deleteWebhook',
@@ -109,18 +113,20 @@ describe('buildOpenApiDocument', () => {
     ).toEqual(['workspaceId', 'keyId']);
   });
 
-  it('offers all three authentication forms', () => {
+  it('offers all four authentication forms', () => {
     expect(doc.components.securitySchemes).toMatchObject({
       apiKeyHeader: { type: 'apiKey', in: 'header', name: 'apiKey' },
       apiSecretHeader: { type: 'apiKey', in: 'header', name: 'apiSecret' },
       xApiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
       xApiSecretHeader: { type: 'apiKey', in: 'header', name: 'X-API-Secret' },
       basicAuth: { type: 'http', scheme: 'basic' },
+      bearerToken: { type: 'http', scheme: 'bearer' },
     });
     expect(doc.security).toEqual([
       { apiKeyHeader: [], apiSecretHeader: [] },
       { xApiKeyHeader: [], xApiSecretHeader: [] },
       { basicAuth: [] },
+      { bearerToken: [] },
     ]);
   });
 

@@ -57,7 +57,7 @@ export function buildApp(deps: AppDependencies): Express {
   app.use(metricsRouter(deps.metricsToken));
   app.use(docsRouter('/api/v1/public/openapi.json'));
   // Meta's intake reads its raw body itself (the signature covers the exact bytes).
-  app.use('/api/v1', routeBase('/api/v1'), metaWebhooksRouter(deps));
+  app.use(metaWebhooksRouter(deps));
   app.use(requireJson());
   app.use(limitDeclaredBody(BODY_LIMIT_BYTES));
   app.use(

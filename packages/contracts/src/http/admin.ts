@@ -67,6 +67,9 @@ export const CreateApiKeyResponseSchema = Success(
       id: Id(),
       apiKey: ApiKeyValue,
       apiSecret: Type.String({ minLength: 43, description: 'Shown only in this response; store it now.' }),
+      bearerToken: Type.String({
+        description: '`<apiKey>.<apiSecret>`, ready for `Authorization: Bearer …` (shown only here).',
+      }),
       label: Nullable(Type.String()),
       createdAt: Timestamp(),
     },

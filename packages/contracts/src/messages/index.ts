@@ -20,3 +20,4 @@ export * from './interactive';
 export * from './template';
 export * from './send';
 export * from './examples';
+export * from './fliok';

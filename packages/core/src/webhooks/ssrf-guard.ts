@@ -17,6 +17,9 @@ export function isPublicAddress(address: string): boolean {
   if (parsed.kind() === 'ipv6') {
     const v6 = parsed as ipaddr.IPv6;
     if (v6.isIPv4MappedAddress()) parsed = v6.toIPv4Address();
+    // IPv4-compatible addresses (the deprecated ::/96, e.g. ::7f00:1 for 127.0.0.1) embed an IPv4
+    // address too: never public.
+    else if (v6.match(ipaddr.IPv6.parse('::'), 96)) return false;
   }
   return parsed.range() === 'unicast';
 }

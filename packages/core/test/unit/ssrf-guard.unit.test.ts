@@ -170,3 +170,9 @@ describe('guardedLookup', () => {
     });
   });
 });
+
+describe('IPv4-compatible IPv6 (::/96)', () => {
+  it.each(['::7f00:1', '::a00:1', '::127.0.0.1'])('%s is not public', (address) => {
+    expect(isPublicAddress(address)).toBe(false);
+  });
+});

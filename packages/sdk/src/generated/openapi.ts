@@ -25,6 +25,86 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/public/messages/send-media': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send an image, video, audio, document or sticker (Fliok-compatible)
+     * @description Fliok’s body, rewritten into a `POST /messages/send` body and checked, stored and sent exactly like one (`to` may carry `+`, spaces and dashes).
+     */
+    post: operations['fliokSendMedia'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/public/messages/send-template': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send an approved template (`components` as the Cloud API takes them, or `templateVariables`) (Fliok-compatible)
+     * @description Fliok’s body, rewritten into a `POST /messages/send` body and checked, stored and sent exactly like one (`to` may carry `+`, spaces and dashes).
+     */
+    post: operations['fliokSendTemplate'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/public/messages/send-buttons': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send up to three reply buttons (Fliok-compatible)
+     * @description Fliok’s body, rewritten into a `POST /messages/send` body and checked, stored and sent exactly like one (`to` may carry `+`, spaces and dashes).
+     */
+    post: operations['fliokSendButtons'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/public/messages/send-location': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a location pin (Fliok-compatible)
+     * @description Fliok’s body, rewritten into a `POST /messages/send` body and checked, stored and sent exactly like one (`to` may carry `+`, spaces and dashes).
+     */
+    post: operations['fliokSendLocation'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/public/messages/{id}': {
     parameters: {
       query?: never;
@@ -1909,6 +1989,8 @@ export interface components {
         apiKey: string;
         /** @description Shown only in this response; store it now. */
         apiSecret: string;
+        /** @description `<apiKey>.<apiSecret>`, ready for `Authorization: Bearer …` (shown only here). */
+        bearerToken: string;
         label: string | null;
         /**
          * Format: date-time
@@ -1976,6 +2058,28 @@ export interface components {
       data: {
         /** @constant */
         received: true;
+      };
+    };
+    /** FliokSendResponse */
+    FliokSendResponse: {
+      /** @constant */
+      success: true;
+      data: {
+        /**
+         * Format: uuid
+         * @description The message id; poll GET /messages/{id}.
+         */
+        id: string;
+        /**
+         * Format: uuid
+         * @description The same id, under the name Fliok clients read.
+         */
+        messageId: string;
+        /** @description The recipient as given. */
+        to: string;
+        /** @constant */
+        status: 'ACCEPTED';
+        message: string;
       };
     };
     /** CreateWebhookBody */
@@ -2970,13 +3074,221 @@ export interface operations {
            *       }
            *     }
            */
-          'application/json': components['schemas']['SendMessageResponse'];
+          'application/json':
+            components['schemas']['SendMessageResponse'] | components['schemas']['FliokSendResponse'];
         };
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  fliokSendMedia: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes retries safe: a repeat with the same key and body (within at least 24 h) replays the first response and sends nothing; the same key with another body is 422 IDEMPOTENCY_KEY_REUSED. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "to": "+919876543210",
+         *       "type": "document",
+         *       "mediaUrl": "https://example.com/invoice.pdf",
+         *       "caption": "Your invoice"
+         *     }
+         */
+        'application/json': Record<string, never>;
+      };
+    };
+    responses: {
+      /** @description Accepted. */
+      201: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          Location: components['headers']['Location'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FliokSendResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  fliokSendTemplate: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes retries safe: a repeat with the same key and body (within at least 24 h) replays the first response and sends nothing; the same key with another body is 422 IDEMPOTENCY_KEY_REUSED. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "to": "+919876543210",
+         *       "templateName": "order_confirmation",
+         *       "language": "en_US",
+         *       "components": [
+         *         {
+         *           "type": "body",
+         *           "parameters": [
+         *             {
+         *               "type": "text",
+         *               "text": "Rahul"
+         *             },
+         *             {
+         *               "type": "text",
+         *               "text": "ORD-12345"
+         *             },
+         *             {
+         *               "type": "text",
+         *               "text": "Friday"
+         *             }
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        'application/json': Record<string, never>;
+      };
+    };
+    responses: {
+      /** @description Accepted. */
+      201: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          Location: components['headers']['Location'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FliokSendResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  fliokSendButtons: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes retries safe: a repeat with the same key and body (within at least 24 h) replays the first response and sends nothing; the same key with another body is 422 IDEMPOTENCY_KEY_REUSED. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "to": "+919876543210",
+         *       "body": "Confirm your slot?",
+         *       "buttons": [
+         *         {
+         *           "id": "yes",
+         *           "title": "Yes"
+         *         },
+         *         {
+         *           "id": "no",
+         *           "title": "No"
+         *         }
+         *       ]
+         *     }
+         */
+        'application/json': Record<string, never>;
+      };
+    };
+    responses: {
+      /** @description Accepted. */
+      201: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          Location: components['headers']['Location'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FliokSendResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  fliokSendLocation: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes retries safe: a repeat with the same key and body (within at least 24 h) replays the first response and sends nothing; the same key with another body is 422 IDEMPOTENCY_KEY_REUSED. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "to": "+919876543210",
+         *       "latitude": 19.076,
+         *       "longitude": 72.8777,
+         *       "name": "Store",
+         *       "address": "Mumbai"
+         *     }
+         */
+        'application/json': Record<string, never>;
+      };
+    };
+    responses: {
+      /** @description Accepted. */
+      201: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          Location: components['headers']['Location'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FliokSendResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       422: components['responses']['Unprocessable'];

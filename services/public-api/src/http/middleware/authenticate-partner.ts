@@ -4,7 +4,7 @@ import { extendContext } from '@flowgate/logger';
 
 /**
  * Reads a key pair from the accepted forms (docs/contracts.md §2.1): `apiKey`/`apiSecret`,
- * `X-API-Key`/`X-API-Secret`, or HTTP Basic. Forms may be repeated, but if they disagree (say
+ * `X-API-Key`/`X-API-Secret`, HTTP Basic, or `Authorization: Bearer <apiKey>.<apiSecret>`. Forms may be repeated, but if they disagree (say
  * `apiKey` and `X-API-Key` name different keys) there is no one pair to check: undefined, which
  * gets the same 401 as any other bad credentials.
  */
@@ -21,6 +21,14 @@ export function readCredentials(req: Request): { apiKey: string; apiSecret: stri
     if (secret !== undefined) secrets.add(secret);
   }
   const auth = req.get('authorization');
+  // `Bearer <apiKey>.<apiSecret>`: one token for clients written for a Bearer API (Fliok's).
+  if (auth !== undefined && /^bearer /i.test(auth)) {
+    const token = auth.slice(7).trim();
+    const dot = token.indexOf('.');
+    if (dot <= 0) return undefined;
+    keys.add(token.slice(0, dot));
+    secrets.add(token.slice(dot + 1));
+  }
   if (auth !== undefined && /^basic /i.test(auth)) {
     const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');

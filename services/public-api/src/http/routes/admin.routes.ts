@@ -105,6 +105,7 @@ export function adminRouter(deps: AdminRouteDeps): Router {
         id: created.id,
         apiKey: created.apiKey,
         apiSecret: created.apiSecret,
+        bearerToken: `${created.apiKey}.${created.apiSecret}`,
         label: created.label,
         createdAt: created.createdAt.toISOString(),
       },

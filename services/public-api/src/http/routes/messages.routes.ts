@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import {
   GetMessageResponseSchema,
   MESSAGE_HISTORY_STATUSES,
@@ -8,6 +8,12 @@ import {
   SendMessageHeadersSchema,
   SendMessageResponseSchema,
   parseSendMessageRequest,
+  FLIOK_SEND_ROUTES,
+  FliokSendResponseSchema,
+  fliokErrorPath,
+  fromFliok,
+  isFliokText,
+  type FliokSendRoute,
   type MessageView,
 } from '@flowgate/contracts';
 import { NotFoundError, ValidationError } from '@flowgate/errors';
@@ -61,26 +67,58 @@ export function messagesRouter(deps: MessageRouteDeps): Router {
   const readHeaders = headersValidator(SendMessageHeadersSchema);
   const readParams = paramsValidator(MessageIdParamsSchema, 'Message not found.');
 
-  router.post('/messages/send', async (req, res) => {
-    const { 'Idempotency-Key': idempotencyKey } = readHeaders(req);
-    const parsed = parseSendMessageRequest(req.body);
-    if (!parsed.ok)
-      throw new ValidationError('VALIDATION_FAILED', 'The message is invalid; see details.', parsed.errors);
-    const principal = principalOf(res);
-    const result = await deps.sendMessage(parsed.value, {
-      workspaceId: principal.workspaceId,
-      apiKeyId: principal.apiKeyId,
-      requestId: typeof res.locals['requestId'] === 'string' ? res.locals['requestId'] : null,
-      idempotencyKey,
-      rawBody: req.body,
-    });
-    if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
-    res.setHeader('Location', `/api/v1/public/messages/${result.id}`);
-    respond(res, 201, SendMessageResponseSchema, {
-      success: true,
-      data: { id: result.id, status: 'ACCEPTED', message: SEND_MESSAGE_ACCEPTED_TEXT },
-    });
-  });
+  /**
+   * One handler for every send route: ours, and Fliok's (docs/contracts.md §12), whose bodies are
+   * rewritten into ours first, so they share validation, template checks, idempotency and accept.
+   */
+  const send =
+    (fliok: FliokSendRoute | undefined): RequestHandler =>
+    async (req, res) => {
+      const { 'Idempotency-Key': idempotencyKey } = readHeaders(req);
+      const route = fliok ?? (isFliokText(req.body) ? 'send' : undefined);
+      const body: unknown = route === undefined ? req.body : fromFliok(route, req.body);
+      const parsed = parseSendMessageRequest(body);
+      if (!parsed.ok)
+        throw new ValidationError(
+          'VALIDATION_FAILED',
+          'The message is invalid; see details.',
+          route === undefined
+            ? parsed.errors
+            : parsed.errors.map((e) => ({ ...e, path: fliokErrorPath(route, e.path) })),
+        );
+      const principal = principalOf(res);
+      const result = await deps.sendMessage(parsed.value, {
+        workspaceId: principal.workspaceId,
+        apiKeyId: principal.apiKeyId,
+        requestId: typeof res.locals['requestId'] === 'string' ? res.locals['requestId'] : null,
+        idempotencyKey,
+        rawBody: req.body,
+      });
+      if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
+      res.setHeader('Location', `/api/v1/public/messages/${result.id}`);
+      if (route !== undefined) {
+        const to = (req.body as { to?: unknown }).to;
+        respond(res, 201, FliokSendResponseSchema, {
+          success: true,
+          data: {
+            id: result.id,
+            messageId: result.id,
+            to: typeof to === 'string' ? to : String(to),
+            status: 'ACCEPTED',
+            message: SEND_MESSAGE_ACCEPTED_TEXT,
+          },
+        });
+        return;
+      }
+      respond(res, 201, SendMessageResponseSchema, {
+        success: true,
+        data: { id: result.id, status: 'ACCEPTED', message: SEND_MESSAGE_ACCEPTED_TEXT },
+      });
+    };
+
+  router.post('/messages/send', send(undefined));
+  for (const route of FLIOK_SEND_ROUTES.filter((r) => r !== 'send'))
+    router.post(`/messages/${route}`, send(route));
 
   router.get('/messages/:id', async (req, res) => {
     const { id } = readParams(req);

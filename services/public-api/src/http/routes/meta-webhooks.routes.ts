@@ -74,7 +74,7 @@ const query = (req: Request, name: string): string | undefined => {
  */
 export function metaWebhooksRouter(deps: MetaWebhookRouteDeps): Router {
   const router = Router();
-  router.get('/webhooks/meta', (req, res) => {
+  router.get('/api/v1/webhooks/meta', (req, res) => {
     const { verifyToken } = requireConfigured(deps.meta);
     const challenge = query(req, 'hub.challenge');
     const token = query(req, 'hub.verify_token');
@@ -89,7 +89,7 @@ export function metaWebhooksRouter(deps: MetaWebhookRouteDeps): Router {
   });
 
   router.post(
-    '/webhooks/meta',
+    '/api/v1/webhooks/meta',
     rawBody({ type: () => true, limit: META_BODY_LIMIT_BYTES }),
     async (req, res) => {
       const { appSecret } = requireConfigured(deps.meta);
