@@ -1,5 +1,5 @@
 /**
- * Meta's webhooks in (DESIGN §9): the intake search (signed status webhooks at fixed rates from the
+ * Meta's webhooks in (docs/contracts.md §9): the intake search (signed status webhooks at fixed rates from the
  * load process, each for a real message the dispatcher took to SENT) and accept → READ with the
  * sandbox posting the statuses itself (delays 0, 0, 0).
  */

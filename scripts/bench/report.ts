@@ -102,13 +102,15 @@ export interface WebhookStepRecord {
   pass: boolean;
 }
 
-/** Partner webhooks out (DESIGN §10) to a local receiver that verifies every delivery. */
+/** Partner webhooks out (docs/contracts.md §10) to a local receiver that verifies every delivery. */
 export interface WebhooksResult {
   /** The highest rate with every event delivered and verified and p99 ≤ `p99BoundMs`. */
   deliveriesPerSec: number;
   p50Ms: number;
   p99Ms: number;
   p99BoundMs: number;
+  /** A rate above `deliveriesPerSec` failed; false: every rate tried passed (a lower bound). */
+  limitFound: boolean;
   /** Measured at that rate: deliveries over the span from the first insert to the last arrival. */
   deliveredPerSec: number;
   /** `deliveriesPerSec / send.maxRps`. */
@@ -198,9 +200,9 @@ export interface BenchResults {
     readP99Ms: number;
     read: ReadLifecycle;
   };
-  /** Signed status webhooks in: `POST /api/v1/webhooks/meta` (DESIGN §9). */
+  /** Signed status webhooks in: `POST /api/v1/webhooks/meta` (docs/contracts.md §9). */
   intake: IntakeResult;
-  /** Partner webhooks out to a local receiver (DESIGN §10); absent when the step could not run. */
+  /** Partner webhooks out to a local receiver (docs/contracts.md §10); absent when the step could not run. */
   webhooks?: WebhooksResult;
   rssMb: { api: number; apiInfoLog?: number; dispatcher: number; sandbox?: number; baseline?: number };
   /** CPU profile of the API (LOG_LEVEL=warn) during one send step (full run, or --profile). */
@@ -310,7 +312,7 @@ export function summaryTable(r: BenchResults): string {
     rows.push(
       [
         'webhooks: deliveries to a local receiver',
-        `${r.webhooks.deliveriesPerSec} /s`,
+        `${r.webhooks.limitFound ? '' : '≥ '}${r.webhooks.deliveriesPerSec} /s`,
         `insert → verified arrival p50 ${fmt(r.webhooks.p50Ms, 0)} / p99 ${fmt(r.webhooks.p99Ms, 0)} ms (≤ ${r.webhooks.p99BoundMs}); ${fmt(r.webhooks.ratioToSend, 2)} × send (target ${r.webhooks.targetRatio} ×${r.webhooks.meetsTarget ? ', met' : ', not met'})`,
       ],
       [

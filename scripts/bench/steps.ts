@@ -124,11 +124,14 @@ export async function startStack(opts: Options, p: Plan, cleanup: Cleanup): Prom
     // The send path is measured with a warm key; the default 60 s TTL would expire mid-run.
     AUTH_CACHE_TTL_SECONDS: '3600',
     HOST: '127.0.0.1',
-    // Meta's webhooks in (DESIGN §9): the intake step signs with the same secret.
+    // Meta's webhooks in (docs/contracts.md §9): the intake step signs with the same secret.
     META_APP_SECRET: metaAppSecret,
     META_WEBHOOK_VERIFY_TOKEN: randomBytes(12).toString('hex'),
-    // Partner webhooks (DESIGN §10): the webhooks step's receiver is plain http on 127.0.0.1.
+    // Partner webhooks (docs/contracts.md §10): the webhooks step's receiver is plain http on 127.0.0.1.
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+    // Rate limiting stays on (its cost is in the send figures) with a limit the load never reaches.
+    PARTNER_RATE_LIMIT_PER_SECOND: '1000000',
+    PARTNER_RATE_LIMIT_BURST: '1000000',
   };
 
   const sandboxEnv = { SANDBOX_PORT: String(sandboxPort), SANDBOX_HOST: '127.0.0.1' };

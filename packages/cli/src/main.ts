@@ -127,6 +127,25 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
           typeof flags['messages-per-second'] === 'string' ? Number(flags['messages-per-second']) : undefined,
       }),
   },
+  'workspace:set-rate-limit': {
+    flags: [req('workspace', 'W'), req('per-second', 'N'), opt('burst', 'B')],
+    prints: ['workspaceId', 'perSecond', 'burst'],
+    run: async ({ infra, flags }) => {
+      const positive = (name: string, value: string): number => {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 1 || n > 1_000_000)
+          throw new UsageError(`--${name} must be a whole number from 1 to 1000000`);
+        return n;
+      };
+      const workspaceId = workspaceFlag(flags);
+      const perSecond = positive('per-second', required(flags, 'per-second'));
+      const burst = typeof flags['burst'] === 'string' ? positive('burst', flags['burst']) : perSecond * 2;
+      if (burst < perSecond) throw new UsageError('--burst must be at least --per-second');
+      if (!(await infra.stores.workspaces.setRateLimit(workspaceId, perSecond, burst)))
+        throw new UsageError('no such workspace');
+      return { workspaceId, perSecond, burst };
+    },
+  },
   'template:add': {
     flags: [req('workspace', 'W'), req('file', 'F')],
     prints: ['templateId'],

@@ -51,6 +51,12 @@ export interface Config {
     /** Delays of the sandbox's `sent`, `delivered`, `read` webhooks, each after the previous. */
     readonly statusDelaysMs: readonly [number, number, number];
   };
+  /** Partner rate limits (docs/contracts.md §12). */
+  readonly rateLimits: {
+    readonly redisUrl: string | undefined;
+    readonly perSecond: number;
+    readonly burst: number;
+  };
   /** Partner webhooks (docs/contracts.md §10). */
   readonly webhooks: {
     readonly allowPrivateNetworks: boolean;
@@ -217,6 +223,11 @@ export function loadConfig(rawEnv: Readonly<Record<string, string | undefined>>)
       webhookUrl: env.SANDBOX_WEBHOOK_URL,
       statusDelaysMs: parseDelays(env.SANDBOX_STATUS_DELAYS_MS),
     },
+    rateLimits: {
+      redisUrl: env.REDIS_URL,
+      perSecond: env.PARTNER_RATE_LIMIT_PER_SECOND,
+      burst: Math.max(env.PARTNER_RATE_LIMIT_BURST, env.PARTNER_RATE_LIMIT_PER_SECOND),
+    },
     webhooks: {
       allowPrivateNetworks:
         env.WEBHOOK_ALLOW_PRIVATE_NETWORKS === undefined
@@ -342,6 +353,10 @@ export function secretValues(config: Config): string[] {
     if (value !== undefined) values.push(value);
   if (config.database.kind === 'postgres') {
     const password = safePassword(config.database.url);
+    if (password) values.push(password);
+  }
+  if (config.rateLimits.redisUrl) {
+    const password = safePassword(config.rateLimits.redisUrl);
     if (password) values.push(password);
   }
   if (config.amqp.url) {

@@ -244,6 +244,27 @@ export const EnvSchema = Type.Object(
       maximum: 1000,
       description: 'Dispatcher: stored Meta webhooks processed at once per process',
     }),
+    REDIS_URL: Type.Optional(
+      Type.String({
+        pattern: '^rediss?://',
+        description:
+          'Redis for rate limits shared by every API process; unset: limits per process (a Redis outage falls back to per process too)',
+        'x-secret': true,
+      }),
+    ),
+    PARTNER_RATE_LIMIT_PER_SECOND: Type.Integer({
+      default: 100,
+      minimum: 1,
+      maximum: 1000000,
+      description:
+        'Partner requests per second per API key (a workspace may have its own: `workspace:set-rate-limit`)',
+    }),
+    PARTNER_RATE_LIMIT_BURST: Type.Integer({
+      default: 200,
+      minimum: 1,
+      maximum: 1000000,
+      description: 'Partner requests per API key allowed in a burst above the per-second rate',
+    }),
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: Type.Optional(
       Type.Union([Type.Literal('true'), Type.Literal('false')], {
         description:

@@ -21,6 +21,10 @@ export const ERROR_CODES = {
   FORBIDDEN: { status: 403, meaning: 'Authenticated, but the role or workspace does not allow this.' },
   NOT_FOUND: { status: 404, meaning: 'No such route or resource (or it belongs to another workspace).' },
   CONFLICT: { status: 409, meaning: 'The resource already exists (e.g. a duplicate email or template).' },
+  CONTACT_EXISTS: {
+    status: 409,
+    meaning: 'A contact with this phone number exists in the workspace; `details` gives its id.',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The body exceeds the size limit.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'The body is not `application/json`.' },
   NO_SENDING_NUMBER: {

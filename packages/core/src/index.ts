@@ -14,3 +14,5 @@ export * from './demo/demo-templates';
 export * from './partner-events';
 export * from './meta-events';
 export * from './webhooks';
+export * from './rate-limits/partner-rate-limiter';
+export * from './rate-limits/workspace-limits';

@@ -8,6 +8,7 @@ import * as changeNotifications from './migrations/20261201000300_change_notific
 import * as partnerEvents from './migrations/20261203000100_partner_events';
 import * as metaEvents from './migrations/20261204000100_meta_events';
 import * as partnerWebhooks from './migrations/20261204000200_partner_webhooks';
+import * as partnerResources from './migrations/20261204000300_partner_resources';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -24,6 +25,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261203000100_partner_events', partnerEvents],
   ['20261204000100_meta_events', metaEvents],
   ['20261204000200_partner_webhooks', partnerWebhooks],
+  ['20261204000300_partner_resources', partnerResources],
 ];
 
 const source: Knex.MigrationSource<Migration> = {

@@ -119,6 +119,12 @@ export const metrics = {
     labelNames: ['outcome'] as const,
     registers: [registry],
   }),
+  /** Partner rate limits decided per process because Redis did not answer (docs/contracts.md §12). */
+  rateLimitFallbacks: new Counter({
+    name: 'flowgate_rate_limit_fallbacks_total',
+    help: 'Partner rate-limit decisions made per process because Redis was unavailable.',
+    registers: [registry],
+  }),
   /** Defined for every limiter that answers 429 (docs/contracts.md §2.1, §12). */
   rateLimitRefusals: new Counter({
     name: 'flowgate_rate_limit_refusals_total',
@@ -138,6 +144,9 @@ export const record = {
   },
   partnerDelivery(outcome: PartnerDeliveryOutcome): void {
     metrics.partnerDeliveries.inc({ outcome });
+  },
+  rateLimitFallback(): void {
+    metrics.rateLimitFallbacks.inc();
   },
   rateLimitRefusal(limiter: RateLimiter): void {
     metrics.rateLimitRefusals.inc({ limiter });

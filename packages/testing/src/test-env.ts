@@ -32,6 +32,9 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     // Partner webhooks: local receivers, and a schedule of seconds (deleteTopology knows it).
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
     WEBHOOK_RETRY_SCHEDULE_MS: '0,500,1000',
+    // Rate limits high enough for load tests; the rate-limit tests set their own.
+    PARTNER_RATE_LIMIT_PER_SECOND: '1000000',
+    PARTNER_RATE_LIMIT_BURST: '1000000',
     ...extra,
   };
 }

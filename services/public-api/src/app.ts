@@ -16,7 +16,7 @@ import { accessLog, routeBase } from './http/middleware/access-log';
 import { limitDeclaredBody, requireJson } from './http/middleware/require-json';
 import { errorHandler, notFound } from './http/errors';
 import { adminRouter } from './http/routes/admin.routes';
-import { partnerRouter } from './http/routes/partner.routes';
+import { partnerRouter, type PartnerRouteDeps } from './http/routes/partner.routes';
 import { healthRouter, type ReadinessCheck } from './http/routes/health.routes';
 import { metricsRouter } from './http/routes/metrics.routes';
 import { docsRouter } from './http/routes/docs.routes';
@@ -24,7 +24,12 @@ import { metaWebhooksRouter, type MetaWebhookRouteDeps } from './http/routes/met
 import type { InboxRouteDeps } from './http/routes/inbox.routes';
 import type { WebhookRouteDeps } from './http/routes/webhooks.routes';
 
-export interface AppDependencies extends MetaWebhookRouteDeps, InboxRouteDeps, WebhookRouteDeps {
+export interface AppDependencies
+  extends
+    MetaWebhookRouteDeps,
+    InboxRouteDeps,
+    WebhookRouteDeps,
+    Pick<PartnerRouteDeps, 'rateLimiter' | 'workspaceLimits' | 'account'> {
   logger: Logger;
   jwtSecret: string;
   /** Which proxies may set the client address (never "all": ADR 0009). */

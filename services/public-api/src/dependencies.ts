@@ -7,6 +7,9 @@ import {
   ApiKeyVerifier,
   QueuedMarker,
   apiKeyService,
+  contactService,
+  partnerRateLimiter,
+  workspaceLimits,
   createPoster,
   deliveryJobMessage,
   webhookService,
@@ -124,6 +127,8 @@ export function createApiRuntime(
       });
   };
 
+  const rateLimiter = partnerRateLimiter({ redisUrl: config.rateLimits.redisUrl, logger });
+
   // `POST /webhooks/{id}/test` delivers from the API process itself.
   const testPoster = createPoster({
     timeoutMs: config.webhooks.timeoutMs,
@@ -157,7 +162,11 @@ export function createApiRuntime(
       },
       allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
     }),
+    rateLimiter,
+    workspaceLimits: workspaceLimits(stores.workspaces, config.rateLimits),
+    account: (workspaceId, since) => stores.workspaces.account(workspaceId, since),
     contacts: stores.contacts,
+    contactWrites: contactService(stores.contacts),
     conversations: stores.conversations,
     jwtSecret: config.jwtSecret,
     trustProxy: config.http.trustProxy,
@@ -182,6 +191,7 @@ export function createApiRuntime(
       await lastUsed.stop();
       await bus.close();
       testPoster.close();
+      await rateLimiter.close();
     },
   });
 }

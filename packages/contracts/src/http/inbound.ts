@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Id, Nullable, Success, Timestamp } from './common';
+import { PHONE_INPUT_PATTERN } from '../messages/common';
 
 /** `POST /api/v1/webhooks/meta`: 200 once the signed body is stored (docs/contracts.md §9). */
 export const MetaWebhookAckSchema = Success(
@@ -138,4 +139,92 @@ export const ListConversationMessagesResponseSchema = Success(
 export const ResourceIdParamsSchema = Type.Object(
   { id: Type.String({ minLength: 1, maxLength: 100 }) },
   { additionalProperties: false },
+);
+
+const Tag = Type.String({ minLength: 1, maxLength: 64 });
+const AttributeValue = Type.Union([Type.String({ maxLength: 1000 }), Type.Number(), Type.Boolean()]);
+
+export const CreateContactBodySchema = Type.Object(
+  {
+    phone: Type.String({
+      pattern: PHONE_INPUT_PATTERN,
+      description: 'Country code and number, 8 to 15 digits; a leading +, spaces and dashes are tolerated.',
+    }),
+    name: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+    email: Type.Optional(Nullable(Type.String({ format: 'email', maxLength: 320 }))),
+    tags: Type.Optional(Type.Array(Tag, { maxItems: 50, uniqueItems: true })),
+    attributes: Type.Optional(
+      Type.Record(Type.String({ minLength: 1, maxLength: 64 }), AttributeValue, { maxProperties: 50 }),
+    ),
+  },
+  { title: 'CreateContactBody', additionalProperties: false },
+);
+export type CreateContactBody = Static<typeof CreateContactBodySchema>;
+
+export const UpdateContactBodySchema = Type.Object(
+  {
+    name: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+    email: Type.Optional(Nullable(Type.String({ format: 'email', maxLength: 320 }))),
+    tags: Type.Optional(Type.Array(Tag, { maxItems: 50, uniqueItems: true })),
+    attributes: Type.Optional(
+      Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Nullable(AttributeValue), {
+        maxProperties: 50,
+        description: 'Merged into the stored attributes; null removes a key.',
+      }),
+    ),
+  },
+  { title: 'UpdateContactBody', additionalProperties: false, minProperties: 1 },
+);
+export type UpdateContactBody = Static<typeof UpdateContactBodySchema>;
+
+export const DeleteContactResponseSchema = Success(
+  Type.Object({ id: Id(), deleted: Type.Literal(true) }, { additionalProperties: false }),
+  'DeleteContactResponse',
+);
+
+const Count = Type.Integer({ minimum: 0 });
+
+export const AccountResponseSchema = Success(
+  Type.Object(
+    {
+      workspace: Type.Object(
+        { id: Id(), name: Type.String(), createdAt: Timestamp() },
+        { additionalProperties: false },
+      ),
+      phoneNumbers: Type.Array(
+        Type.Object(
+          {
+            id: Id(),
+            displayPhoneNumber: Type.String(),
+            isDefault: Type.Boolean(),
+            messagesPerSecond: Nullable(Type.Number({ description: 'Its own pacing; null: the default.' })),
+            webhookConnected: Type.Boolean({
+              description: "Meta's webhook has delivered a signed event for it.",
+            }),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+      usage: Type.Object(
+        {
+          period: Type.String({ pattern: '^[0-9]{4}-[0-9]{2}$', description: 'This calendar month (UTC).' }),
+          messages: Type.Object(
+            { accepted: Count, sent: Count, delivered: Count, read: Count, failed: Count },
+            { additionalProperties: false },
+          ),
+          byCategory: Type.Object(
+            { marketing: Count, utility: Count, authentication: Count, service: Count },
+            { additionalProperties: false, description: "From Meta's pricing data of the messages." },
+          ),
+        },
+        { additionalProperties: false },
+      ),
+      rateLimit: Type.Object(
+        { requestsPerSecond: Type.Integer({ minimum: 1 }), burst: Type.Integer({ minimum: 1 }) },
+        { additionalProperties: false },
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  'AccountResponse',
 );

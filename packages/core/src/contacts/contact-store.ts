@@ -55,4 +55,30 @@ export interface ContactStore {
     cursor: PageCursor | undefined,
   ): Promise<ContactView[]>;
   get(workspaceId: string, id: string): Promise<ContactView | undefined>;
+  /** Inserts a contact; the id of the existing one when the workspace has these digits already. */
+  create(contact: NewContact): Promise<{ created: ContactView } | { existingId: string }>;
+  /** Applies `change` to the locked row (fields replace; the caller merges attributes). */
+  update(
+    workspaceId: string,
+    id: string,
+    change: (current: ContactView) => ContactChanges,
+  ): Promise<ContactView | undefined>;
+  remove(workspaceId: string, id: string): Promise<boolean>;
+}
+
+export interface NewContact {
+  id: string;
+  workspaceId: string;
+  phone: string;
+  name: string | null;
+  email: string | null;
+  tags: string[];
+  attributes: Record<string, string | number | boolean>;
+}
+
+export interface ContactChanges {
+  name?: string | null;
+  email?: string | null;
+  tags?: string[];
+  attributes?: Record<string, string | number | boolean>;
 }

@@ -96,6 +96,52 @@ export function knexContactStore(db: Database): ContactStore {
       return rows.map(toView);
     },
 
+    async create(c) {
+      const rows = await db('contacts')
+        .insert({
+          id: c.id,
+          workspace_id: c.workspaceId,
+          phone: c.phone,
+          name: c.name,
+          email: c.email,
+          tags: JSON.stringify(c.tags),
+          attributes: JSON.stringify(c.attributes),
+        })
+        .onConflict(db.raw('(workspace_id, phone_digits)'))
+        .ignore()
+        .returning<ContactRow[]>(COLUMNS);
+      if (rows[0]) return { created: toView(rows[0]) };
+      const existing = await db('contacts')
+        .where({ workspace_id: c.workspaceId })
+        .whereRaw("phone_digits = regexp_replace(?, '[^0-9]', '', 'g')", [c.phone])
+        .first<{ id: string } | undefined>('id');
+      if (!existing) throw new Error('contact conflict without a contact');
+      return { existingId: existing.id };
+    },
+
+    async update(workspaceId, id, change) {
+      return db.transaction(async (trx) => {
+        const row = await trx('contacts')
+          .select(...COLUMNS)
+          .where({ workspace_id: workspaceId, id })
+          .forUpdate()
+          .first<ContactRow | undefined>();
+        if (!row) return undefined;
+        const c = change(toView(row));
+        const patch: Record<string, unknown> = { updated_at: trx.fn.now() };
+        if (c.name !== undefined) patch['name'] = c.name;
+        if (c.email !== undefined) patch['email'] = c.email;
+        if (c.tags !== undefined) patch['tags'] = JSON.stringify(c.tags);
+        if (c.attributes !== undefined) patch['attributes'] = JSON.stringify(c.attributes);
+        const rows = await trx('contacts').where({ id }).update(patch).returning<ContactRow[]>(COLUMNS);
+        return rows[0] ? toView(rows[0]) : undefined;
+      });
+    },
+
+    async remove(workspaceId, id) {
+      return (await db('contacts').where({ workspace_id: workspaceId, id }).delete()) > 0;
+    },
+
     async get(workspaceId, id) {
       const row = await db('contacts')
         .select(...COLUMNS)

@@ -73,5 +73,78 @@ export function knexWorkspaceStore(db: Database): WorkspaceStore {
         .first<{ workspace_id: string } | undefined>();
       return row?.workspace_id;
     },
+
+    async account(workspaceId, since) {
+      const ws = await db('workspaces')
+        .where({ id: workspaceId })
+        .first<{ id: string; name: string; created_at: Date } | undefined>('id', 'name', 'created_at');
+      if (!ws) return undefined;
+      const numbers = await db('phone_numbers')
+        .where({ workspace_id: workspaceId, status: 'active' })
+        .orderBy([{ column: 'is_default', order: 'desc' }, { column: 'created_at' }])
+        .select<
+          Array<{
+            id: string;
+            display_phone_number: string;
+            is_default: boolean;
+            messages_per_second: number | null;
+            webhook_connected_at: Date | null;
+          }>
+        >('id', 'display_phone_number', 'is_default', 'messages_per_second', 'webhook_connected_at');
+      const { rows } = await db.raw<{ rows: Array<Record<string, string | null>> }>(
+        `SELECT count(*) AS accepted,
+                count(*) FILTER (WHERE status IN ('SENT','DELIVERED','READ')) AS sent,
+                count(*) FILTER (WHERE status IN ('DELIVERED','READ')) AS delivered,
+                count(*) FILTER (WHERE status = 'READ') AS read,
+                count(*) FILTER (WHERE status = 'FAILED') AS failed,
+                count(*) FILTER (WHERE pricing_category = 'marketing') AS marketing,
+                count(*) FILTER (WHERE pricing_category = 'utility') AS utility,
+                count(*) FILTER (WHERE pricing_category LIKE 'authentication%') AS authentication,
+                count(*) FILTER (WHERE pricing_category = 'service') AS service
+           FROM messages WHERE workspace_id = ? AND created_at >= ?`,
+        [workspaceId, since],
+      );
+      const n = (key: string): number => Number(rows[0]?.[key] ?? 0);
+      return {
+        workspace: { id: ws.id, name: ws.name, createdAt: new Date(ws.created_at) },
+        phoneNumbers: numbers.map((p) => ({
+          id: p.id,
+          displayPhoneNumber: p.display_phone_number,
+          isDefault: p.is_default,
+          messagesPerSecond: p.messages_per_second === null ? null : Number(p.messages_per_second),
+          webhookConnected: p.webhook_connected_at !== null,
+        })),
+        messages: {
+          accepted: n('accepted'),
+          sent: n('sent'),
+          delivered: n('delivered'),
+          read: n('read'),
+          failed: n('failed'),
+        },
+        byCategory: {
+          marketing: n('marketing'),
+          utility: n('utility'),
+          authentication: n('authentication'),
+          service: n('service'),
+        },
+      };
+    },
+
+    async rateLimitOf(workspaceId) {
+      const row = await db('workspaces')
+        .where({ id: workspaceId })
+        .first<{ rate_limit_per_second: number | null; rate_limit_burst: number | null } | undefined>(
+          'rate_limit_per_second',
+          'rate_limit_burst',
+        );
+      return row ? { perSecond: row.rate_limit_per_second, burst: row.rate_limit_burst } : undefined;
+    },
+
+    async setRateLimit(workspaceId, perSecond, burst) {
+      const n = await db('workspaces')
+        .where({ id: workspaceId })
+        .update({ rate_limit_per_second: perSecond, rate_limit_burst: burst });
+      return n > 0;
+    },
   };
 }

@@ -42,4 +42,23 @@ export interface WorkspaceStore {
   roleOf(workspaceId: string, userId: string): Promise<Role | undefined>;
   /** The first workspace the user owns. */
   ownedBy(userId: string): Promise<string | undefined>;
+  /** The workspace's own rate limit (nulls: the defaults); undefined when there is no such workspace. */
+  rateLimitOf(workspaceId: string): Promise<{ perSecond: number | null; burst: number | null } | undefined>;
+  /** Sets (or with nulls clears) the workspace's own rate limit; false when there is no such workspace. */
+  setRateLimit(workspaceId: string, perSecond: number | null, burst: number | null): Promise<boolean>;
+  /** What `GET /account` shows (docs/contracts.md §11), usage counted from `since`. */
+  account(workspaceId: string, since: Date): Promise<AccountView | undefined>;
+}
+
+export interface AccountView {
+  workspace: { id: string; name: string; createdAt: Date };
+  phoneNumbers: Array<{
+    id: string;
+    displayPhoneNumber: string;
+    isDefault: boolean;
+    messagesPerSecond: number | null;
+    webhookConnected: boolean;
+  }>;
+  messages: { accepted: number; sent: number; delivered: number; read: number; failed: number };
+  byCategory: Record<string, number>;
 }

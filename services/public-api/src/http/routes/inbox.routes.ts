@@ -1,5 +1,8 @@
 import { Router } from 'express';
 import {
+  CreateContactBodySchema,
+  DeleteContactResponseSchema,
+  UpdateContactBodySchema,
   GetContactResponseSchema,
   ListContactsQuerySchema,
   ListContactsResponseSchema,
@@ -13,6 +16,7 @@ import {
 import { NotFoundError, ValidationError } from '@flowgate/errors';
 import {
   SESSION_WINDOW_MS,
+  type ContactService,
   type ContactStore,
   type ContactView,
   type ConversationStore,
@@ -20,10 +24,11 @@ import {
 } from '@flowgate/core';
 import { principalOf } from '../middleware/authenticate-partner';
 import { respond } from '../respond';
-import { paramsValidator, queryValidator } from '../validate';
+import { bodyValidator, paramsValidator, queryValidator } from '../validate';
 
 export interface InboxRouteDeps {
   contacts: ContactStore;
+  contactWrites: ContactService;
   conversations: ConversationStore;
 }
 
@@ -120,6 +125,27 @@ export function inboxRouter(deps: InboxRouteDeps): Router {
     const contact = await deps.contacts.get(principalOf(res).workspaceId, id);
     if (!contact) throw new NotFoundError('NOT_FOUND', 'Contact not found.');
     respond(res, 200, GetContactResponseSchema, { success: true, data: toContact(contact) });
+  });
+
+  const createBody = bodyValidator(CreateContactBodySchema);
+  const updateBody = bodyValidator(UpdateContactBodySchema);
+
+  router.post('/contacts', async (req, res) => {
+    const contact = await deps.contactWrites.create(principalOf(res).workspaceId, createBody(req.body));
+    res.setHeader('Location', `/api/v1/public/contacts/${contact.id}`);
+    respond(res, 201, GetContactResponseSchema, { success: true, data: toContact(contact) });
+  });
+
+  router.patch('/contacts/:id', async (req, res) => {
+    const { id } = contactId(req);
+    const contact = await deps.contactWrites.update(principalOf(res).workspaceId, id, updateBody(req.body));
+    respond(res, 200, GetContactResponseSchema, { success: true, data: toContact(contact) });
+  });
+
+  router.delete('/contacts/:id', async (req, res) => {
+    const { id } = contactId(req);
+    await deps.contactWrites.remove(principalOf(res).workspaceId, id);
+    respond(res, 200, DeleteContactResponseSchema, { success: true, data: { id, deleted: true } });
   });
 
   router.get('/conversations', async (req, res) => {

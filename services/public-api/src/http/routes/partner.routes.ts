@@ -1,12 +1,21 @@
 import { Router } from 'express';
 import {
+  AccountResponseSchema,
   ListTemplatesResponseSchema,
   OpenApiDocumentSchema,
   TEMPLATE_CATEGORIES,
   buildOpenApiDocument,
   type TemplateSummary,
 } from '@flowgate/contracts';
-import type { ApiKeyVerifier, TemplateService } from '@flowgate/core';
+import type {
+  AccountView,
+  ApiKeyVerifier,
+  PartnerRateLimiter,
+  TemplateService,
+  WorkspaceLimits,
+} from '@flowgate/core';
+import { NotFoundError } from '@flowgate/errors';
+import { rateLimitPartner } from '../middleware/rate-limit';
 import { authenticatePartner, principalOf } from '../middleware/authenticate-partner';
 import { respond } from '../respond';
 import { messagesRouter, type MessageRouteDeps } from './messages.routes';
@@ -17,6 +26,9 @@ import { oneOf } from './narrow';
 export interface PartnerRouteDeps extends MessageRouteDeps, InboxRouteDeps, WebhookRouteDeps {
   verifier: ApiKeyVerifier;
   templates: TemplateService;
+  rateLimiter: PartnerRateLimiter;
+  workspaceLimits: WorkspaceLimits;
+  account(workspaceId: string, since: Date): Promise<AccountView | undefined>;
 }
 
 type StoredTemplate = Awaited<ReturnType<TemplateService['listApproved']>>[number];
@@ -43,6 +55,7 @@ export function partnerRouter(deps: PartnerRouteDeps): Router {
     respond(res, 200, OpenApiDocumentSchema, openapi);
   });
   router.use(authenticatePartner(deps.verifier));
+  router.use(rateLimitPartner(deps.rateLimiter, deps.workspaceLimits));
   router.use(messagesRouter(deps));
   router.use(inboxRouter(deps));
   router.use(webhooksRouter(deps));
@@ -52,6 +65,33 @@ export function partnerRouter(deps: PartnerRouteDeps): Router {
     respond(res, 200, ListTemplatesResponseSchema, {
       success: true,
       data: { templates: templates.map(toTemplateSummary) },
+    });
+  });
+
+  router.get('/account', async (_req, res) => {
+    const workspaceId = principalOf(res).workspaceId;
+    const now = new Date();
+    const since = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+    const account = await deps.account(workspaceId, since);
+    if (!account) throw new NotFoundError('NOT_FOUND', 'Workspace not found.');
+    const limit = await deps.workspaceLimits(workspaceId);
+    respond(res, 200, AccountResponseSchema, {
+      success: true,
+      data: {
+        workspace: { ...account.workspace, createdAt: account.workspace.createdAt.toISOString() },
+        phoneNumbers: account.phoneNumbers,
+        usage: {
+          period: since.toISOString().slice(0, 7),
+          messages: account.messages,
+          byCategory: {
+            marketing: account.byCategory['marketing'] ?? 0,
+            utility: account.byCategory['utility'] ?? 0,
+            authentication: account.byCategory['authentication'] ?? 0,
+            service: account.byCategory['service'] ?? 0,
+          },
+        },
+        rateLimit: { requestsPerSecond: limit.perSecond, burst: limit.burst },
+      },
     });
   });
 
