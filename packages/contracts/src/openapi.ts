@@ -34,6 +34,10 @@ import {
   ListConversationsResponseSchema,
   ListPageQuerySchema,
   MetaWebhookAckSchema,
+  CreateContactBodySchema,
+  UpdateContactBodySchema,
+  DeleteContactResponseSchema,
+  AccountResponseSchema,
 } from './http/inbound';
 import {
   CreateWebhookBodySchema,
@@ -393,6 +397,25 @@ function partnerPaths(): Record<string, Record<string, OpenApiOperation>> {
           ),
         },
       },
+      post: {
+        operationId: 'createContact',
+        tags: ['contacts'],
+        summary: 'Create a contact (409 CONTACT_EXISTS with the existing id when its phone is taken)',
+        requestBody: jsonBody('CreateContactBody'),
+        responses: {
+          '201': jsonResponse('The contact.', 'GetContactResponse'),
+          ...errorResponses(
+            'BadRequest',
+            'Unauthorized',
+            'Conflict',
+            'PayloadTooLarge',
+            'UnsupportedMediaType',
+            'TooManyRequests',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
     },
     '/contacts/{id}': {
       get: {
@@ -409,6 +432,54 @@ function partnerPaths(): Record<string, Record<string, OpenApiOperation>> {
             'InternalError',
             'ServiceUnavailable',
           ),
+        },
+      },
+      patch: {
+        operationId: 'updateContact',
+        tags: ['contacts'],
+        summary: 'Change a contact: fields replace, `attributes` merge (null removes a key)',
+        parameters: pathParameters(MessageIdParamsSchema, { id: 'The contact id.' }),
+        requestBody: jsonBody('UpdateContactBody'),
+        responses: {
+          '200': jsonResponse('The contact.', 'GetContactResponse'),
+          ...errorResponses(
+            'BadRequest',
+            'Unauthorized',
+            'NotFound',
+            'PayloadTooLarge',
+            'UnsupportedMediaType',
+            'TooManyRequests',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+      delete: {
+        operationId: 'deleteContact',
+        tags: ['contacts'],
+        summary: 'Delete a contact',
+        parameters: pathParameters(MessageIdParamsSchema, { id: 'The contact id.' }),
+        responses: {
+          '200': jsonResponse('Deleted.', 'DeleteContactResponse'),
+          ...errorResponses(
+            'Unauthorized',
+            'NotFound',
+            'TooManyRequests',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+    },
+    '/account': {
+      get: {
+        operationId: 'getAccount',
+        tags: ['account'],
+        summary:
+          'The workspace, its numbers, this month’s usage (from Meta’s pricing data) and its rate limit',
+        responses: {
+          '200': jsonResponse('The account.', 'AccountResponse'),
+          ...errorResponses('Unauthorized', 'TooManyRequests', 'InternalError', 'ServiceUnavailable'),
         },
       },
     },
@@ -959,6 +1030,10 @@ function buildRoutesDocument(): OpenApiDocument {
         RevokeApiKeyResponse: json(RevokeApiKeyResponseSchema),
         HealthResponse: json(HealthResponseSchema),
         MetaWebhookAck: json(MetaWebhookAckSchema),
+        CreateContactBody: json(CreateContactBodySchema),
+        UpdateContactBody: json(UpdateContactBodySchema),
+        DeleteContactResponse: json(DeleteContactResponseSchema),
+        AccountResponse: json(AccountResponseSchema),
         FliokSendResponse: json(FliokSendResponseSchema),
         CreateWebhookBody: json(CreateWebhookBodySchema),
         UpdateWebhookBody: json(UpdateWebhookBodySchema),

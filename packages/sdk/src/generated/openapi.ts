@@ -155,7 +155,8 @@ export interface paths {
      */
     get: operations['listContacts'];
     put?: never;
-    post?: never;
+    /** Create a contact (409 CONTACT_EXISTS with the existing id when its phone is taken) */
+    post: operations['createContact'];
     delete?: never;
     options?: never;
     head?: never;
@@ -171,6 +172,25 @@ export interface paths {
     };
     /** Get a contact */
     get: operations['getContact'];
+    put?: never;
+    post?: never;
+    /** Delete a contact */
+    delete: operations['deleteContact'];
+    options?: never;
+    head?: never;
+    /** Change a contact: fields replace, `attributes` merge (null removes a key) */
+    patch: operations['updateContact'];
+    trace?: never;
+  };
+  '/api/v1/public/account': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The workspace, its numbers, this month’s usage (from Meta’s pricing data) and its rate limit */
+    get: operations['getAccount'];
     put?: never;
     post?: never;
     delete?: never;
@@ -2060,6 +2080,86 @@ export interface components {
         received: true;
       };
     };
+    /** CreateContactBody */
+    CreateContactBody: {
+      /** @description Country code and number, 8 to 15 digits; a leading +, spaces and dashes are tolerated. */
+      phone: string;
+      name?: string | null;
+      email?: string | null;
+      tags?: string[];
+      attributes?: {
+        [key: string]: string | number | boolean;
+      };
+    };
+    /** UpdateContactBody */
+    UpdateContactBody: {
+      name?: string | null;
+      email?: string | null;
+      tags?: string[];
+      /** @description Merged into the stored attributes; null removes a key. */
+      attributes?: {
+        [key: string]: (string | number | boolean) | null;
+      };
+    };
+    /** DeleteContactResponse */
+    DeleteContactResponse: {
+      /** @constant */
+      success: true;
+      data: {
+        /** Format: uuid */
+        id: string;
+        /** @constant */
+        deleted: true;
+      };
+    };
+    /** AccountResponse */
+    AccountResponse: {
+      /** @constant */
+      success: true;
+      data: {
+        workspace: {
+          /** Format: uuid */
+          id: string;
+          name: string;
+          /**
+           * Format: date-time
+           * @example 2026-11-22T10:15:30.000Z
+           */
+          createdAt: string;
+        };
+        phoneNumbers: {
+          /** Format: uuid */
+          id: string;
+          displayPhoneNumber: string;
+          isDefault: boolean;
+          messagesPerSecond: number | null;
+          /** @description Meta's webhook has delivered a signed event for it. */
+          webhookConnected: boolean;
+        }[];
+        usage: {
+          /** @description This calendar month (UTC). */
+          period: string;
+          messages: {
+            accepted: number;
+            sent: number;
+            delivered: number;
+            read: number;
+            failed: number;
+          };
+          /** @description From Meta's pricing data of the messages. */
+          byCategory: {
+            marketing: number;
+            utility: number;
+            authentication: number;
+            service: number;
+          };
+        };
+        rateLimit: {
+          requestsPerSecond: number;
+          burst: number;
+        };
+      };
+    };
     /** FliokSendResponse */
     FliokSendResponse: {
       /** @constant */
@@ -2526,6 +2626,7 @@ export interface components {
           | 'FORBIDDEN'
           | 'NOT_FOUND'
           | 'CONFLICT'
+          | 'CONTACT_EXISTS'
           | 'PAYLOAD_TOO_LARGE'
           | 'UNSUPPORTED_MEDIA_TYPE'
           | 'NO_SENDING_NUMBER'
@@ -2741,6 +2842,7 @@ export interface components {
       | 'FORBIDDEN'
       | 'NOT_FOUND'
       | 'CONFLICT'
+      | 'CONTACT_EXISTS'
       | 'PAYLOAD_TOO_LARGE'
       | 'UNSUPPORTED_MEDIA_TYPE'
       | 'NO_SENDING_NUMBER'
@@ -3386,6 +3488,39 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
+  createContact: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateContactBody'];
+      };
+    };
+    responses: {
+      /** @description The contact. */
+      201: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GetContactResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
   getContact: {
     parameters: {
       query?: never;
@@ -3410,6 +3545,96 @@ export interface operations {
       };
       401: components['responses']['Unauthorized'];
       404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  deleteContact: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The contact id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeleteContactResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  updateContact: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The contact id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateContactBody'];
+      };
+    };
+    responses: {
+      /** @description The contact. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GetContactResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  getAccount: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The account. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AccountResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
       429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];

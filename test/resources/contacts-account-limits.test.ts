@@ -1,0 +1,271 @@
+/**
+ * Partner resources through the public doors (docs/contracts.md §11, §12): the contacts write
+ * routes and their pagination, GET /account, and per-key rate limits shared through Redis.
+ */
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import {
+  addPhoneNumber,
+  createApiKey,
+  createTestApp,
+  createWorkspace,
+  type TestApp,
+} from '@flowgate/testing';
+
+type Headers = Record<string, string>;
+const body = (res: { body: unknown }) =>
+  res.body as {
+    data: Record<string, unknown>;
+    error?: { code: string; details?: Array<{ path: string; message: string }> };
+  };
+
+async function partnerOf(t: TestApp): Promise<{ workspaceId: string; headers: Headers }> {
+  const ws = await createWorkspace(t.runtime.db);
+  await addPhoneNumber(t.runtime.db, t.config.secretKey, ws.workspaceId, { isDefault: true });
+  const key = await createApiKey(t.runtime.db, ws.workspaceId);
+  return { workspaceId: ws.workspaceId, headers: { apiKey: key.apiKey, apiSecret: key.apiSecret } };
+}
+
+describe('contacts and account', () => {
+  let t: TestApp;
+  let p: { workspaceId: string; headers: Headers };
+  let other: { workspaceId: string; headers: Headers };
+  beforeAll(async () => {
+    t = await createTestApp();
+    p = await partnerOf(t);
+    other = await partnerOf(t);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('creates, refuses a duplicate phone with 409 naming the existing contact, merges attributes, deletes', async () => {
+    const created = await request(t.app)
+      .post('/api/v1/public/contacts')
+      .set(p.headers)
+      .send({
+        phone: '+44 7700-900123',
+        name: 'Ann',
+        tags: ['vip'],
+        attributes: { plan: 'gold', visits: 3 },
+      });
+    expect(created.status).toBe(201);
+    const id = String(body(created).data['id']);
+    expect(body(created).data).toMatchObject({
+      phone: '447700900123',
+      name: 'Ann',
+      tags: ['vip'],
+      optedOut: false,
+    });
+    const dup = await request(t.app)
+      .post('/api/v1/public/contacts')
+      .set(p.headers)
+      .send({ phone: '447700900123' });
+    expect(dup.status).toBe(409);
+    expect(body(dup).error?.code).toBe('CONTACT_EXISTS');
+    expect(body(dup).error?.details?.[0]?.message).toContain(id);
+    // The same phone in another workspace is another contact.
+    expect(
+      (
+        await request(t.app)
+          .post('/api/v1/public/contacts')
+          .set(other.headers)
+          .send({ phone: '447700900123' })
+      ).status,
+    ).toBe(201);
+
+    const patched = await request(t.app)
+      .patch(`/api/v1/public/contacts/${id}`)
+      .set(p.headers)
+      .send({ tags: ['vip', 'b2b'], attributes: { visits: 4, plan: null, city: 'Leeds' } });
+    expect(patched.status).toBe(200);
+    expect(body(patched).data).toMatchObject({
+      tags: ['vip', 'b2b'],
+      attributes: { visits: 4, city: 'Leeds' },
+    });
+    expect(body(patched).data['attributes']).not.toHaveProperty('plan');
+
+    const many = Object.fromEntries(Array.from({ length: 49 }, (_, i) => [`k${i}`, i]));
+    const tooMany = await request(t.app)
+      .patch(`/api/v1/public/contacts/${id}`)
+      .set(p.headers)
+      .send({ attributes: many });
+    expect(tooMany.status).toBe(400);
+
+    for (const [method, send] of [
+      ['get', undefined],
+      ['patch', { name: 'x' }],
+      ['delete', undefined],
+    ] as const) {
+      const res = await request(t.app)[method](`/api/v1/public/contacts/${id}`).set(other.headers).send(send);
+      expect([method, res.status]).toEqual([method, 404]);
+    }
+    expect((await request(t.app).delete(`/api/v1/public/contacts/${id}`).set(p.headers)).status).toBe(200);
+    expect((await request(t.app).get(`/api/v1/public/contacts/${id}`).set(p.headers)).status).toBe(404);
+    expect((await request(t.app).delete(`/api/v1/public/contacts/${id}`).set(p.headers)).status).toBe(404);
+  });
+
+  it.each([
+    [{}],
+    [{ phone: '12' }],
+    [{ phone: '447700900124', tags: Array.from({ length: 51 }, (_, i) => `t${i}`) }],
+    [{ phone: '447700900124', tags: ['x'.repeat(65)] }],
+    [{ phone: '447700900124', attributes: { a: { nested: true } } }],
+    [{ phone: '447700900124', email: 'not-an-email' }],
+    [{ phone: '447700900124', extra: 1 }],
+    [[]],
+  ])('refuses %j with 400', async (bad) => {
+    const res = await request(t.app).post('/api/v1/public/contacts').set(p.headers).send(bad);
+    expect(res.status).toBe(400);
+  });
+
+  it('pages through 250 contacts newest first with no duplicate or gap while rows are inserted', async () => {
+    const q = await partnerOf(t);
+    const phones = Array.from({ length: 250 }, (_, i) => `4420${String(i).padStart(8, '0')}`);
+    for (let i = 0; i < phones.length; i += 25)
+      await Promise.all(
+        phones
+          .slice(i, i + 25)
+          .map((phone) => request(t.app).post('/api/v1/public/contacts').set(q.headers).send({ phone })),
+      );
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let extra = 0;
+    do {
+      const res = await request(t.app)
+        .get('/api/v1/public/contacts')
+        .query({ limit: 37, ...(cursor ? { cursor } : {}) })
+        .set(q.headers);
+      expect(res.status).toBe(200);
+      const data = body(res).data as { contacts: Array<{ phone: string }>; nextCursor: string | null };
+      seen.push(...data.contacts.map((c) => c.phone));
+      cursor = data.nextCursor;
+      // Inserted while paging: newer than every cursor, so never in a later page.
+      await request(t.app)
+        .post('/api/v1/public/contacts')
+        .set(q.headers)
+        .send({ phone: `4430${String(extra).padStart(8, '0')}` });
+      extra += 1;
+    } while (cursor);
+    const original = seen.filter((ph) => phones.includes(ph));
+    expect(original).toHaveLength(250);
+    expect(new Set(seen).size).toBe(seen.length);
+    const search = await request(t.app)
+      .get('/api/v1/public/contacts')
+      .query({ search: '442000000012' })
+      .set(q.headers);
+    expect((body(search).data['contacts'] as unknown[]).length).toBe(1);
+    for (const forged of [
+      'x',
+      Buffer.from('2026-01-01T00:00:00.000Z|nope').toString('base64url'),
+      'a'.repeat(600),
+    ]) {
+      const res = await request(t.app)
+        .get('/api/v1/public/contacts')
+        .query({ cursor: forged })
+        .set(q.headers);
+      expect(res.status).toBe(400);
+    }
+  });
+
+  it('GET /account: the workspace, its numbers, this month’s usage and its rate limit', async () => {
+    const q = await partnerOf(t);
+    await request(t.app)
+      .post('/api/v1/public/messages/send')
+      .set(q.headers)
+      .send({ type: 'text', phone: '447700900125', content: 'hi' });
+    const res = await request(t.app).get('/api/v1/public/account').set(q.headers);
+    expect(res.status).toBe(200);
+    const data = body(res).data as {
+      workspace: { id: string };
+      phoneNumbers: Array<{ isDefault: boolean; webhookConnected: boolean }>;
+      usage: { period: string; messages: { accepted: number } };
+      rateLimit: { requestsPerSecond: number; burst: number };
+    };
+    expect(data.workspace.id).toBe(q.workspaceId);
+    expect(data.phoneNumbers).toEqual([
+      expect.objectContaining({ isDefault: true, webhookConnected: false }),
+    ]);
+    expect(data.usage.period).toBe(new Date().toISOString().slice(0, 7));
+    expect(data.usage.messages.accepted).toBe(1);
+    expect(data.rateLimit.requestsPerSecond).toBeGreaterThan(0);
+  });
+});
+
+describe('partner rate limits (docs/contracts.md §12)', () => {
+  const apps: TestApp[] = [];
+  afterAll(async () => {
+    for (const a of apps) await a.close();
+  });
+  const limited = async (env: Record<string, string>) => {
+    const a = await createTestApp({
+      PARTNER_RATE_LIMIT_PER_SECOND: '5',
+      PARTNER_RATE_LIMIT_BURST: '10',
+      ...env,
+    });
+    apps.push(a);
+    return a;
+  };
+
+  it('answers RateLimit-* headers, then 429 RATE_LIMITED with Retry-After beyond the burst', async () => {
+    const a = await limited({});
+    const q = await partnerOf(a);
+    const results = await Promise.all(
+      Array.from({ length: 30 }, () => request(a.app).get('/api/v1/public/templates').set(q.headers)),
+    );
+    const ok = results.filter((r) => r.status === 200);
+    const refused = results.filter((r) => r.status === 429);
+    expect(ok.length).toBeGreaterThanOrEqual(5);
+    expect(ok.length).toBeLessThanOrEqual(10);
+    expect(refused.length).toBe(30 - ok.length);
+    expect(ok[0]?.headers['ratelimit-limit']).toBe('5');
+    expect(refused[0]?.headers['retry-after']).toMatch(/^\d+$/);
+    expect(body(refused[0] ?? { body: {} }).error?.code).toBe('RATE_LIMITED');
+  });
+
+  it('two API processes sharing Redis enforce one budget, not two', async () => {
+    const redisEnv = { REDIS_URL: 'redis://127.0.0.1:6379' };
+    const a = await limited(redisEnv);
+    const b = await limited(redisEnv);
+    const q = await partnerOf(a);
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        request((i % 2 === 0 ? a : b).app)
+          .get('/api/v1/public/templates')
+          .set(q.headers),
+      ),
+    );
+    const ok = results.filter((r) => r.status === 200).length;
+    expect(ok).toBeGreaterThanOrEqual(5);
+    expect(ok).toBeLessThanOrEqual(10);
+  });
+
+  it('Redis unreachable: requests keep working, limited per process', async () => {
+    const a = await limited({ REDIS_URL: 'redis://127.0.0.1:9' });
+    const q = await partnerOf(a);
+    const first = await request(a.app).get('/api/v1/public/templates').set(q.headers);
+    expect(first.status).toBe(200);
+    const results = await Promise.all(
+      Array.from({ length: 30 }, () => request(a.app).get('/api/v1/public/templates').set(q.headers)),
+    );
+    expect(results.some((r) => r.status === 429)).toBe(true);
+    expect(results.every((r) => r.status === 200 || r.status === 429)).toBe(true);
+  });
+
+  it('a workspace’s own limit applies (workspace:set-rate-limit) and shows in GET /account', async () => {
+    const a = await limited({});
+    const q = await partnerOf(a);
+    await a.infra.stores.workspaces.setRateLimit(q.workspaceId, 2, 3);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => request(a.app).get('/api/v1/public/templates').set(q.headers)),
+    );
+    expect(results.filter((r) => r.status === 200).length).toBeLessThanOrEqual(3);
+    await new Promise((r) => setTimeout(r, 2100));
+    const account = await request(a.app).get('/api/v1/public/account').set(q.headers);
+    expect(body(account).data['rateLimit'] as Record<string, number>).toEqual({
+      requestsPerSecond: 2,
+      burst: 3,
+    });
+    expect(randomUUID()).toBeDefined();
+  });
+});
