@@ -28,6 +28,7 @@ export interface WebhookTally {
 const MAX_REASONS = 5;
 
 /** NUL and lone surrogates: neither fits in PostgreSQL text or jsonb. */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what must be found
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 function skip(t: WebhookTally, reason: string): void {

@@ -119,8 +119,9 @@ export function partnerRateLimiter(opts: { redisUrl: string | undefined; logger:
       return consume(limiterOf(local, l, false), key, l);
     },
     store: (): RateLimitStore => lastStore,
-    async close(): Promise<void> {
-      if (redis) redis.disconnect();
+    close(): Promise<void> {
+      redis?.disconnect();
+      return Promise.resolve();
     },
   };
 }
