@@ -269,3 +269,67 @@ describe('partner rate limits (docs/contracts.md §12)', () => {
     expect(randomUUID()).toBeDefined();
   });
 });
+
+describe('scoped keys and address allowlists (docs/contracts.md §12)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+  const keyWith = async (opts: { scopes?: string[]; allowedIps?: string[] }) => {
+    const ws = await createWorkspace(t.runtime.db);
+    await addPhoneNumber(t.runtime.db, t.config.secretKey, ws.workspaceId, { isDefault: true });
+    const key = await t.runtime.deps.apiKeys.create({ workspaceId: ws.workspaceId, ...opts });
+    return { apiKey: key.apiKey, apiSecret: key.apiSecret };
+  };
+  const SEND_ROUTES = ['send', 'send-media', 'send-template', 'send-buttons', 'send-location'];
+
+  it('a key without messages:send → 403 INSUFFICIENT_SCOPE on every send route, 200 on what it has', async () => {
+    const headers = await keyWith({ scopes: ['templates:read', 'account:read', 'contacts:read'] });
+    for (const route of SEND_ROUTES) {
+      const res = await request(t.app)
+        .post(`/api/v1/public/messages/${route}`)
+        .set(headers)
+        .send({ to: '447700900126', message: 'x' });
+      expect([route, res.status, body(res).error?.code]).toEqual([route, 403, 'INSUFFICIENT_SCOPE']);
+    }
+    for (const path of ['/templates', '/account', '/contacts', '/conversations'])
+      expect([path, (await request(t.app).get(`/api/v1/public${path}`).set(headers)).status]).toEqual([
+        path,
+        200,
+      ]);
+    const webhooks = await request(t.app).get('/api/v1/public/webhooks').set(headers);
+    expect(body(webhooks).error?.code).toBe('INSUFFICIENT_SCOPE');
+    const write = await request(t.app)
+      .post('/api/v1/public/contacts')
+      .set(headers)
+      .send({ phone: '447700900127' });
+    expect(body(write).error?.code).toBe('INSUFFICIENT_SCOPE');
+  });
+
+  it('a key limited to 203.0.113.0/24 → 403 IP_NOT_ALLOWED from 127.0.0.1; one allowing loopback works', async () => {
+    const far = await keyWith({ allowedIps: ['203.0.113.0/24'] });
+    const res = await request(t.app).get('/api/v1/public/templates').set(far);
+    expect([res.status, body(res).error?.code]).toEqual([403, 'IP_NOT_ALLOWED']);
+    const near = await keyWith({ allowedIps: ['203.0.113.0/24', '127.0.0.1', '::1'] });
+    expect((await request(t.app).get('/api/v1/public/templates').set(near)).status).toBe(200);
+  });
+
+  it('refuses bad scopes and addresses at creation, and lists what a key may do', async () => {
+    const ws = await createWorkspace(t.runtime.db);
+    await expect(
+      t.runtime.deps.apiKeys.create({ workspaceId: ws.workspaceId, allowedIps: ['nope', '10.0.0.0/99'] }),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
+    await t.runtime.deps.apiKeys.create({
+      workspaceId: ws.workspaceId,
+      scopes: ['messages:read'],
+      allowedIps: ['10.0.0.0/8'],
+    });
+    const [listed] = await t.runtime.deps.apiKeys.list(ws.workspaceId);
+    expect(listed).toMatchObject({ scopes: ['messages:read'], allowedIps: ['10.0.0.0/8'] });
+  });
+});

@@ -1,3 +1,4 @@
+import { API_KEY_SCOPES } from '@flowgate/contracts';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, secretValues, ConfigError, type Config } from '@flowgate/config';
@@ -163,12 +164,25 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     },
   },
   'api-key:create': {
-    flags: [req('workspace', 'W'), opt('label', 'L')],
+    flags: [req('workspace', 'W'), opt('label', 'L'), opt('scopes', 'S,S'), opt('allowed-ips', 'CIDR,CIDR')],
     prints: ['id', 'apiKey', 'apiSecret', 'bearerToken'],
     run: async ({ infra, flags }) => {
+      const list = (name: string): string[] | undefined =>
+        typeof flags[name] === 'string'
+          ? flags[name]
+              .split(',')
+              .map((x) => x.trim())
+              .filter((x) => x !== '')
+          : undefined;
+      const scopes = list('scopes');
+      const unknown = scopes?.filter((x) => !(API_KEY_SCOPES as readonly string[]).includes(x)) ?? [];
+      if (unknown.length > 0)
+        throw new UsageError(`unknown scope ${unknown.join(', ')} (one of ${API_KEY_SCOPES.join(', ')})`);
       const created = await apiKeyService(infra.stores, infra.hasher, createLocalRevocationBus()).create({
         workspaceId: workspaceFlag(flags),
         label: typeof flags['label'] === 'string' ? flags['label'] : undefined,
+        scopes,
+        allowedIps: list('allowed-ips'),
       });
       return {
         id: created.id,

@@ -19,6 +19,14 @@ export const ERROR_CODES = {
       "Meta's webhook intake: `X-Hub-Signature-256` is missing or does not match the body (nothing stored).",
   },
   FORBIDDEN: { status: 403, meaning: 'Authenticated, but the role or workspace does not allow this.' },
+  INSUFFICIENT_SCOPE: {
+    status: 403,
+    meaning: 'The API key lacks the scope this route needs (the message names it).',
+  },
+  IP_NOT_ALLOWED: {
+    status: 403,
+    meaning: 'The API key may not be used from this address (its `allowedIps`).',
+  },
   NOT_FOUND: { status: 404, meaning: 'No such route or resource (or it belongs to another workspace).' },
   CONFLICT: { status: 409, meaning: 'The resource already exists (e.g. a duplicate email or template).' },
   CONTACT_EXISTS: {

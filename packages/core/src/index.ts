@@ -16,3 +16,4 @@ export * from './meta-events';
 export * from './webhooks';
 export * from './rate-limits/partner-rate-limiter';
 export * from './rate-limits/workspace-limits';
+export type { PageCursor } from './knex-pagination';

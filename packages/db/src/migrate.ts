@@ -9,6 +9,7 @@ import * as partnerEvents from './migrations/20261203000100_partner_events';
 import * as metaEvents from './migrations/20261204000100_meta_events';
 import * as partnerWebhooks from './migrations/20261204000200_partner_webhooks';
 import * as partnerResources from './migrations/20261204000300_partner_resources';
+import * as keyScopes from './migrations/20261204000400_key_scopes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -26,6 +27,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261204000100_meta_events', metaEvents],
   ['20261204000200_partner_webhooks', partnerWebhooks],
   ['20261204000300_partner_resources', partnerResources],
+  ['20261204000400_key_scopes', keyScopes],
 ];
 
 const source: Knex.MigrationSource<Migration> = {

@@ -68,6 +68,7 @@ describe('admin API: login and API keys', () => {
     expect(JSON.stringify(list.body)).not.toContain(key.apiSecret);
     expect(JSON.stringify(list.body)).not.toContain('argon2');
     expect(Object.keys(keys[0] ?? {}).sort()).toEqual([
+      'allowedIps',
       'apiKey',
       'createdAt',
       'createdBy',
@@ -75,6 +76,7 @@ describe('admin API: login and API keys', () => {
       'label',
       'lastUsedAt',
       'revokedAt',
+      'scopes',
     ]);
 
     const ok = await request(t.app)

@@ -43,8 +43,35 @@ export const LoginResponseSchema = Success(
 );
 export type LoginResponse = Static<typeof LoginResponseSchema>;
 
+/** What a key may do (docs/contracts.md §12); a key without `scopes` may do all of it. */
+export const API_KEY_SCOPES = [
+  'messages:send',
+  'messages:read',
+  'templates:read',
+  'contacts:read',
+  'contacts:write',
+  'broadcasts:write',
+  'webhooks:manage',
+  'account:read',
+] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+const Scopes = Type.Array(Type.Union(API_KEY_SCOPES.map((s) => Type.Literal(s))), {
+  minItems: 1,
+  uniqueItems: true,
+  description: 'What the key may do; default: everything.',
+});
+const AllowedIps = Type.Array(Type.String({ minLength: 2, maxLength: 50 }), {
+  minItems: 1,
+  maxItems: 50,
+  uniqueItems: true,
+  description: 'IPv4/IPv6 addresses or CIDR blocks the key may be used from; default: any.',
+});
+
 export const CreateApiKeyRequestSchema = Type.Object(
   {
+    scopes: Type.Optional(Scopes),
+    allowedIps: Type.Optional(AllowedIps),
     label: Type.Optional(
       Type.String({
         minLength: 1,
@@ -71,6 +98,8 @@ export const CreateApiKeyResponseSchema = Success(
         description: '`<apiKey>.<apiSecret>`, ready for `Authorization: Bearer …` (shown only here).',
       }),
       label: Nullable(Type.String()),
+      scopes: Type.Array(Type.String(), { description: 'Every scope when created without `scopes`.' }),
+      allowedIps: Nullable(Type.Array(Type.String())),
       createdAt: Timestamp(),
     },
     { additionalProperties: false },
@@ -86,6 +115,10 @@ export const ApiKeySummarySchema = Type.Object(
     label: Nullable(Type.String()),
     apiKey: ApiKeyValue,
     createdBy: Nullable(Id('User who created it; null when created from the CLI or the user was removed.')),
+    scopes: Type.Array(Type.String(), { description: 'What the key may do.' }),
+    allowedIps: Nullable(
+      Type.Array(Type.String(), { description: 'Where it may be used from; null: anywhere.' }),
+    ),
     createdAt: Timestamp(),
     lastUsedAt: Nullable(Timestamp()),
     revokedAt: Nullable(Timestamp()),

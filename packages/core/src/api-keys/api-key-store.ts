@@ -6,6 +6,10 @@ export interface ApiKeyRecord {
   apiKey: string;
   secretHash: string;
   revokedAt: Date | null;
+  /** null: every scope. */
+  scopes: string[] | null;
+  /** null: any address. */
+  allowedIps: string[] | null;
 }
 
 export interface ApiKeySummary {
@@ -16,6 +20,8 @@ export interface ApiKeySummary {
   createdAt: Date;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
+  scopes: string[] | null;
+  allowedIps: string[] | null;
 }
 
 export interface NewApiKey {
@@ -26,6 +32,8 @@ export interface NewApiKey {
   secretHash: string;
   label: string | null;
   createdBy: string | null;
+  scopes: string[] | null;
+  allowedIps: string[] | null;
 }
 
 /** API keys: public key, argon2id hash of the secret, revocation, last use (ADR 0003). */

@@ -11,6 +11,10 @@ import type { RevocationBus } from './revocation-bus';
 export interface Principal {
   workspaceId: string;
   apiKeyId: string;
+  /** What the key may do; null: everything (docs/contracts.md §12). */
+  scopes: readonly string[] | null;
+  /** Where it may be used from; null: anywhere. */
+  allowedIps: readonly string[] | null;
 }
 
 export interface VerifierOptions {
@@ -211,7 +215,12 @@ export class ApiKeyVerifier {
         return { kind: 'failed' };
       }
       if (attempt.revoked) return { kind: 'revoked' };
-      const principal: Principal = { workspaceId: record.workspaceId, apiKeyId: record.id };
+      const principal: Principal = {
+        workspaceId: record.workspaceId,
+        apiKeyId: record.id,
+        scopes: record.scopes,
+        allowedIps: record.allowedIps,
+      };
       if (this.cacheEnabled && !attempt.uncacheable && this.options.cacheTtlMs > 0)
         this.remember(apiKey, { digest, principal, expiresAt: Date.now() + this.options.cacheTtlMs });
       this.lastUsed.set(record.id, new Date());

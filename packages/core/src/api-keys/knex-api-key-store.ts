@@ -11,6 +11,8 @@ interface ApiKeyRow {
   created_at: Date;
   last_used_at: Date | null;
   revoked_at: Date | null;
+  scopes: string[] | null;
+  allowed_ips: string[] | null;
 }
 
 const toSummary = (r: Omit<ApiKeyRow, 'workspace_id' | 'secret_hash'>): ApiKeySummary => ({
@@ -21,6 +23,8 @@ const toSummary = (r: Omit<ApiKeyRow, 'workspace_id' | 'secret_hash'>): ApiKeySu
   createdAt: new Date(r.created_at),
   lastUsedAt: r.last_used_at ? new Date(r.last_used_at) : null,
   revokedAt: r.revoked_at ? new Date(r.revoked_at) : null,
+  scopes: r.scopes,
+  allowedIps: r.allowed_ips,
 });
 
 /** API keys on PostgreSQL (ADR 0003). */
@@ -35,6 +39,10 @@ export function knexApiKeyStore(db: Database): ApiKeyStore {
           secret_hash: row.secretHash,
           label: row.label,
           created_by: row.createdBy,
+          // jsonb: knex would send a JS array as a PostgreSQL array.
+          scopes: (row.scopes === null ? null : JSON.stringify(row.scopes)) as unknown as string[] | null,
+          allowed_ips: (row.allowedIps === null ? null : JSON.stringify(row.allowedIps)) as unknown as
+            string[] | null,
         })
         .returning('*');
       if (!inserted) throw new Error('insert returned no row');
@@ -43,7 +51,7 @@ export function knexApiKeyStore(db: Database): ApiKeyStore {
 
     async findByApiKey(apiKey: string): Promise<ApiKeyRecord | undefined> {
       const row = await db<ApiKeyRow>('api_keys')
-        .select('id', 'workspace_id', 'api_key', 'secret_hash', 'revoked_at')
+        .select('id', 'workspace_id', 'api_key', 'secret_hash', 'revoked_at', 'scopes', 'allowed_ips')
         .where({ api_key: apiKey })
         .first();
       return row
@@ -53,13 +61,25 @@ export function knexApiKeyStore(db: Database): ApiKeyStore {
             apiKey: row.api_key,
             secretHash: row.secret_hash,
             revokedAt: row.revoked_at,
+            scopes: row.scopes,
+            allowedIps: row.allowed_ips,
           }
         : undefined;
     },
 
     async listByWorkspace(workspaceId: string): Promise<ApiKeySummary[]> {
       const rows = await db<ApiKeyRow>('api_keys')
-        .select('id', 'label', 'api_key', 'created_by', 'created_at', 'last_used_at', 'revoked_at')
+        .select(
+          'id',
+          'label',
+          'api_key',
+          'created_by',
+          'created_at',
+          'last_used_at',
+          'revoked_at',
+          'scopes',
+          'allowed_ips',
+        )
         .where({ workspace_id: workspaceId })
         .orderBy('created_at', 'desc');
       return rows.map((r) => toSummary(r));

@@ -19,13 +19,11 @@ export interface ContactView {
   lastInboundAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Its position in lists (exact microseconds of createdAt). */
+  cursorUs: string;
 }
 
-/** Keyset position of a list page (newest first): the last item's time and id. */
-export interface PageCursor {
-  at: Date;
-  id: string;
-}
+import type { PageCursor } from '../knex-pagination';
 
 export interface ContactFilter {
   search?: string | undefined;

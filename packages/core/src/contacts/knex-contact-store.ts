@@ -1,4 +1,5 @@
 import type { Database } from '@flowgate/db';
+import { afterCursor, cursorUs } from '../knex-pagination';
 import type { ContactStore, ContactView } from './contact-store';
 
 interface ContactRow {
@@ -13,6 +14,7 @@ interface ContactRow {
   last_inbound_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  cursor_us: string;
 }
 
 const COLUMNS = [
@@ -43,6 +45,7 @@ const toView = (r: ContactRow): ContactView => ({
   lastInboundAt: date(r.last_inbound_at),
   createdAt: new Date(r.created_at),
   updatedAt: new Date(r.updated_at),
+  cursorUs: r.cursor_us,
 });
 
 /** LIKE's own characters in a search term match themselves. */
@@ -73,7 +76,7 @@ export function knexContactStore(db: Database): ContactStore {
 
     async list(workspaceId, filter, limit, cursor) {
       const q = db('contacts')
-        .select<ContactRow[]>(...COLUMNS)
+        .select<ContactRow[]>(...COLUMNS, db.raw(`${cursorUs('created_at')} AS cursor_us`))
         .where({ workspace_id: workspaceId });
       if (filter.search !== undefined && filter.search !== '') {
         const term = `%${likeEscape(filter.search)}%`;
@@ -86,7 +89,7 @@ export function knexContactStore(db: Database): ContactStore {
       }
       if (filter.tag !== undefined) q.andWhereRaw('tags @> ?::jsonb', [JSON.stringify([filter.tag])]);
       if (filter.optedOut !== undefined) q.andWhere({ opted_out: filter.optedOut });
-      if (cursor) q.andWhereRaw('(created_at, id) < (?, ?)', [cursor.at, cursor.id]);
+      if (cursor) q.andWhereRaw(afterCursor('created_at'), [cursor.us, cursor.id]);
       const rows = await q
         .orderBy([
           { column: 'created_at', order: 'desc' },
@@ -109,8 +112,9 @@ export function knexContactStore(db: Database): ContactStore {
         })
         .onConflict(db.raw('(workspace_id, phone_digits)'))
         .ignore()
-        .returning<ContactRow[]>(COLUMNS);
-      if (rows[0]) return { created: toView(rows[0]) };
+        .returning<Array<{ id: string }>>('id');
+      const created = rows[0] ? await this.get(c.workspaceId, rows[0].id) : undefined;
+      if (created) return { created };
       const existing = await db('contacts')
         .where({ workspace_id: c.workspaceId })
         .whereRaw("phone_digits = regexp_replace(?, '[^0-9]', '', 'g')", [c.phone])
@@ -122,7 +126,7 @@ export function knexContactStore(db: Database): ContactStore {
     async update(workspaceId, id, change) {
       return db.transaction(async (trx) => {
         const row = await trx('contacts')
-          .select(...COLUMNS)
+          .select(...COLUMNS, trx.raw(`${cursorUs('created_at')} AS cursor_us`))
           .where({ workspace_id: workspaceId, id })
           .forUpdate()
           .first<ContactRow | undefined>();
@@ -133,8 +137,12 @@ export function knexContactStore(db: Database): ContactStore {
         if (c.email !== undefined) patch['email'] = c.email;
         if (c.tags !== undefined) patch['tags'] = JSON.stringify(c.tags);
         if (c.attributes !== undefined) patch['attributes'] = JSON.stringify(c.attributes);
-        const rows = await trx('contacts').where({ id }).update(patch).returning<ContactRow[]>(COLUMNS);
-        return rows[0] ? toView(rows[0]) : undefined;
+        await trx('contacts').where({ id }).update(patch);
+        const updated = await trx('contacts')
+          .select(...COLUMNS, trx.raw(`${cursorUs('created_at')} AS cursor_us`))
+          .where({ id })
+          .first<ContactRow | undefined>();
+        return updated ? toView(updated) : undefined;
       });
     },
 
@@ -144,7 +152,7 @@ export function knexContactStore(db: Database): ContactStore {
 
     async get(workspaceId, id) {
       const row = await db('contacts')
-        .select(...COLUMNS)
+        .select(...COLUMNS, db.raw(`${cursorUs('created_at')} AS cursor_us`))
         .where({ workspace_id: workspaceId, id })
         .first<ContactRow | undefined>();
       return row ? toView(row) : undefined;

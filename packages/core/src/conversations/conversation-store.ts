@@ -1,4 +1,4 @@
-import type { PageCursor } from '../contacts/contact-store';
+import type { PageCursor } from '../knex-pagination';
 
 /** The last message of a conversation, either way. */
 export interface LastMessage {
@@ -18,6 +18,7 @@ export interface ConversationView {
   lastInboundAt: Date | null;
   /** For the keyset cursor: what the list is ordered by. */
   lastActivityAt: Date;
+  cursorUs: string;
 }
 
 export interface ConversationMessageView {
@@ -29,6 +30,7 @@ export interface ConversationMessageView {
   providerMessageId: string | null;
   replyTo: string | null;
   createdAt: Date;
+  cursorUs: string;
 }
 
 export interface ConversationStore {

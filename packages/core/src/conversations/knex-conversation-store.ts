@@ -1,4 +1,5 @@
 import type { Database } from '@flowgate/db';
+import { afterCursor, cursorUs } from '../knex-pagination';
 import type {
   ConversationMessageView,
   ConversationStore,
@@ -19,6 +20,7 @@ interface ConversationRow {
   out_type: string | null;
   out_at: Date | null;
   out_payload: Record<string, unknown> | null;
+  cursor_us: string;
 }
 
 /** A short text of an outbound Cloud API body for lists. */
@@ -67,6 +69,7 @@ export function knexConversationStore(db: Database): ConversationStore {
     async list(workspaceId, openOnly, limit, cursor) {
       const { rows } = await db.raw<{ rows: ConversationRow[] }>(
         `SELECT c.id, c.phone_number_id, c.last_inbound_at, c.last_activity_at, c.last_message,
+                ${cursorUs('c.last_activity_at')} AS cursor_us,
                 ct.id AS contact_id, ct.phone, ct.name,
                 o.id AS out_id, o.type AS out_type, o.created_at AS out_at, o.payload AS out_payload
            FROM conversations c
@@ -77,10 +80,10 @@ export function knexConversationStore(db: Database): ConversationStore {
               ORDER BY m.created_at DESC LIMIT 1) o ON true
           WHERE c.workspace_id = ?
             AND (NOT ? OR c.last_inbound_at > now() - interval '24 hours')
-            AND (?::timestamptz IS NULL OR (c.last_activity_at, c.id) < (?::timestamptz, ?::uuid))
+            AND (?::bigint IS NULL OR ${afterCursor('c.last_activity_at', 'c.id')})
           ORDER BY c.last_activity_at DESC, c.id DESC
           LIMIT ?`,
-        [workspaceId, openOnly, cursor?.at ?? null, cursor?.at ?? null, cursor?.id ?? null, limit + 1],
+        [workspaceId, openOnly, cursor?.us ?? null, cursor?.us ?? null, cursor?.id ?? null, limit + 1],
       );
       return rows.map((r): ConversationView => ({
         id: r.id,
@@ -89,6 +92,7 @@ export function knexConversationStore(db: Database): ConversationStore {
         lastMessage: lastMessageOf(r),
         lastInboundAt: r.last_inbound_at === null ? null : new Date(r.last_inbound_at),
         lastActivityAt: new Date(r.last_activity_at),
+        cursorUs: r.cursor_us,
       }));
     },
 
@@ -108,9 +112,10 @@ export function knexConversationStore(db: Database): ConversationStore {
           provider_message_id: string | null;
           reply_to: string | null;
           at: Date;
+          cursor_us: string;
         }>;
       }>(
-        `SELECT * FROM (
+        `SELECT x.*, ${cursorUs('x.at')} AS cursor_us FROM (
            SELECT id, 'inbound' AS direction, type, content, NULL::text AS status, wamid AS provider_message_id,
                   reply_to, occurred_at AS at
              FROM inbound_messages WHERE conversation_id = ?
@@ -118,14 +123,14 @@ export function knexConversationStore(db: Database): ConversationStore {
            SELECT id, 'outbound', type, payload -> (payload->>'type'), status, provider_message_id, NULL, created_at
              FROM messages WHERE phone_number_id = ? AND recipient = ?
          ) x
-         WHERE (?::timestamptz IS NULL OR (x.at, x.id) < (?::timestamptz, ?::uuid))
+         WHERE (?::bigint IS NULL OR ${afterCursor('x.at', 'x.id')})
          ORDER BY x.at DESC, x.id DESC LIMIT ?`,
         [
           conversationId,
           conv.phone_number_id,
           conv.contact_phone,
-          cursor?.at ?? null,
-          cursor?.at ?? null,
+          cursor?.us ?? null,
+          cursor?.us ?? null,
           cursor?.id ?? null,
           limit + 1,
         ],
@@ -139,6 +144,7 @@ export function knexConversationStore(db: Database): ConversationStore {
         providerMessageId: r.provider_message_id,
         replyTo: r.reply_to,
         createdAt: new Date(r.at),
+        cursorUs: r.cursor_us,
       }));
     },
   };

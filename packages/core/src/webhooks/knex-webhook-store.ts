@@ -1,4 +1,5 @@
 import type { Database } from '@flowgate/db';
+import { afterCursor, cursorUs } from '../knex-pagination';
 import type { DeliveryView, FanOut, WebhookEndpoint, WebhookStore } from './webhook-store';
 
 interface EndpointRow {
@@ -29,6 +30,7 @@ interface DeliveryRow {
   error: string | null;
   next_attempt_at: Date | null;
   created_at: Date;
+  cursor_us: string;
 }
 
 const date = (v: Date | string | null): Date | null => (v === null ? null : new Date(v));
@@ -61,6 +63,7 @@ const toDelivery = (r: DeliveryRow): DeliveryView => ({
   error: r.error,
   nextAttemptAt: date(r.next_attempt_at),
   createdAt: new Date(r.created_at),
+  cursorUs: r.cursor_us,
 });
 
 /** Partner webhooks on PostgreSQL. */
@@ -183,14 +186,14 @@ export function knexWebhookStore(db: Database): WebhookStore {
       if (!endpoint) return undefined;
       const q = db('webhook_deliveries').where({ endpoint_id: endpointId });
       if (outcome !== undefined) q.andWhere({ outcome });
-      if (cursor) q.andWhereRaw('(created_at, id) < (?, ?)', [cursor.at, cursor.id]);
+      if (cursor) q.andWhereRaw(afterCursor('created_at'), [cursor.us, cursor.id]);
       const rows = await q
         .orderBy([
           { column: 'created_at', order: 'desc' },
           { column: 'id', order: 'desc' },
         ])
         .limit(limit + 1)
-        .select<DeliveryRow[]>('*');
+        .select<DeliveryRow[]>('*', db.raw(`${cursorUs('created_at')} AS cursor_us`));
       return rows.map(toDelivery);
     },
 
@@ -199,7 +202,7 @@ export function knexWebhookStore(db: Database): WebhookStore {
         .join('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
         .where({ 'd.id': deliveryId, 'd.endpoint_id': endpointId, 'e.workspace_id': workspaceId })
         .whereNull('e.deleted_at')
-        .first<DeliveryRow | undefined>('d.*');
+        .first<DeliveryRow | undefined>('d.*', db.raw(`${cursorUs('d.created_at')} AS cursor_us`));
       return row ? toDelivery(row) : undefined;
     },
 

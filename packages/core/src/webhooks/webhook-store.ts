@@ -1,4 +1,4 @@
-import type { PageCursor } from '../contacts/contact-store';
+import type { PageCursor } from '../knex-pagination';
 
 export type EndpointStatus = 'active' | 'disabled';
 
@@ -53,6 +53,8 @@ export interface DeliveryRecord {
 
 export interface DeliveryView extends DeliveryRecord {
   createdAt: Date;
+  /** Its position in the log (exact microseconds of createdAt). */
+  cursorUs: string;
 }
 
 /** An outbox event to deliver. */

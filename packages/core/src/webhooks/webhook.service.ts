@@ -6,7 +6,7 @@ import { checkUrlTarget } from './ssrf-guard';
 import { deliveryBody, newWebhookSecret, signDelivery } from './sign-delivery';
 import type { Poster } from './post-delivery';
 import type { DeliveryOutcome, DeliveryView, WebhookEndpoint, WebhookStore } from './webhook-store';
-import type { PageCursor } from '../contacts/contact-store';
+import type { PageCursor } from '../knex-pagination';
 
 /** How long a rotated-out secret keeps signing alongside the new one (docs/contracts.md §10). */
 export const PREVIOUS_SECRET_VALID_MS = 24 * 3600_000;
@@ -167,7 +167,8 @@ export function webhookService(deps: WebhookServiceDeps) {
         nextAttemptAt: null,
       };
       await store.recordAttempt(record);
-      return { ...record, createdAt: new Date() };
+      const now = new Date();
+      return { ...record, createdAt: now, cursorUs: String(now.getTime() * 1000) };
     },
   };
 }

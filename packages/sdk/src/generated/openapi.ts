@@ -1995,6 +1995,19 @@ export interface components {
     };
     /** CreateApiKeyRequest */
     CreateApiKeyRequest: {
+      /** @description What the key may do; default: everything. */
+      scopes?: (
+        | 'messages:send'
+        | 'messages:read'
+        | 'templates:read'
+        | 'contacts:read'
+        | 'contacts:write'
+        | 'broadcasts:write'
+        | 'webhooks:manage'
+        | 'account:read'
+      )[];
+      /** @description IPv4/IPv6 addresses or CIDR blocks the key may be used from; default: any. */
+      allowedIps?: string[];
       /** @description A name for the key, e.g. staging or production. */
       label?: string;
     };
@@ -2012,6 +2025,9 @@ export interface components {
         /** @description `<apiKey>.<apiSecret>`, ready for `Authorization: Bearer …` (shown only here). */
         bearerToken: string;
         label: string | null;
+        /** @description Every scope when created without `scopes`. */
+        scopes: string[];
+        allowedIps: string[] | null;
         /**
          * Format: date-time
          * @example 2026-11-22T10:15:30.000Z
@@ -2027,6 +2043,9 @@ export interface components {
       /** @description Public key id. */
       apiKey: string;
       createdBy: string | null;
+      /** @description What the key may do. */
+      scopes: string[];
+      allowedIps: string[] | null;
       /**
        * Format: date-time
        * @example 2026-11-22T10:15:30.000Z
@@ -2047,6 +2066,9 @@ export interface components {
           /** @description Public key id. */
           apiKey: string;
           createdBy: string | null;
+          /** @description What the key may do. */
+          scopes: string[];
+          allowedIps: string[] | null;
           /**
            * Format: date-time
            * @example 2026-11-22T10:15:30.000Z
@@ -2624,6 +2646,8 @@ export interface components {
           | 'INVALID_CREDENTIALS'
           | 'INVALID_SIGNATURE'
           | 'FORBIDDEN'
+          | 'INSUFFICIENT_SCOPE'
+          | 'IP_NOT_ALLOWED'
           | 'NOT_FOUND'
           | 'CONFLICT'
           | 'CONTACT_EXISTS'
@@ -2840,6 +2864,8 @@ export interface components {
       | 'INVALID_CREDENTIALS'
       | 'INVALID_SIGNATURE'
       | 'FORBIDDEN'
+      | 'INSUFFICIENT_SCOPE'
+      | 'IP_NOT_ALLOWED'
       | 'NOT_FOUND'
       | 'CONFLICT'
       | 'CONTACT_EXISTS'

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import {
   ApiKeyParamsSchema,
   CreateApiKeyRequestSchema,
+  API_KEY_SCOPES,
   CreateApiKeyResponseSchema,
   ListApiKeysResponseSchema,
   LoginRequestSchema,
@@ -84,6 +85,8 @@ export function adminRouter(deps: AdminRouteDeps): Router {
           label: k.label,
           apiKey: k.apiKey,
           createdBy: k.createdBy,
+          scopes: k.scopes ?? [...API_KEY_SCOPES],
+          allowedIps: k.allowedIps,
           createdAt: k.createdAt.toISOString(),
           lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
           revokedAt: k.revokedAt?.toISOString() ?? null,
@@ -93,10 +96,12 @@ export function adminRouter(deps: AdminRouteDeps): Router {
   });
 
   workspace.post('/api-keys', async (req, res) => {
-    const { label } = parseCreateKey(req.body);
+    const { label, scopes, allowedIps } = parseCreateKey(req.body);
     const created = await deps.apiKeys.create({
       workspaceId: String(res.locals['workspaceId']),
       label,
+      scopes,
+      allowedIps,
       createdBy: adminUserId(res),
     });
     respond(res, 201, CreateApiKeyResponseSchema, {
@@ -107,6 +112,8 @@ export function adminRouter(deps: AdminRouteDeps): Router {
         apiSecret: created.apiSecret,
         bearerToken: `${created.apiKey}.${created.apiSecret}`,
         label: created.label,
+        scopes: created.scopes ?? [...API_KEY_SCOPES],
+        allowedIps: created.allowedIps,
         createdAt: created.createdAt.toISOString(),
       },
     });

@@ -13,56 +13,23 @@ import {
   MessageIdParamsSchema,
   type Contact,
 } from '@flowgate/contracts';
-import { NotFoundError, ValidationError } from '@flowgate/errors';
+import { NotFoundError } from '@flowgate/errors';
 import {
   SESSION_WINDOW_MS,
   type ContactService,
   type ContactStore,
   type ContactView,
   type ConversationStore,
-  type PageCursor,
 } from '@flowgate/core';
 import { principalOf } from '../middleware/authenticate-partner';
 import { respond } from '../respond';
 import { bodyValidator, paramsValidator, queryValidator } from '../validate';
+import { decodeCursor, limitOf, page } from '../pagination';
 
 export interface InboxRouteDeps {
   contacts: ContactStore;
   contactWrites: ContactService;
   conversations: ConversationStore;
-}
-
-const DEFAULT_LIMIT = 20;
-
-/** `nextCursor`: the last item's time and id, opaque to clients (base64url). */
-export function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(`${at.toISOString()}|${id}`, 'utf8').toString('base64url');
-}
-
-const CURSOR =
-  /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
-
-/** A cursor we did not make (or one tampered with) is 400, never a 500 or a silent first page. */
-export function decodeCursor(cursor: string | undefined): PageCursor | undefined {
-  if (cursor === undefined) return undefined;
-  const match = CURSOR.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  const at = match?.[1] === undefined ? NaN : Date.parse(match[1]);
-  if (!match?.[2] || Number.isNaN(at))
-    throw new ValidationError('VALIDATION_FAILED', 'The cursor is not one this API returned.', [
-      { path: '/cursor', message: 'invalid cursor' },
-    ]);
-  return { at: new Date(at), id: match[2] };
-}
-
-/** Splits a `limit + 1` read into the page and its next cursor. */
-function page<T>(
-  rows: T[],
-  limit: number,
-  key: (row: T) => { at: Date; id: string },
-): { items: T[]; nextCursor: string | null } {
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(key(last).at, key(last).id) : null };
 }
 
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
@@ -102,7 +69,7 @@ export function inboxRouter(deps: InboxRouteDeps): Router {
 
   router.get('/contacts', async (req, res) => {
     const q = contactsQuery(req);
-    const limit = q.limit === undefined ? DEFAULT_LIMIT : Number(q.limit);
+    const limit = limitOf(q.limit);
     const rows = await deps.contacts.list(
       principalOf(res).workspaceId,
       {
@@ -113,7 +80,7 @@ export function inboxRouter(deps: InboxRouteDeps): Router {
       limit,
       decodeCursor(q.cursor),
     );
-    const { items, nextCursor } = page(rows, limit, (c) => ({ at: c.createdAt, id: c.id }));
+    const { items, nextCursor } = page(rows, limit);
     respond(res, 200, ListContactsResponseSchema, {
       success: true,
       data: { contacts: items.map(toContact), nextCursor },
@@ -150,14 +117,14 @@ export function inboxRouter(deps: InboxRouteDeps): Router {
 
   router.get('/conversations', async (req, res) => {
     const q = conversationsQuery(req);
-    const limit = q.limit === undefined ? DEFAULT_LIMIT : Number(q.limit);
+    const limit = limitOf(q.limit);
     const rows = await deps.conversations.list(
       principalOf(res).workspaceId,
       q.status === 'open',
       limit,
       decodeCursor(q.cursor),
     );
-    const { items, nextCursor } = page(rows, limit, (c) => ({ at: c.lastActivityAt, id: c.id }));
+    const { items, nextCursor } = page(rows, limit);
     respond(res, 200, ListConversationsResponseSchema, {
       success: true,
       data: {
@@ -177,7 +144,7 @@ export function inboxRouter(deps: InboxRouteDeps): Router {
   router.get('/conversations/:id/messages', async (req, res) => {
     const { id } = conversationId(req);
     const q = pageQuery(req);
-    const limit = q.limit === undefined ? DEFAULT_LIMIT : Number(q.limit);
+    const limit = limitOf(q.limit);
     const rows = await deps.conversations.messages(
       principalOf(res).workspaceId,
       id,
@@ -185,10 +152,16 @@ export function inboxRouter(deps: InboxRouteDeps): Router {
       decodeCursor(q.cursor),
     );
     if (!rows) throw new NotFoundError('NOT_FOUND', 'Conversation not found.');
-    const { items, nextCursor } = page(rows, limit, (m) => ({ at: m.createdAt, id: m.id }));
+    const { items, nextCursor } = page(rows, limit);
     respond(res, 200, ListConversationMessagesResponseSchema, {
       success: true,
-      data: { messages: items.map((m) => ({ ...m, createdAt: m.createdAt.toISOString() })), nextCursor },
+      data: {
+        messages: items.map(({ cursorUs: _position, ...m }) => ({
+          ...m,
+          createdAt: m.createdAt.toISOString(),
+        })),
+        nextCursor,
+      },
     });
   });
 

@@ -16,6 +16,7 @@ import type {
 } from '@flowgate/core';
 import { NotFoundError } from '@flowgate/errors';
 import { rateLimitPartner } from '../middleware/rate-limit';
+import { authorizeKey } from '../middleware/authorize-key';
 import { authenticatePartner, principalOf } from '../middleware/authenticate-partner';
 import { respond } from '../respond';
 import { messagesRouter, type MessageRouteDeps } from './messages.routes';
@@ -55,6 +56,7 @@ export function partnerRouter(deps: PartnerRouteDeps): Router {
     respond(res, 200, OpenApiDocumentSchema, openapi);
   });
   router.use(authenticatePartner(deps.verifier));
+  router.use(authorizeKey());
   router.use(rateLimitPartner(deps.rateLimiter, deps.workspaceLimits));
   router.use(messagesRouter(deps));
   router.use(inboxRouter(deps));

@@ -18,7 +18,7 @@ import type { DeliveryView, WebhookEndpoint, WebhookService } from '@flowgate/co
 import { principalOf } from '../middleware/authenticate-partner';
 import { respond } from '../respond';
 import { bodyValidator, paramsValidator, queryValidator } from '../validate';
-import { decodeCursor, encodeCursor } from './inbox.routes';
+import { decodeCursor, limitOf, page } from '../pagination';
 
 export interface WebhookRouteDeps {
   webhooks: WebhookService;
@@ -84,16 +84,12 @@ export function webhooksRouter(deps: WebhookRouteDeps): Router {
   router.get('/webhooks/:id/deliveries', async (req, res) => {
     const { id } = webhookId(req);
     const q = deliveriesQuery(req);
-    const limit = q.limit === undefined ? 20 : Number(q.limit);
+    const limit = limitOf(q.limit);
     const rows = await deps.webhooks.deliveries(ws(res), id, q.status, limit, decodeCursor(q.cursor));
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
+    const { items, nextCursor } = page(rows, limit);
     respond(res, 200, ListDeliveriesResponseSchema, {
       success: true,
-      data: {
-        deliveries: items.map(toAttempt),
-        nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
-      },
+      data: { deliveries: items.map(toAttempt), nextCursor },
     });
   });
 
