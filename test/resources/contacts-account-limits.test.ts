@@ -333,3 +333,37 @@ describe('scoped keys and address allowlists (docs/contracts.md §12)', () => {
     expect(listed).toMatchObject({ scopes: ['messages:read'], allowedIps: ['10.0.0.0/8'] });
   });
 });
+
+describe('admin login throttle', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('200 parallel wrong passwords: at most the budget is checked (401), the rest 429; a right one after still works elsewhere', async () => {
+    const ws = await createWorkspace(t.runtime.db);
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        request(t.app).post('/api/v1/auth/login').send({ email: ws.ownerEmail, password: 'wrong password!' }),
+      ),
+    );
+    const checked = results.filter((r) => r.status === 401).length;
+    const refused = results.filter((r) => r.status === 429).length;
+    expect(checked).toBeLessThanOrEqual(10);
+    expect(checked + refused).toBe(200);
+    expect(results.find((r) => r.status === 429)?.headers['retry-after']).toMatch(/^\d+$/);
+    // Another account from the same address is bounded too (30 per minute per address).
+    const other = await createWorkspace(t.runtime.db);
+    const more = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        request(t.app)
+          .post('/api/v1/auth/login')
+          .send({ email: other.ownerEmail, password: 'wrong password!' }),
+      ),
+    );
+    expect(more.filter((r) => r.status === 401).length).toBeLessThanOrEqual(20);
+  });
+});

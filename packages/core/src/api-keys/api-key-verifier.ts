@@ -235,6 +235,23 @@ export class ApiKeyVerifier {
   }
 
   /** Takes one point; if the budget is spent, gives it straight back and answers 429. */
+  /**
+   * Runs other argon2 work (admin logins) inside the same bounded semaphore as key checks, so no
+   * caller can exhaust the CPU or memory with password checks either; 429 when it is full.
+   */
+  async withVerificationSlot<T>(work: () => Promise<T>): Promise<T> {
+    const release = await this.semaphore.tryAcquire();
+    if (!release) {
+      recordMetric.rateLimitRefusal('auth_queue');
+      throw new RateLimitedError('Too many credential checks in progress; retry shortly.', 1);
+    }
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+
   private async reserve(limiter: RateLimiterMemory, key: string): Promise<Reservation> {
     try {
       const res = await limiter.consume(key);

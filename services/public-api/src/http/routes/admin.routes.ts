@@ -21,7 +21,7 @@ import {
 import { routeBase } from '../middleware/access-log';
 import { respond } from '../respond';
 import { bodyValidator, paramsValidator } from '../validate';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
 export interface AdminRouteDeps {
   jwtSecret: string;
@@ -39,22 +39,42 @@ export function adminRouter(deps: AdminRouteDeps): Router {
   const parseCreateKey = bodyValidator(CreateApiKeyRequestSchema);
   const readWorkspace = paramsValidator(WorkspaceParamsSchema, 'Workspace not found.');
   const readKey = paramsValidator(ApiKeyParamsSchema, 'API key not found.');
-  const loginFailures = new RateLimiterMemory({ points: 10, duration: 60, blockDuration: 60 });
+  // Failed logins are budgeted per address and per email (docs/contracts.md §3), reserved before
+  // the password is checked, so parallel attempts cannot all pass a check made before any of them
+  // failed, and one address cannot walk through endless emails. A success gives its points back.
+  const perAddress = new RateLimiterMemory({
+    keyPrefix: 'login-ip',
+    points: 30,
+    duration: 60,
+    blockDuration: 60,
+  });
+  const perEmail = new RateLimiterMemory({
+    keyPrefix: 'login-email',
+    points: 10,
+    duration: 60,
+    blockDuration: 60,
+  });
+  const reserve = async (limiter: RateLimiterMemory, key: string): Promise<void> => {
+    try {
+      await limiter.consume(key);
+    } catch (err) {
+      const wait = err instanceof RateLimiterRes ? Math.max(1, Math.ceil(err.msBeforeNext / 1000)) : 60;
+      throw new RateLimitedError('Too many failed logins; retry later.', wait);
+    }
+  };
 
   router.post('/auth/login', async (req, res) => {
     const { email, password } = parseLogin(req.body);
-    const throttleKey = `${req.ip ?? ''}|${email.toLowerCase()}`;
-    const state = await loginFailures.get(throttleKey);
-    if (state && state.remainingPoints <= 0)
-      throw new RateLimitedError(
-        'Too many failed logins; retry later.',
-        Math.ceil(state.msBeforeNext / 1000),
-      );
-    const user = await deps.workspaces.authenticate(email, password);
-    if (!user) {
-      await loginFailures.penalty(throttleKey, 1);
-      throw new AuthenticationError('INVALID_CREDENTIALS', 'Wrong email or password.');
-    }
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const account = email.toLowerCase();
+    await reserve(perAddress, address);
+    await reserve(perEmail, account);
+    // argon2 inside the same bounded semaphore as API-key checks.
+    const user = await deps.verifier.withVerificationSlot(() =>
+      deps.workspaces.authenticate(email, password),
+    );
+    if (!user) throw new AuthenticationError('INVALID_CREDENTIALS', 'Wrong email or password.');
+    await Promise.all([perAddress.reward(address, 1), perEmail.reward(account, 1)]);
     respond(res, 200, LoginResponseSchema, {
       success: true,
       data: {
