@@ -367,3 +367,54 @@ describe('admin login throttle', () => {
     expect(more.filter((r) => r.status === 401).length).toBeLessThanOrEqual(20);
   });
 });
+
+describe('templates: ?status= and GET /templates/{id} (docs/contracts.md §2.3)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('lists approved by default, one status or ALL on request, and one by id (404 for another workspace)', async () => {
+    const q = await partnerOf(t);
+    const other = await partnerOf(t);
+    const body1 = {
+      language: 'en_US',
+      category: 'UTILITY',
+      components: [{ type: 'BODY', text: 'Hi {{1}}' }],
+    };
+    await t.runtime.deps.templates.add(q.workspaceId, { ...body1, name: 'approved_one', status: 'APPROVED' });
+    await t.runtime.deps.templates.add(q.workspaceId, { ...body1, name: 'pending_one', status: 'PENDING' });
+    const names = async (query: Record<string, string>) =>
+      (
+        (body(await request(t.app).get('/api/v1/public/templates').query(query).set(q.headers)).data[
+          'templates'
+        ] as Array<{ name: string; id: string }>) ?? []
+      ).map((x) => x.name);
+    expect(await names({})).toEqual(['approved_one']);
+    expect(await names({ status: 'PENDING' })).toEqual(['pending_one']);
+    expect(await names({ status: 'ALL' })).toEqual(['approved_one', 'pending_one']);
+    expect(
+      (await request(t.app).get('/api/v1/public/templates').query({ status: 'bad status' }).set(q.headers))
+        .status,
+    ).toBe(400);
+    const all = body(
+      await request(t.app).get('/api/v1/public/templates').query({ status: 'ALL' }).set(q.headers),
+    ).data['templates'] as Array<{ name: string; id: string }>;
+    const pending = all.find((x) => x.name === 'pending_one');
+    const one = await request(t.app)
+      .get(`/api/v1/public/templates/${pending?.id ?? ''}`)
+      .set(q.headers);
+    expect(one.status).toBe(200);
+    expect(body(one).data).toMatchObject({ name: 'pending_one', status: 'PENDING', variables: ['1'] });
+    expect(
+      (
+        await request(t.app)
+          .get(`/api/v1/public/templates/${pending?.id ?? ''}`)
+          .set(other.headers)
+      ).status,
+    ).toBe(404);
+  });
+});

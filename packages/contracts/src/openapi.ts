@@ -22,7 +22,12 @@ import {
   SendMessageHeadersSchema,
   SendMessageResponseSchema,
 } from './http/messages';
-import { ListTemplatesResponseSchema, TemplateSummarySchema } from './http/templates';
+import {
+  GetTemplateResponseSchema,
+  ListTemplatesQuerySchema,
+  ListTemplatesResponseSchema,
+  TemplateSummarySchema,
+} from './http/templates';
 import { FliokSendResponseSchema } from './messages/fliok';
 import {
   ContactSchema,
@@ -368,7 +373,8 @@ function partnerPaths(): Record<string, Record<string, OpenApiOperation>> {
       get: {
         operationId: 'listTemplates',
         tags: ['templates'],
-        summary: "List the workspace's approved templates",
+        summary: "List the workspace's templates (approved unless `status` says otherwise)",
+        parameters: queryParameters(ListTemplatesQuerySchema),
         responses: {
           '200': jsonResponse(
             'Approved templates, each with the variables it expects.',
@@ -661,6 +667,24 @@ function partnerPaths(): Record<string, Record<string, OpenApiOperation>> {
         parameters: pathParameters(WebhookIdParamsSchema, { id: 'The endpoint id.' }),
         responses: {
           '200': jsonResponse('The endpoint with its new `secret`.', 'RotateSecretResponse'),
+          ...errorResponses(
+            'Unauthorized',
+            'NotFound',
+            'TooManyRequests',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+    },
+    '/templates/{id}': {
+      get: {
+        operationId: 'getTemplate',
+        tags: ['templates'],
+        summary: 'One template of the workspace, whatever its status',
+        parameters: pathParameters(MessageIdParamsSchema, { id: 'The template id.' }),
+        responses: {
+          '200': jsonResponse('The template.', 'GetTemplateResponse'),
           ...errorResponses(
             'Unauthorized',
             'NotFound',
@@ -1030,6 +1054,7 @@ function buildRoutesDocument(): OpenApiDocument {
         RevokeApiKeyResponse: json(RevokeApiKeyResponseSchema),
         HealthResponse: json(HealthResponseSchema),
         MetaWebhookAck: json(MetaWebhookAckSchema),
+        GetTemplateResponse: json(GetTemplateResponseSchema),
         CreateContactBody: json(CreateContactBodySchema),
         UpdateContactBody: json(UpdateContactBodySchema),
         DeleteContactResponse: json(DeleteContactResponseSchema),

@@ -65,6 +65,7 @@ describe('buildOpenApiDocument', () => {
         'PATCH /api/v1/public/contacts/{id} updateContact',
         'DELETE /api/v1/public/contacts/{id} deleteContact',
         'GET /api/v1/public/account getAccount',
+        'GET /api/v1/public/templates/{id} getTemplate',
         'POST /api/v1/public/messages/send-media fliokSendMedia',
         'POST /api/v1/public/messages/send-template fliokSendTemplate',
         'POST /api/v1/public/messages/send-buttons fliokSendButtons',

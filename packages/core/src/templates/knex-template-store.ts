@@ -39,6 +39,18 @@ export function knexTemplateStore(db: Database): TemplateStore {
       return rows.map(toDomain);
     },
 
+    async listByStatus(workspaceId, status) {
+      const q = db<TemplateRow>('templates').where({ workspace_id: workspaceId });
+      if (status !== 'ALL') q.andWhere({ status });
+      const rows = await q.orderBy(['name', 'language']);
+      return rows.map(toDomain);
+    },
+
+    async get(workspaceId, id) {
+      const row = await db<TemplateRow>('templates').where({ workspace_id: workspaceId, id }).first();
+      return row ? toDomain(row) : undefined;
+    },
+
     async byName(workspaceId, name) {
       const rows = await db<TemplateRow>('templates').where({ workspace_id: workspaceId, name });
       return rows.map(toDomain);

@@ -58,6 +58,17 @@ export function templateService(
       return { templateId: id };
     },
 
+    /** `GET /templates?status=` (docs/contracts.md §2.3): approved only unless asked. */
+    list(workspaceId: string, status: string): Promise<StoredTemplate[]> {
+      return status === 'APPROVED'
+        ? store.listApproved(workspaceId)
+        : store.listByStatus(workspaceId, status);
+    },
+
+    get(workspaceId: string, id: string): Promise<StoredTemplate | undefined> {
+      return store.get(workspaceId, id);
+    },
+
     listApproved(workspaceId: string): Promise<StoredTemplate[]> {
       return store.listApproved(workspaceId);
     },

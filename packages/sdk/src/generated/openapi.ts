@@ -132,7 +132,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List the workspace's approved templates */
+    /** List the workspace's templates (approved unless `status` says otherwise) */
     get: operations['listTemplates'];
     put?: never;
     post?: never;
@@ -334,6 +334,23 @@ export interface paths {
     put?: never;
     /** A new secret; the old one keeps signing alongside for 24 h */
     post: operations['rotateWebhookSecret'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/public/templates/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One template of the workspace, whatever its status */
+    get: operations['getTemplate'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -1920,10 +1937,11 @@ export interface components {
       /** @enum {string} */
       category: 'MARKETING' | 'UTILITY' | 'AUTHENTICATION';
       /**
-       * @description Always APPROVED in this list.
+       * @description Meta's review status: APPROVED (the default list), PENDING, REJECTED, PAUSED, DISABLED, …
        * @example APPROVED
        */
       status: string;
+      rejectionReason?: string | null;
       /** @description The template's components as Meta's template API returns them. */
       components: ({
         type: string;
@@ -1948,10 +1966,11 @@ export interface components {
           /** @enum {string} */
           category: 'MARKETING' | 'UTILITY' | 'AUTHENTICATION';
           /**
-           * @description Always APPROVED in this list.
+           * @description Meta's review status: APPROVED (the default list), PENDING, REJECTED, PAUSED, DISABLED, …
            * @example APPROVED
            */
           status: string;
+          rejectionReason?: string | null;
           /** @description The template's components as Meta's template API returns them. */
           components: ({
             type: string;
@@ -2100,6 +2119,36 @@ export interface components {
       data: {
         /** @constant */
         received: true;
+      };
+    };
+    /** GetTemplateResponse */
+    GetTemplateResponse: {
+      /** @constant */
+      success: true;
+      /** TemplateSummary */
+      data: {
+        /** Format: uuid */
+        id: string;
+        /** @description Use as `templateName`. */
+        name: string;
+        /** @description Use as `templateLanguage`, e.g. en_US. */
+        language: string;
+        /** @enum {string} */
+        category: 'MARKETING' | 'UTILITY' | 'AUTHENTICATION';
+        /**
+         * @description Meta's review status: APPROVED (the default list), PENDING, REJECTED, PAUSED, DISABLED, …
+         * @example APPROVED
+         */
+        status: string;
+        rejectionReason?: string | null;
+        /** @description The template's components as Meta's template API returns them. */
+        components: ({
+          type: string;
+        } & {
+          [key: string]: unknown;
+        })[];
+        /** @description The `templateVariables` keys the template expects, e.g. ['1', '2', 'header_media', 'button_0']. */
+        variables: string[];
       };
     };
     /** CreateContactBody */
@@ -3456,7 +3505,10 @@ export interface operations {
   };
   listTemplates: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description APPROVED (default), one other status such as PENDING, or ALL. */
+        status?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -3971,6 +4023,35 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['RotateSecretResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  getTemplate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The template id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The template. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GetTemplateResponse'];
         };
       };
       401: components['responses']['Unauthorized'];

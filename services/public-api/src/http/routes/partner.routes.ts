@@ -1,7 +1,10 @@
 import { Router } from 'express';
 import {
   AccountResponseSchema,
+  GetTemplateResponseSchema,
+  ListTemplatesQuerySchema,
   ListTemplatesResponseSchema,
+  MessageIdParamsSchema,
   OpenApiDocumentSchema,
   TEMPLATE_CATEGORIES,
   buildOpenApiDocument,
@@ -16,6 +19,7 @@ import type {
 } from '@flowgate/core';
 import { NotFoundError } from '@flowgate/errors';
 import { rateLimitPartner } from '../middleware/rate-limit';
+import { paramsValidator, queryValidator } from '../validate';
 import { authorizeKey } from '../middleware/authorize-key';
 import { authenticatePartner, principalOf } from '../middleware/authenticate-partner';
 import { respond } from '../respond';
@@ -62,12 +66,23 @@ export function partnerRouter(deps: PartnerRouteDeps): Router {
   router.use(inboxRouter(deps));
   router.use(webhooksRouter(deps));
 
-  router.get('/templates', async (_req, res) => {
-    const templates = await deps.templates.listApproved(principalOf(res).workspaceId);
+  const templatesQuery = queryValidator(ListTemplatesQuerySchema);
+  const templateId = paramsValidator(MessageIdParamsSchema, 'Template not found.');
+
+  router.get('/templates', async (req, res) => {
+    const { status } = templatesQuery(req);
+    const templates = await deps.templates.list(principalOf(res).workspaceId, status ?? 'APPROVED');
     respond(res, 200, ListTemplatesResponseSchema, {
       success: true,
       data: { templates: templates.map(toTemplateSummary) },
     });
+  });
+
+  router.get('/templates/:id', async (req, res) => {
+    const { id } = templateId(req);
+    const template = await deps.templates.get(principalOf(res).workspaceId, id);
+    if (!template) throw new NotFoundError('NOT_FOUND', 'Template not found.');
+    respond(res, 200, GetTemplateResponseSchema, { success: true, data: toTemplateSummary(template) });
   });
 
   router.get('/account', async (_req, res) => {
