@@ -11,6 +11,8 @@ import type { DeliveryRecord, StoredEvent, WebhookEndpoint, WebhookStore } from 
 export interface DeliveryJob {
   eventId: string;
   endpointId: string;
+  /** The event as the relay read it (absent on redelivery: read from the outbox). */
+  event?: StoredEvent | undefined;
   /** 1 for the first attempt (the broker's attempt count). */
   attempt: number;
 }
@@ -111,7 +113,7 @@ export function webhookDeliveryWorker(o: DeliveryWorkerOptions) {
       const entry = await endpointOf(job.endpointId);
       // Deleted or disabled since the event was queued: nothing more is delivered to it.
       if (!entry || entry.endpoint.status !== 'active') return { kind: 'done' };
-      const event = await eventOf(job.eventId);
+      const event = job.event?.id === job.eventId ? job.event : await eventOf(job.eventId);
       if (!event || event.workspaceId !== entry.endpoint.workspaceId) return { kind: 'done' };
       if (!(await takeTurn(job.endpointId))) return { kind: 'busy' };
       let result;

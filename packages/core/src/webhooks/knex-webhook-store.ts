@@ -230,12 +230,21 @@ export function knexWebhookStore(db: Database): WebhookStore {
 
     async relayEvents(limit, publish) {
       return db.transaction(async (trx) => {
-        const { rows } = await trx.raw<{ rows: Array<{ event_id: string; endpoint_id: string | null }> }>(
+        const { rows } = await trx.raw<{
+          rows: Array<{
+            event_id: string;
+            endpoint_id: string | null;
+            workspace_id: string;
+            type: string;
+            data: Record<string, unknown>;
+            occurred_at: Date;
+          }>;
+        }>(
           `WITH ev AS (
-             SELECT id, workspace_id, type FROM partner_events
+             SELECT id, workspace_id, type, data, occurred_at FROM partner_events
               WHERE relayed_at IS NULL ORDER BY created_at LIMIT ? FOR UPDATE SKIP LOCKED
            )
-           SELECT ev.id AS event_id, e.id AS endpoint_id
+           SELECT ev.id AS event_id, e.id AS endpoint_id, ev.workspace_id, ev.type, ev.data, ev.occurred_at
              FROM ev LEFT JOIN webhook_endpoints e
                ON e.workspace_id = ev.workspace_id AND e.deleted_at IS NULL AND e.status = 'active'
               AND (e.events @> jsonb_build_array(ev.type) OR e.events @> '["*"]'::jsonb)`,
@@ -243,7 +252,21 @@ export function knexWebhookStore(db: Database): WebhookStore {
         );
         if (rows.length === 0) return 0;
         const pairs: FanOut[] = rows.flatMap((r) =>
-          r.endpoint_id === null ? [] : [{ eventId: r.event_id, endpointId: r.endpoint_id }],
+          r.endpoint_id === null
+            ? []
+            : [
+                {
+                  eventId: r.event_id,
+                  endpointId: r.endpoint_id,
+                  event: {
+                    id: r.event_id,
+                    workspaceId: r.workspace_id,
+                    type: r.type,
+                    data: r.data,
+                    occurredAt: new Date(r.occurred_at),
+                  },
+                },
+              ],
         );
         if (pairs.length > 0) await publish(pairs);
         const ids = [...new Set(rows.map((r) => r.event_id))];

@@ -70,6 +70,8 @@ export interface StoredEvent {
 export interface FanOut {
   eventId: string;
   endpointId: string;
+  /** The event itself, carried in the job so the delivery reads nothing back. */
+  event?: StoredEvent;
 }
 
 export interface WebhookStore {

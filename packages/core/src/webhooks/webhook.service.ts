@@ -5,7 +5,13 @@ import { newId } from '../ids';
 import { checkUrlTarget } from './ssrf-guard';
 import { deliveryBody, newWebhookSecret, signDelivery } from './sign-delivery';
 import type { Poster } from './post-delivery';
-import type { DeliveryOutcome, DeliveryView, WebhookEndpoint, WebhookStore } from './webhook-store';
+import type {
+  DeliveryOutcome,
+  DeliveryView,
+  StoredEvent,
+  WebhookEndpoint,
+  WebhookStore,
+} from './webhook-store';
 import type { PageCursor } from '../knex-pagination';
 
 /** How long a rotated-out secret keeps signing alongside the new one (docs/contracts.md §10). */
@@ -29,8 +35,8 @@ export function signingSecrets(e: WebhookEndpoint, cipher: SecretCipher, now = D
 }
 
 /** The queue message of one delivery job (the relay and redelivery publish the same). */
-export const deliveryJobMessage = (j: { eventId: string; endpointId: string }) => ({
-  body: Buffer.from(JSON.stringify({ eventId: j.eventId, endpointId: j.endpointId })),
+export const deliveryJobMessage = (j: { eventId: string; endpointId: string; event?: StoredEvent }) => ({
+  body: Buffer.from(JSON.stringify({ eventId: j.eventId, endpointId: j.endpointId, event: j.event })),
   messageId: `${j.eventId}:${j.endpointId}`,
   contentType: 'application/json',
 });
