@@ -6,7 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { signMetaBody } from '@flowgate/core';
-import { addTemplate, ORDER_CONFIRMATION, startStack, type Stack } from '@flowgate/testing';
+import {
+  addTemplate,
+  metaMessagesChange,
+  ORDER_CONFIRMATION,
+  startStack,
+  type Stack,
+} from '@flowgate/testing';
 
 const APP_SECRET = 'meta-app-secret-for-tests-0123456789';
 const VERIFY_TOKEN = 'verify-token-for-tests';
@@ -22,26 +28,8 @@ const codeOf = (res: { body: unknown }): string | undefined =>
 
 const secs = (offset = 0): string => String(Math.floor(Date.now() / 1000) + offset);
 
-function messagesChange(providerId: string, value: Record<string, unknown>) {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: '102290129340398',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550001234', phone_number_id: providerId },
-              ...value,
-            },
-          },
-        ],
-      },
-    ],
-  };
-}
+const messagesChange = (providerId: string, value: Record<string, unknown>) =>
+  metaMessagesChange(providerId, value);
 
 describe("Meta's webhooks in (docs/contracts.md §9)", () => {
   let s: Stack;

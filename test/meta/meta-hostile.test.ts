@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
 import { signMetaBody, verifyMetaSignature } from '@flowgate/core';
-import { REPO_ROOT, startStack, type Stack } from '@flowgate/testing';
+import { metaMessagesChange, REPO_ROOT, startStack, type Stack } from '@flowgate/testing';
 
 jest.setTimeout(600_000);
 
@@ -27,27 +27,8 @@ type Partner = Awaited<ReturnType<Stack['partner']>> & { providerId: string };
 
 const secs = (offset = 0): string => String(Math.floor(Date.now() / 1000) + offset);
 
-function messagesChange(providerId: unknown, value: Record<string, unknown>) {
-  return {
-    object: 'whatsapp_business_account',
-    marker: MARKER,
-    entry: [
-      {
-        id: '102290129340398',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550001234', phone_number_id: providerId },
-              ...value,
-            },
-          },
-        ],
-      },
-    ],
-  };
-}
+const messagesChange = (providerId: unknown, value: Record<string, unknown>) =>
+  metaMessagesChange(providerId, value, { marker: MARKER });
 
 interface RawResponse {
   status: number;

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
 import { signMetaBody } from '@flowgate/core';
-import { startStack, type Stack } from '@flowgate/testing';
+import { metaInboundText, startStack, type Stack } from '@flowgate/testing';
 
 const APP_SECRET = 'meta-app-secret-for-webhook-tests';
 
@@ -80,33 +80,7 @@ describe('partner webhooks (docs/contracts.md §10)', () => {
     return { ...base, providerId: row?.provider_phone_number_id ?? '' };
   };
   const inbound = (providerId: string, from: string, text: string) => {
-    const body = JSON.stringify({
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: '1',
-          changes: [
-            {
-              field: 'messages',
-              value: {
-                messaging_product: 'whatsapp',
-                metadata: { display_phone_number: '1', phone_number_id: providerId },
-                contacts: [{ profile: { name: 'R' }, wa_id: from }],
-                messages: [
-                  {
-                    from,
-                    id: `wamid.${randomUUID()}`,
-                    timestamp: String(Math.floor(Date.now() / 1000)),
-                    type: 'text',
-                    text: { body: text },
-                  },
-                ],
-              },
-            },
-          ],
-        },
-      ],
-    });
+    const body = JSON.stringify(metaInboundText(providerId, from, text, 'R'));
     return request(s.api.app)
       .post('/api/v1/webhooks/meta')
       .set('content-type', 'application/json')

@@ -7,3 +7,4 @@ export * from './tcp-proxy';
 export * from './wait';
 export * from './test-app';
 export * from './stack';
+export * from './meta';
