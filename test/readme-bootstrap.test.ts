@@ -24,6 +24,34 @@ const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
 const firstCommand = (/```bash\n(.*)\n/.exec(readme)?.[1] ?? '').replace(/\s+#.*$/, '');
 const pinnedNode = /^node-version=(\S+)$/m.exec(readFileSync(path.join(REPO_ROOT, '.npmrc'), 'utf8'))?.[1];
 
+/** CA and proxy settings of this machine, passed on as a fresh shell on it would have them. */
+function machineTrust(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of [
+    'NODE_EXTRA_CA_CERTS',
+    'SSL_CERT_FILE',
+    'HTTPS_PROXY',
+    'https_proxy',
+    'HTTP_PROXY',
+    'http_proxy',
+    'NO_PROXY',
+    'no_proxy',
+  ]) {
+    const value = process.env[name];
+    if (value !== undefined) out[name] = value;
+  }
+  let cafile = '';
+  try {
+    cafile = execFileSync('npm', ['config', 'get', 'cafile'], { encoding: 'utf8' }).trim();
+  } catch {
+    cafile = '';
+  }
+  const ca =
+    cafile !== '' && cafile !== 'null' && cafile !== 'undefined' ? cafile : out['NODE_EXTRA_CA_CERTS'];
+  if (ca !== undefined) out['NPM_CONFIG_CAFILE'] = ca;
+  return out;
+}
+
 /** A bin folder with every tool of the system's PATH except pnpm (and the other package managers). */
 function pathWithoutPnpm(dir: string): string {
   const hidden = new Set(['pnpm', 'pnpx', 'corepack', 'yarn', 'yarnpkg']);
@@ -87,6 +115,9 @@ describe("the README's first command on a machine with only Node", () => {
         // An empty global prefix: npx cannot borrow a globally installed pnpm (and put its folder on
         // PATH) as it would on this machine, but fetches the pinned one as on a fresh machine.
         NPM_CONFIG_PREFIX: path.join(work, 'npm-global'),
+        // The machine's own trust settings (a registry behind a TLS-inspecting proxy) come along:
+        // the global npmrc that names the CA file is not read under the empty prefix.
+        ...machineTrust(),
         FLOWGATE_DATA_DIR: dataDir,
         PORT: String(await freePort()),
         HOST: '127.0.0.1',

@@ -114,7 +114,7 @@ const SERVICE_PRICING = {
   type: 'free_customer_service',
 };
 
-/** The body of one status webhook (cloud-api.md §5.4), compact JSON. */
+/** The body of one status webhook (docs/meta-cloud-api.md §5.4), compact JSON. */
 export function statusBody(send: AcceptedSend, status: StatusName, at = Date.now()): string {
   const entry: Record<string, unknown> = {
     id: send.wamid,

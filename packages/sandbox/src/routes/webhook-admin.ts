@@ -14,7 +14,7 @@ import { envelope, messagesMetadata, unixSeconds, type FirstAttempt } from '../w
 
 const NO_WEBHOOK = { error: 'no webhook URL set (SANDBOX_WEBHOOK_URL)' };
 
-/** The inbound message types of Meta's webhooks (cloud-api.md §5.5). */
+/** The inbound message types of Meta's webhooks (docs/meta-cloud-api.md §5.5). */
 const INBOUND_TYPES = new Set([
   'text',
   'image',
@@ -251,7 +251,7 @@ export function parseTemplateStatus(body: unknown): Parsed<TemplateStatusRequest
   };
 }
 
-/** `POST /_sandbox/templates/status`: a `message_template_status_update` (cloud-api.md §5.6). */
+/** `POST /_sandbox/templates/status`: a `message_template_status_update` (docs/meta-cloud-api.md §5.6). */
 export async function handleTemplateStatus(
   state: SandboxState,
   req: http.IncomingMessage,
