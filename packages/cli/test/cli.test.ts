@@ -112,10 +112,38 @@ describe('pnpm cli (docs/contracts.md §3)', () => {
     );
     expect(Object.keys(keysOf('template:add', template))).toEqual(['templateId']);
 
+    expect(
+      keysOf(
+        'workspace:set-rate-limit',
+        json(
+          (
+            await cli(
+              'workspace:set-rate-limit',
+              '--workspace',
+              workspace,
+              '--per-second',
+              '20',
+              '--burst',
+              '50',
+              '--json',
+            )
+          ).stdout,
+        ),
+      ),
+    ).toEqual({ workspaceId: workspace, perSecond: 20, burst: 50 });
+    const refused = await cli('workspace:set-rate-limit', '--workspace', workspace, '--per-second', '0');
+    expect(refused.code).not.toBe(0);
+
     const key = json(
       (await cli('api-key:create', '--workspace', workspace, '--label', 'staging', '--json')).stdout,
     );
-    expect(Object.keys(keysOf('api-key:create', key)).sort()).toEqual(['apiKey', 'apiSecret', 'id']);
+    expect(Object.keys(keysOf('api-key:create', key)).sort()).toEqual([
+      'apiKey',
+      'apiSecret',
+      'bearerToken',
+      'id',
+    ]);
+    expect(key['bearerToken']).toBe(`${String(key['apiKey'])}.${String(key['apiSecret'])}`);
     expect(key['apiKey']).toMatch(/^pk_[a-z0-9]{40}$/);
 
     const list = keysOf(

@@ -1239,7 +1239,8 @@ describe('POST /api/v1/public/messages/send with hostile input', () => {
     const optedOutContactId = randomUUID();
     await t.runtime.db('contacts').insert([
       { id: otherContactId, workspace_id: other.workspaceId, phone: PHONE },
-      { id: optedOutContactId, workspace_id: main.workspaceId, phone: PHONE, opted_out: true },
+      // Its own number: an opted-out contact refuses sends by phone too (docs/contracts.md §9).
+      { id: optedOutContactId, workspace_id: main.workspaceId, phone: '919876500000', opted_out: true },
     ]);
     const bare = await createWorkspace(t.runtime.db);
     const bareKey = await createApiKey(t.runtime.db, bare.workspaceId);
