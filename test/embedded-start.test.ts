@@ -60,6 +60,9 @@ describe('pnpm start (embedded: PGlite, in-process broker, sandbox provider)', (
       LOG_LEVEL: 'warn',
       // Slow enough that a stop right after 200 sends leaves most of them unfinished.
       DISPATCH_RATE_PER_NUMBER: '15',
+      // The test polls 200 messages at once; the default partner limit (100/s) would answer 429.
+      PARTNER_RATE_LIMIT_PER_SECOND: '100000',
+      PARTNER_RATE_LIMIT_BURST: '100000',
     };
     const base = `http://127.0.0.1:${port}/api/v1/public`;
     const MANY = 200;

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { Webhook } from 'standardwebhooks';
 import { signMetaBody } from '@flowgate/core';
-import { metaInboundText, startStack, type Stack } from '@flowgate/testing';
+import { isolatedDatabase, metaInboundText, startStack, type Stack } from '@flowgate/testing';
 
 const APP_SECRET = 'meta-app-secret-for-webhook-tests';
 
@@ -92,8 +92,13 @@ describe('partner webhooks (docs/contracts.md §10)', () => {
   const create = (headers: Record<string, string>, body: Record<string, unknown>) =>
     request(s.api.app).post('/api/v1/public/webhooks').set(headers).send(body);
 
+  let database: Awaited<ReturnType<typeof isolatedDatabase>>;
   beforeAll(async () => {
+    // A database of its own: every dispatcher relays the whole outbox it sees, and another test's
+    // stack (another broker prefix) could take these events to its own queues and stop.
+    database = await isolatedDatabase('webhooks');
     s = await startStack({
+      DATABASE_URL: database.url,
       META_APP_SECRET: APP_SECRET,
       META_WEBHOOK_VERIFY_TOKEN: 'verify-token-x',
       DISPATCH_PAIR_BURST: '1000',
@@ -102,6 +107,7 @@ describe('partner webhooks (docs/contracts.md §10)', () => {
   });
   afterAll(async () => {
     await s.close();
+    await database.drop();
   });
 
   it('creates an endpoint (secret shown once), lists it without the secret, and delivers signed events', async () => {
