@@ -2,13 +2,10 @@ import amqp from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { deleteRabbitTopology, rabbitTopology } from '@flowgate/messaging';
 import { webhookDelayTiers } from '@flowgate/runtime';
-import { TEST_AMQP_URL } from './test-env';
+import { TEST_AMQP_URL, TEST_WEBHOOK_RETRY_SCHEDULE_MS } from './test-env';
 
 /** A unique exchange/queue prefix, so concurrent test files never share queues. */
 export const uniquePrefix = (label = 't'): string => `test.${label}.${randomUUID().slice(0, 8)}`;
-
-/** The partner webhooks' retry schedule of the tests (testEnv): three attempts, short delays. */
-export const TEST_WEBHOOK_RETRY_SCHEDULE_MS = '0,500,1000';
 
 /**
  * Deletes every queue and exchange of a prefix's topology, and of its Meta and webhook hops

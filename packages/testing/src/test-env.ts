@@ -10,6 +10,9 @@ export const TEST_DATABASE_URL =
   process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/flowgate_test';
 export const TEST_AMQP_URL = process.env['TEST_AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 
+/** The partner webhooks' retry schedule of the tests (testEnv): three attempts, short delays. */
+export const TEST_WEBHOOK_RETRY_SCHEDULE_MS = '0,500,1000';
+
 /** Creates the test database if needed and migrates it (once per Jest run, from globalSetup). */
 export async function prepareTestDatabase(): Promise<void> {
   await ensureDatabase(TEST_DATABASE_URL);
@@ -31,7 +34,7 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     LOG_LEVEL: 'debug',
     // Partner webhooks: local receivers, and a schedule of seconds (deleteTopology knows it).
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
-    WEBHOOK_RETRY_SCHEDULE_MS: '0,500,1000',
+    WEBHOOK_RETRY_SCHEDULE_MS: TEST_WEBHOOK_RETRY_SCHEDULE_MS,
     // Rate limits high enough for load tests; the rate-limit tests set their own.
     PARTNER_RATE_LIMIT_PER_SECOND: '1000000',
     PARTNER_RATE_LIMIT_BURST: '1000000',

@@ -385,15 +385,6 @@ export function knexMetaEventStore(db: Database): MetaEventStore {
       return inserts.add({ body, requestId });
     },
 
-    async loadUnprocessed(id) {
-      const row = await db('meta_webhooks')
-        .select('body')
-        .where({ id })
-        .whereNull('processed_at')
-        .first<{ body: Buffer | Uint8Array | string } | undefined>();
-      return row === undefined ? undefined : bytesOf(row.body);
-    },
-
     async processWebhook(id, work) {
       return db.transaction(async (trx) => {
         // The row lock makes a second worker with the same id wait, then see it processed.

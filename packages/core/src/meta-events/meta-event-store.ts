@@ -86,8 +86,6 @@ export interface ProcessOutcome {
 export interface MetaEventStore {
   /** Stores a signed body; returns its id (the broker carries it to a worker). */
   storeWebhook(body: Buffer, requestId: string | null): Promise<string>;
-  /** The stored body, unless it was processed already (or there is no such row). */
-  loadUnprocessed(id: string): Promise<Buffer | undefined>;
   /**
    * Runs `work` in one transaction that also marks the webhook processed; a webhook processed
    * already (a redelivery, a second worker) is not run again: undefined.

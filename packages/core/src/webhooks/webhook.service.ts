@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { NotFoundError, ValidationError } from '@flowgate/errors';
 import type { CreateWebhookBody, UpdateWebhookBody } from '@flowgate/contracts';
 import { newId } from '../ids';
+import { newPartnerEventId } from '../partner-events/knex-partner-event-store';
 import { checkUrlTarget } from './ssrf-guard';
 import { deliveryBody, newWebhookSecret, signDelivery } from './sign-delivery';
 import type { Poster } from './post-delivery';
@@ -150,7 +150,7 @@ export function webhookService(deps: WebhookServiceDeps) {
     async test(workspaceId: string, id: string): Promise<DeliveryView> {
       const e = await mustGet(workspaceId, id);
       const event = {
-        id: `evt_${randomUUID().replace(/-/g, '')}`,
+        id: newPartnerEventId(),
         type: 'webhook.test',
         occurredAt: new Date(),
         data: { webhookId: e.id, message: 'This is a test event from Flowgate.' },

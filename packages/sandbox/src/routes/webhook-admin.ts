@@ -11,27 +11,12 @@ import type http from 'node:http';
 import { isRecord, MAX_BODY_BYTES, readBody, sendBadRequest, sendJson } from '../http-io';
 import type { SandboxState } from '../sandbox-state';
 import { envelope, messagesMetadata, unixSeconds, type FirstAttempt } from '../webhooks';
+import { INBOUND_MESSAGE_TYPES } from '@flowgate/contracts';
 
 const NO_WEBHOOK = { error: 'no webhook URL set (SANDBOX_WEBHOOK_URL)' };
 
 /** The inbound message types of Meta's webhooks (docs/meta-cloud-api.md §5.5). */
-const INBOUND_TYPES = new Set([
-  'text',
-  'image',
-  'video',
-  'audio',
-  'document',
-  'sticker',
-  'location',
-  'contacts',
-  'reaction',
-  'interactive',
-  'button',
-  'order',
-  'system',
-  'unsupported',
-  'unknown',
-]);
+const INBOUND_TYPES: ReadonlySet<string> = new Set(INBOUND_MESSAGE_TYPES);
 /** Types whose content is not an object under the type's name. */
 const NO_CONTENT_TYPES = new Set(['unsupported', 'unknown']);
 const MAX_TEXT = 4096;
