@@ -235,6 +235,60 @@ describe('partner webhooks (docs/contracts.md §10)', () => {
     }
   });
 
+  it('an endpoint failing for WEBHOOK_DISABLE_AFTER_HOURS is disabled; Retry-After lengthens the wait', async () => {
+    const q = await partner();
+    const failing = await receiver(() => ({ status: 500 }));
+    const busy = await receiver((n) =>
+      n === 1 ? { status: 429, headers: { 'Retry-After': '2' } } : { status: 200 },
+    );
+    try {
+      const failingId = String(
+        dataOf(await create(q.headers, { url: failing.url, events: ['message.received'] }))['id'],
+      );
+      const busyId = String(
+        dataOf(await create(q.headers, { url: busy.url, events: ['message.received'] }))['id'],
+      );
+      // Every delivery has failed for longer than the default 120 h.
+      await s
+        .db('webhook_endpoints')
+        .where({ id: failingId })
+        .update({ failing_since: new Date(Date.now() - 121 * 3600_000) });
+      await inbound(q.providerId, '447700900004', 'still there?');
+      const endpoints = await until(
+        async () =>
+          dataOf(await request(s.api.app).get('/api/v1/public/webhooks').set(q.headers))[
+            'webhooks'
+          ] as Array<{
+            id: string;
+            status: string;
+            disabledReason: string | null;
+          }>,
+        (w) => w.find((e) => e.id === failingId)?.status === 'disabled',
+      );
+      expect(endpoints.find((e) => e.id === failingId)).toMatchObject({
+        status: 'disabled',
+        disabledReason: expect.stringMatching(/^Every delivery failed since/) as unknown,
+      });
+      const log = await until(
+        async () =>
+          dataOf(await request(s.api.app).get(`/api/v1/public/webhooks/${busyId}/deliveries`).set(q.headers))[
+            'deliveries'
+          ] as Array<{ outcome: string; createdAt: string; nextAttemptAt: string | null }>,
+        (d) => d.some((x) => x.outcome === 'delivered'),
+      );
+      const retried = log.find((x) => x.outcome === 'retry_scheduled');
+      // The schedule says 500 ms; Retry-After: 2 says 2 s.
+      expect(
+        Date.parse(retried?.nextAttemptAt ?? '') - Date.parse(retried?.createdAt ?? ''),
+      ).toBeGreaterThanOrEqual(1900);
+      expect(busy.got.length).toBe(2);
+      expect(busy.got[1]!.at - busy.got[0]!.at).toBeGreaterThanOrEqual(1900);
+    } finally {
+      await failing.close();
+      await busy.close();
+    }
+  });
+
   it('test delivers webhook.test now; rotation signs with both secrets', async () => {
     const q = await partner();
     const r = await receiver();

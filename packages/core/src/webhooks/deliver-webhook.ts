@@ -18,7 +18,12 @@ export interface DeliveryJob {
 }
 
 /** What the queue should do with the job next. */
-export type JobOutcome = { kind: 'done' } | { kind: 'retry'; inMs: number } | { kind: 'busy' };
+export type JobOutcome =
+  | { kind: 'done' }
+  | { kind: 'retry'; inMs: number }
+  | { kind: 'busy' }
+  /** Back before its retry is due (a wait longer than the queue's largest delay): not an attempt. */
+  | { kind: 'early'; inMs: number };
 
 export interface DeliveryWorkerOptions {
   store: WebhookStore;
@@ -33,6 +38,8 @@ export interface DeliveryWorkerOptions {
 
 /** How long a delivery waits for its endpoint's turn before it is handed back to the queue. */
 const TURN_WAIT_MS = 250;
+/** A retry back this much before it is due is sent anyway (tier rounding). */
+const EARLY_MS = 100;
 
 /**
  * Delivers one event to one endpoint (docs/contracts.md §10, ADR 0039): signs it, posts it, records
@@ -115,6 +122,13 @@ export function webhookDeliveryWorker(o: DeliveryWorkerOptions) {
       if (!entry || entry.endpoint.status !== 'active') return { kind: 'done' };
       const event = job.event?.id === job.eventId ? job.event : await eventOf(job.eventId);
       if (!event || event.workspaceId !== entry.endpoint.workspaceId) return { kind: 'done' };
+      // A retry waits in the queue's delay tiers, which end at the schedule's longest delay; a
+      // longer Retry-After brings the job back early, and it waits again without an attempt.
+      if (job.attempt > 1) {
+        const due = await o.store.nextAttemptAt(job.eventId, job.endpointId);
+        if (due !== null && due.getTime() - Date.now() > EARLY_MS)
+          return { kind: 'early', inMs: due.getTime() - Date.now() };
+      }
       if (!(await takeTurn(job.endpointId))) return { kind: 'busy' };
       let result;
       try {

@@ -228,6 +228,17 @@ export function knexWebhookStore(db: Database): WebhookStore {
         : undefined;
     },
 
+    async nextAttemptAt(eventId, endpointId) {
+      const row = await db('webhook_deliveries')
+        .where({ event_id: eventId, endpoint_id: endpointId })
+        .orderBy([
+          { column: 'created_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .first<{ next_attempt_at: Date | null } | undefined>('next_attempt_at');
+      return row?.next_attempt_at ? new Date(row.next_attempt_at) : null;
+    },
+
     async relayEvents(limit, publish) {
       return db.transaction(async (trx) => {
         const { rows } = await trx.raw<{

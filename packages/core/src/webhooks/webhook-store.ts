@@ -1,3 +1,4 @@
+import type { DELIVERY_OUTCOMES } from '@flowgate/contracts';
 import type { PageCursor } from '../knex-pagination';
 
 export type EndpointStatus = 'active' | 'disabled';
@@ -36,7 +37,8 @@ export interface EndpointChanges {
   reactivate?: boolean;
 }
 
-export type DeliveryOutcome = 'delivered' | 'failed' | 'retry_scheduled' | 'endpoint_disabled';
+/** The outcomes the deliveries log shows (docs/contracts.md §10). */
+export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];
 
 export interface DeliveryRecord {
   id: string;
@@ -108,6 +110,8 @@ export interface WebhookStore {
   ): Promise<DeliveryView[] | undefined>;
   delivery(workspaceId: string, endpointId: string, deliveryId: string): Promise<DeliveryView | undefined>;
   event(id: string): Promise<StoredEvent | undefined>;
+  /** When the last scheduled retry of this event to this endpoint is due (null: none pending). */
+  nextAttemptAt(eventId: string, endpointId: string): Promise<Date | null>;
   /**
    * The relay's step: takes up to `limit` unrelayed outbox events (SKIP LOCKED), gives their
    * (event, endpoint) pairs to `publish`, and marks them relayed only if it resolves.

@@ -55,6 +55,7 @@ export function webhookDeliveryHandler(worker: WebhookDeliveryWorker, logger: Lo
       });
       if (outcome.kind === 'done') return 'ack';
       if (outcome.kind === 'busy') return { deferInMs: BUSY_DEFER_MS };
+      if (outcome.kind === 'early') return { deferInMs: outcome.inMs };
       return { retryInMs: outcome.inMs };
     } catch (err) {
       logger.warn('webhook delivery could not be recorded; handing it back', { eventId: job.eventId, err });
