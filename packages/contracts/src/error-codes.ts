@@ -33,6 +33,10 @@ export const ERROR_CODES = {
     status: 409,
     meaning: 'A contact with this phone number exists in the workspace; `details` gives its id.',
   },
+  BROADCAST_FINISHED: {
+    status: 409,
+    meaning: 'The broadcast has completed or was cancelled already: there is nothing left to cancel.',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The body exceeds the size limit.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'The body is not `application/json`.' },
   NO_SENDING_NUMBER: {
@@ -50,6 +54,11 @@ export const ERROR_CODES = {
   CONTACT_PHONE_INVALID: {
     status: 422,
     meaning: "The contact's stored phone is not 8 to 15 digits with country code.",
+  },
+  BROADCAST_RECIPIENTS_INVALID: {
+    status: 422,
+    meaning:
+      'Some broadcast recipients cannot be sent the template (or the audience is empty); `details` names the first 100 by index; nothing is stored.',
   },
   TEMPLATE_NOT_FOUND: { status: 422, meaning: 'No stored template with that name (and language).' },
   TEMPLATE_LANGUAGE_AMBIGUOUS: {

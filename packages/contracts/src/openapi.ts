@@ -1,6 +1,15 @@
 import { Type, type TObject, type TSchema } from '@sinclair/typebox';
 import { ERROR_CODES, type ErrorCode } from './error-codes';
 import {
+  BroadcastSchema,
+  CancelBroadcastResponseSchema,
+  CreateBroadcastBodySchema,
+  CreateBroadcastResponseSchema,
+  GetBroadcastResponseSchema,
+  ListBroadcastsQuerySchema,
+  ListBroadcastsResponseSchema,
+} from './http/broadcasts';
+import {
   ApiKeyParamsSchema,
   ApiKeySummarySchema,
   CreateApiKeyRequestSchema,
@@ -470,6 +479,82 @@ function partnerPaths(): Record<string, Record<string, OpenApiOperation>> {
           ...errorResponses(
             'Unauthorized',
             'NotFound',
+            'TooManyRequests',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+    },
+    '/broadcasts': {
+      get: {
+        operationId: 'listBroadcasts',
+        tags: ['broadcasts'],
+        summary: "List the workspace's broadcasts with their counts (newest first)",
+        parameters: queryParameters(ListBroadcastsQuerySchema),
+        responses: {
+          '200': jsonResponse('One page of broadcasts.', 'ListBroadcastsResponse'),
+          ...errorResponses(
+            'BadRequest',
+            'Unauthorized',
+            'TooManyRequests',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+      post: {
+        operationId: 'createBroadcast',
+        tags: ['broadcasts'],
+        summary: 'Send one template to up to 100,000 recipients (or every contact with one of some tags)',
+        description:
+          "Every recipient is checked against the template now; any invalid one makes it 422 BROADCAST_RECIPIENTS_INVALID naming the first 100 by index, and nothing is stored. Duplicates (same digits) are sent once; opted-out contacts are skipped. The body limit of this route is 32 MiB. Messages go out at the number's pace, behind its single sends; `broadcast.completed` fires once every recipient has an outcome.",
+        requestBody: jsonBody('CreateBroadcastBody'),
+        responses: {
+          '201': jsonResponse('Stored: every recipient will get an outcome.', 'CreateBroadcastResponse'),
+          ...errorResponses(
+            'BadRequest',
+            'Unauthorized',
+            'PayloadTooLarge',
+            'UnsupportedMediaType',
+            'Unprocessable',
+            'TooManyRequests',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+    },
+    '/broadcasts/{id}': {
+      get: {
+        operationId: 'getBroadcast',
+        tags: ['broadcasts'],
+        summary: 'Get a broadcast with its counts',
+        parameters: pathParameters(MessageIdParamsSchema, { id: 'The broadcast id.' }),
+        responses: {
+          '200': jsonResponse('The broadcast.', 'GetBroadcastResponse'),
+          ...errorResponses(
+            'Unauthorized',
+            'NotFound',
+            'TooManyRequests',
+            'InternalError',
+            'ServiceUnavailable',
+          ),
+        },
+      },
+    },
+    '/broadcasts/{id}/cancel': {
+      post: {
+        operationId: 'cancelBroadcast',
+        tags: ['broadcasts'],
+        summary: 'Cancel a broadcast: recipients not yet handed to the provider are never sent',
+        parameters: pathParameters(MessageIdParamsSchema, { id: 'The broadcast id.' }),
+        responses: {
+          '200': jsonResponse('The broadcast, CANCELLED.', 'CancelBroadcastResponse'),
+          ...errorResponses(
+            'Unauthorized',
+            'NotFound',
+            'Conflict',
             'TooManyRequests',
             'InternalError',
             'ServiceUnavailable',
@@ -1016,6 +1101,10 @@ function buildRoutesDocument(): OpenApiDocument {
         name: 'contacts',
         description: 'Partner: contacts and conversations (inbound messages from Meta webhooks).',
       },
+      {
+        name: 'broadcasts',
+        description: "Partner: one template to many recipients, at the number's pace behind single sends.",
+      },
       { name: 'meta-webhooks', description: "Meta's webhooks in (configure this URL in your Meta app)." },
       { name: 'admin', description: 'Workspace members: log in and manage API keys.' },
       { name: 'health', description: 'Probes for orchestrators and load balancers.' },
@@ -1072,6 +1161,12 @@ function buildRoutesDocument(): OpenApiDocument {
         ListDeliveriesResponse: json(ListDeliveriesResponseSchema),
         Contact: json(ContactSchema),
         ListContactsResponse: json(ListContactsResponseSchema),
+        CreateBroadcastBody: json(CreateBroadcastBodySchema),
+        CreateBroadcastResponse: json(CreateBroadcastResponseSchema),
+        Broadcast: json(BroadcastSchema),
+        GetBroadcastResponse: json(GetBroadcastResponseSchema),
+        CancelBroadcastResponse: json(CancelBroadcastResponseSchema),
+        ListBroadcastsResponse: json(ListBroadcastsResponseSchema),
         GetContactResponse: json(GetContactResponseSchema),
         ListConversationsResponse: json(ListConversationsResponseSchema),
         ListConversationMessagesResponse: json(ListConversationMessagesResponseSchema),

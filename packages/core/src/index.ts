@@ -14,6 +14,7 @@ export * from './demo/demo-templates';
 export * from './partner-events';
 export * from './meta-events';
 export * from './webhooks';
+export * from './broadcasts';
 export * from './rate-limits/partner-rate-limiter';
 export * from './rate-limits/workspace-limits';
 export type { PageCursor } from './knex-pagination';

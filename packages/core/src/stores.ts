@@ -1,6 +1,8 @@
 import type { Database } from '@flowgate/db';
 import { knexApiKeyStore } from './api-keys/knex-api-key-store';
 import type { ApiKeyStore } from './api-keys/api-key-store';
+import { knexBroadcastStore } from './broadcasts/knex-broadcast-store';
+import type { BroadcastStore } from './broadcasts/broadcast-store';
 import { knexContactStore } from './contacts/knex-contact-store';
 import type { ContactStore } from './contacts/contact-store';
 import { knexConversationStore } from './conversations/knex-conversation-store';
@@ -33,6 +35,7 @@ export interface Stores {
   partnerEvents: PartnerEventStore;
   metaEvents: MetaEventStore;
   webhooks: WebhookStore;
+  broadcasts: BroadcastStore;
 }
 
 export interface StoreOptions {
@@ -56,5 +59,6 @@ export function createStores(db: Database, options: StoreOptions = {}): Stores {
     partnerEvents: new KnexPartnerEventStore(),
     metaEvents: knexMetaEventStore(db),
     webhooks: knexWebhookStore(db),
+    broadcasts: knexBroadcastStore(db),
   };
 }

@@ -10,6 +10,7 @@ import * as metaEvents from './migrations/20261204000100_meta_events';
 import * as partnerWebhooks from './migrations/20261204000200_partner_webhooks';
 import * as partnerResources from './migrations/20261204000300_partner_resources';
 import * as keyScopes from './migrations/20261204000400_key_scopes';
+import * as broadcasts from './migrations/20261204000500_broadcasts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -28,6 +29,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261204000200_partner_webhooks', partnerWebhooks],
   ['20261204000300_partner_resources', partnerResources],
   ['20261204000400_key_scopes', keyScopes],
+  ['20261204000500_broadcasts', broadcasts],
 ];
 
 const source: Knex.MigrationSource<Migration> = {

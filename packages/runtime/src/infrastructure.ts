@@ -42,6 +42,11 @@ export interface Infrastructure {
    * its delay tiers the retry schedule's delays; made on first use.
    */
   webhookBroker(): Promise<Broker>;
+  /**
+   * Broadcast messages' hop (docs/contracts.md §11, ADR 0041): `<AMQP_PREFIX>.broadcasts.*`, never
+   * in front of single sends on the dispatch queue; the dispatch queue's retry delays; made on first use.
+   */
+  broadcastBroker(): Promise<Broker>;
   cipher: TokenCipher;
   hasher: Hasher;
   /**
@@ -97,8 +102,9 @@ export async function createInfrastructure(
     ? Promise.resolve(options.metaBroker)
     : undefined;
   let webhookBroker: Promise<Broker> | undefined;
+  let broadcastBroker: Promise<Broker> | undefined;
 
-  async function makeBroker(hop?: 'meta' | 'webhooks'): Promise<Broker> {
+  async function makeBroker(hop?: 'meta' | 'webhooks' | 'broadcasts'): Promise<Broker> {
     // Meta's hop retries on the default tiers (a database outage), partner webhooks on their
     // schedule, the dispatch queue on its own.
     const delayTiersMs =
@@ -140,6 +146,11 @@ export async function createInfrastructure(
       webhookBroker ??= makeBroker('webhooks');
       return webhookBroker;
     },
+    broadcastBroker() {
+      if (options.needsBroker === false) return Promise.resolve(NO_BROKER);
+      broadcastBroker ??= makeBroker('broadcasts');
+      return broadcastBroker;
+    },
     cipher: new TokenCipher(config.secretKey),
     hasher: createArgon2Hasher(config.argon2),
     onChanges(listener) {
@@ -156,6 +167,7 @@ export async function createInfrastructure(
       await feed?.close();
       if (metaBroker && !options.metaBroker) await (await metaBroker).close();
       if (webhookBroker) await (await webhookBroker).close();
+      if (broadcastBroker) await (await broadcastBroker).close();
       if (!options.broker) await broker.close();
       if (!options.db) await db.destroy();
     },

@@ -8,8 +8,8 @@ import { TEST_AMQP_URL, TEST_WEBHOOK_RETRY_SCHEDULE_MS } from './test-env';
 export const uniquePrefix = (label = 't'): string => `test.${label}.${randomUUID().slice(0, 8)}`;
 
 /**
- * Deletes every queue and exchange of a prefix's topology, and of its Meta and webhook hops
- * (`<prefix>.meta`, `<prefix>.webhooks`, the latter with the tests' schedule or `webhookSchedule`).
+ * Deletes every queue and exchange of a prefix's topology, and of its Meta, broadcast and webhook
+ * hops (`<prefix>.meta`, `<prefix>.broadcasts`, `<prefix>.webhooks`, the latter with the tests' schedule or `webhookSchedule`).
  */
 export async function deleteTopology(
   prefix: string,
@@ -17,6 +17,7 @@ export async function deleteTopology(
 ): Promise<void> {
   await deleteRabbitTopology(TEST_AMQP_URL, rabbitTopology(prefix));
   await deleteRabbitTopology(TEST_AMQP_URL, rabbitTopology(`${prefix}.meta`));
+  await deleteRabbitTopology(TEST_AMQP_URL, rabbitTopology(`${prefix}.broadcasts`));
   await deleteRabbitTopology(
     TEST_AMQP_URL,
     rabbitTopology(`${prefix}.webhooks`, webhookDelayTiers(webhookSchedule.split(',').map(Number))),

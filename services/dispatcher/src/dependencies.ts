@@ -1,5 +1,6 @@
 import type { Database } from '@flowgate/db';
 import type { Broker, ConsumerHandle } from '@flowgate/messaging';
+import type { DispatchEnvelopeV1 } from '@flowgate/contracts';
 import { BROKER_MAX_ATTEMPTS, type Infrastructure } from '@flowgate/runtime';
 import { createCloudApiClient } from '@flowgate/whatsapp-cloud';
 import { createPoster, metaWebhookProcessor, webhookDeliveryWorker } from '@flowgate/core';
@@ -8,6 +9,7 @@ import { metaWebhookHandler } from './consumer/meta-consumer';
 import { startMetaSweeps } from './modules/meta-sweeps';
 import { webhookDeliveryHandler } from './consumer/webhook-consumer';
 import { startWebhookRelay } from './modules/webhook-relay';
+import { startBroadcastReleaser } from './modules/broadcast-releaser';
 import { dispatchMessageUseCase } from './modules/dispatch-message';
 import { DispatchStats } from './modules/dispatch-stats';
 import { NumberLanes } from './modules/lanes';
@@ -100,6 +102,8 @@ export function createDispatcherRuntime(
   let metaSweeps: { stop(): Promise<void> } | undefined;
   let webhookConsumer: ConsumerHandle | undefined;
   let webhookRelay: { stop(): Promise<void> } | undefined;
+  let broadcastConsumer: ConsumerHandle | undefined;
+  let broadcastReleaser: { stop(): Promise<void> } | undefined;
   const w = config.webhooks;
   const webhookWorker = webhookDeliveryWorker({
     store: stores.webhooks,
@@ -144,9 +148,12 @@ export function createDispatcherRuntime(
       const stopped = consumer?.stop();
       const metaStopped = metaConsumer?.stop();
       const webhooksStopped = webhookConsumer?.stop();
+      const broadcastsStopped = broadcastConsumer?.stop();
+      await broadcastReleaser?.stop();
       await webhookRelay?.stop();
       dispatcher.shutdown();
       await stopped;
+      await broadcastsStopped;
       await metaStopped;
       await metaSweeps?.stop();
       await webhooksStopped;
@@ -183,6 +190,25 @@ export function createDispatcherRuntime(
         prefetch: w.prefetch,
       });
       webhookRelay = startWebhookRelay({ store: stores.webhooks, broker: webhookBroker, logger });
+      // Broadcasts (docs/contracts.md §11, ADR 0041): released here at the number's pace, on their
+      // own hop, and dispatched at low priority: behind this number's single sends.
+      const broadcastBroker = await infra.broadcastBroker();
+      const lowPriority = {
+        ...dispatcher,
+        dispatch: (e: DispatchEnvelopeV1) => dispatcher.dispatch(e, 'low'),
+      };
+      broadcastConsumer = await broadcastBroker.consume(
+        dispatchHandler(lowPriority, logger, BROKER_MAX_ATTEMPTS, stats.count),
+        { prefetch: d.prefetch },
+      );
+      broadcastReleaser = startBroadcastReleaser({
+        store: stores.broadcasts,
+        messages: stores.messages,
+        broker: broadcastBroker,
+        loadNumber: (id) => numbers.get(id),
+        pacer,
+        logger,
+      });
       stats.start();
       numbers.start();
       await countDispatchers();

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { TrustProxy } from '@flowgate/config';
 import type { Logger } from '@flowgate/logger';
@@ -14,6 +14,7 @@ import type {
 import { requestContext } from './http/middleware/request-context';
 import { accessLog, routeBase } from './http/middleware/access-log';
 import { limitDeclaredBody, requireJson } from './http/middleware/require-json';
+import { authenticatePartner } from './http/middleware/authenticate-partner';
 import { errorHandler, notFound } from './http/errors';
 import { adminRouter } from './http/routes/admin.routes';
 import { partnerRouter, type PartnerRouteDeps } from './http/routes/partner.routes';
@@ -23,12 +24,14 @@ import { docsRouter } from './http/routes/docs.routes';
 import { metaWebhooksRouter, type MetaWebhookRouteDeps } from './http/routes/meta-webhooks.routes';
 import type { InboxRouteDeps } from './http/routes/inbox.routes';
 import type { WebhookRouteDeps } from './http/routes/webhooks.routes';
+import type { BroadcastRouteDeps } from './http/routes/broadcasts.routes';
 
 export interface AppDependencies
   extends
     MetaWebhookRouteDeps,
     InboxRouteDeps,
     WebhookRouteDeps,
+    BroadcastRouteDeps,
     Pick<PartnerRouteDeps, 'rateLimiter' | 'workspaceLimits' | 'account'> {
   logger: Logger;
   jwtSecret: string;
@@ -47,6 +50,26 @@ export interface AppDependencies
 
 /** The largest JSON body accepted (413 PAYLOAD_TOO_LARGE beyond). */
 export const BODY_LIMIT_BYTES = 256 * 1024;
+/** `POST /broadcasts` only: 100,000 recipients with their variables. */
+export const BROADCAST_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+
+/** The JSON body parser: strict, and invalid UTF-8 refused rather than mangled. */
+function jsonBody(limit: number): RequestHandler {
+  return express.json({
+    limit,
+    strict: true,
+    // body-parser replaces invalid UTF-8 with U+FFFD; refuse it instead of sending mangled text.
+    verify: (req, _res, buf) => {
+      const charset = /charset=([^;]+)/i
+        .exec(req.headers['content-type'] ?? '')?.[1]
+        ?.trim()
+        .toLowerCase();
+      if ((charset === undefined || charset === 'utf-8' || charset === 'utf8') && !isUtf8(buf)) {
+        throw Object.assign(new Error('invalid UTF-8'), { type: 'entity.verify.failed' });
+      }
+    },
+  });
+}
 
 /** Builds the Express app from its dependencies; never listens (tests use supertest on it). */
 export function buildApp(deps: AppDependencies): Express {
@@ -64,23 +87,16 @@ export function buildApp(deps: AppDependencies): Express {
   // Meta's intake reads its raw body itself (the signature covers the exact bytes).
   app.use(metaWebhooksRouter(deps));
   app.use(requireJson());
-  app.use(limitDeclaredBody(BODY_LIMIT_BYTES));
-  app.use(
-    express.json({
-      limit: BODY_LIMIT_BYTES,
-      strict: true,
-      // body-parser replaces invalid UTF-8 with U+FFFD; refuse it instead of sending mangled text.
-      verify: (req, _res, buf) => {
-        const charset = /charset=([^;]+)/i
-          .exec(req.headers['content-type'] ?? '')?.[1]
-          ?.trim()
-          .toLowerCase();
-        if ((charset === undefined || charset === 'utf-8' || charset === 'utf8') && !isUtf8(buf)) {
-          throw Object.assign(new Error('invalid UTF-8'), { type: 'entity.verify.failed' });
-        }
-      },
-    }),
+  // A broadcast takes up to 100,000 recipients (docs/contracts.md §11): its own body limit, on
+  // this route only, read after the key is checked (nobody unauthenticated makes us parse 32 MiB).
+  app.post(
+    '/api/v1/public/broadcasts',
+    authenticatePartner(deps.verifier),
+    limitDeclaredBody(BROADCAST_BODY_LIMIT_BYTES),
+    jsonBody(BROADCAST_BODY_LIMIT_BYTES),
   );
+  app.use(limitDeclaredBody(BODY_LIMIT_BYTES));
+  app.use(jsonBody(BODY_LIMIT_BYTES));
   app.use('/api/v1/public', routeBase('/api/v1/public'), partnerRouter(deps));
   app.use('/api/v1', routeBase('/api/v1'), adminRouter(deps));
   app.use(notFound());

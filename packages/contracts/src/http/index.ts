@@ -5,3 +5,4 @@ export * from './admin';
 export * from './health';
 export * from './inbound';
 export * from './webhooks';
+export * from './broadcasts';

@@ -17,7 +17,7 @@ import type {
   ReleaseRecord,
   SentRecord,
 } from '@flowgate/core';
-import type { NumberLanes } from './lanes';
+import type { NumberLanes, Priority } from './lanes';
 import type { NumberPacer, NumberPauses, PairLimiter } from './pacer';
 import type { SendingNumber } from './sending-numbers';
 import { metrics, record as recordMetric } from '@flowgate/metrics';
@@ -243,7 +243,11 @@ export function dispatchMessageUseCase(deps: DispatchDeps) {
     return { kind: 'defer', inMs: 0, reason: 'claim raced' };
   }
 
-  async function dispatch(envelope: DispatchEnvelopeV1): Promise<DispatchOutcome> {
+  /** `priority`: single sends are `high`; broadcast messages `low`, behind them (ADR 0041). */
+  async function dispatch(
+    envelope: DispatchEnvelopeV1,
+    priority: Priority = 'high',
+  ): Promise<DispatchOutcome> {
     const ctx: Ctx = {
       messageId: envelope.messageId,
       workspaceId: envelope.workspaceId,
@@ -256,7 +260,7 @@ export function dispatchMessageUseCase(deps: DispatchDeps) {
     if (!creds) throw new Error(`sending number ${numberId} not found`);
     const paused = pauses.remaining(numberId);
     if (paused > 0) return { kind: 'defer', inMs: paused, reason: 'sending number paused' };
-    const admission = lanes.admit(numberId);
+    const admission = lanes.admit(numberId, priority);
     if (!admission.ok) return { kind: 'defer', inMs: admission.deferMs, reason: 'number busy' };
     const ticket = admission.ticket;
     try {

@@ -22,12 +22,19 @@ export interface LaneOptions {
 
 export type Admission = { ok: true; ticket: Ticket } | { ok: false; deferMs: number };
 
+/**
+ * Single sends are `high`; broadcast messages are `low` (ADR 0041): a low ticket takes a turn only
+ * when no high ticket waits, and leaves one in-flight place to single sends.
+ */
+export type Priority = 'high' | 'low';
+
 export interface Ticket {
   readonly numberId: string;
 }
 
 interface TicketState extends Ticket {
   lane: Lane;
+  queue: Queue;
   /** 'admitted' → 'waiting' (in the FIFO) → 'running' → 'done'. */
   state: 'admitted' | 'waiting' | 'running' | 'done';
   /** When it joined the FIFO, then when its call started. */
@@ -35,12 +42,17 @@ interface TicketState extends Ticket {
   resolve?: (go: boolean) => void;
 }
 
-interface Lane {
-  numberId: string;
+interface Queue {
   /** Admitted and not running yet (admitted + waiting). */
   queued: number;
   fifo: TicketState[];
   fifoHead: number;
+}
+
+interface Lane {
+  numberId: string;
+  high: Queue;
+  low: Queue;
   running: Set<TicketState>;
   /** Moving average of how long a turn lasts (claim, call, record), ms. */
   serviceMs: number;
@@ -64,9 +76,8 @@ export class NumberLanes {
     if (!l) {
       l = {
         numberId,
-        queued: 0,
-        fifo: [],
-        fifoHead: 0,
+        high: { queued: 0, fifo: [], fifoHead: 0 },
+        low: { queued: 0, fifo: [], fifoHead: 0 },
         running: new Set(),
         serviceMs: INITIAL_SERVICE_MS,
         timer: undefined,
@@ -92,17 +103,25 @@ export class NumberLanes {
   }
 
   /** Takes a delivery into the number's lane, or says how long to defer it. */
-  admit(numberId: string): Admission {
+  admit(numberId: string, priority: Priority = 'high'): Admission {
     const l = this.lane(numberId);
+    const q = priority === 'high' ? l.high : l.low;
     const drain = this.drainPerSecond(l);
     const bound = Math.max(1, Math.ceil((drain * this.opts.maxWaitMs) / 1000));
-    if (this.closed || l.queued >= bound) {
+    if (this.closed || q.queued >= bound) {
       // About when a place frees up: the broker rounds it up to a delay tier.
-      return { ok: false, deferMs: Math.ceil(((l.queued + 1) * 1000) / Math.max(drain, 0.001)) };
+      return { ok: false, deferMs: Math.ceil(((q.queued + 1) * 1000) / Math.max(drain, 0.001)) };
     }
-    l.queued += 1;
-    const t: TicketState = { numberId, lane: l, state: 'admitted', startedAt: 0 };
+    q.queued += 1;
+    const t: TicketState = { numberId, lane: l, queue: q, state: 'admitted', startedAt: 0 };
     return { ok: true, ticket: t };
+  }
+
+  /** Low-priority places free in the number's lane now (how many broadcast messages it can take). */
+  lowRoom(numberId: string): number {
+    const l = this.lane(numberId);
+    const bound = Math.max(1, Math.ceil((this.drainPerSecond(l) * this.opts.maxWaitMs) / 1000));
+    return Math.max(0, bound - l.low.queued);
   }
 
   /**
@@ -121,7 +140,7 @@ export class NumberLanes {
     const go = new Promise<boolean>((resolve) => {
       t.resolve = resolve;
     });
-    t.lane.fifo.push(t);
+    t.queue.fifo.push(t);
     this.pump(t.lane);
     return go;
   }
@@ -141,7 +160,7 @@ export class NumberLanes {
       l.serviceMs = l.serviceMs * 0.8 + (this.now() - t.startedAt) * 0.2;
     } else {
       // A waiting ticket stays in the FIFO and is skipped when it comes up.
-      l.queued -= 1;
+      t.queue.queued -= 1;
     }
     const wasWaiting = t.state === 'waiting';
     t.state = 'done';
@@ -152,10 +171,11 @@ export class NumberLanes {
   cancel(numberId: string): void {
     const l = this.lanes.get(numberId);
     if (!l) return;
-    for (let i = l.fifoHead; i < l.fifo.length; i += 1) {
-      const t = l.fifo[i];
-      if (t && t.state === 'waiting') this.end(t);
-    }
+    for (const q of [l.high, l.low])
+      for (let i = q.fifoHead; i < q.fifo.length; i += 1) {
+        const t = q.fifo[i];
+        if (t && t.state === 'waiting') this.end(t);
+      }
   }
 
   /** Stops admitting and hands back everything that has not started. */
@@ -173,18 +193,23 @@ export class NumberLanes {
     return this.lanes.get(numberId)?.running.size ?? 0;
   }
 
+  /** The next waiting ticket: single sends first, then broadcast messages. */
   private next(l: Lane): TicketState | undefined {
-    if (l.fifoHead > 1024 && l.fifoHead * 2 > l.fifo.length) {
-      l.fifo = l.fifo.slice(l.fifoHead);
-      l.fifoHead = 0;
+    return this.head(l.high) ?? this.head(l.low);
+  }
+
+  private head(q: Queue): TicketState | undefined {
+    if (q.fifoHead > 1024 && q.fifoHead * 2 > q.fifo.length) {
+      q.fifo = q.fifo.slice(q.fifoHead);
+      q.fifoHead = 0;
     }
-    while (l.fifoHead < l.fifo.length) {
-      const t = l.fifo[l.fifoHead];
+    while (q.fifoHead < q.fifo.length) {
+      const t = q.fifo[q.fifoHead];
       if (t && t.state === 'waiting') return t;
-      l.fifoHead += 1;
+      q.fifoHead += 1;
     }
-    l.fifo = [];
-    l.fifoHead = 0;
+    q.fifo = [];
+    q.fifoHead = 0;
     return undefined;
   }
 
@@ -199,7 +224,9 @@ export class NumberLanes {
         this.end(t);
         continue;
       }
-      if (l.running.size >= inFlightCap) {
+      // A broadcast message leaves one in-flight place to single sends (when there are two or more).
+      const cap = t.queue === l.low && inFlightCap > 1 ? inFlightCap - 1 : inFlightCap;
+      if (l.running.size >= cap) {
         this.wakeAt(l, t.startedAt + 2 * maxWaitMs + 1 - this.now());
         return;
       }
@@ -209,8 +236,8 @@ export class NumberLanes {
         return;
       }
       pacer.take(l.numberId);
-      l.fifoHead += 1;
-      l.queued -= 1;
+      t.queue.fifoHead += 1;
+      t.queue.queued -= 1;
       t.state = 'running';
       t.startedAt = this.now();
       l.running.add(t);

@@ -50,6 +50,8 @@ export function principalOf(res: { locals: Record<string, unknown> }): Principal
 
 export function authenticatePartner(verifier: ApiKeyVerifier): RequestHandler {
   return async (req, res, next) => {
+    // Already authenticated (a route that checks the key before reading a large body).
+    if (res.locals['principal'] !== undefined) return next();
     const principal = await verifier.verify(
       readCredentials(req),
       req.ip ?? req.socket.remoteAddress ?? 'unknown',

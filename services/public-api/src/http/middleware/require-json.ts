@@ -22,6 +22,8 @@ export function requireJson(): RequestHandler {
  */
 export function limitDeclaredBody(limitBytes: number): RequestHandler {
   return (req, _res, next) => {
+    // Parsed already under a route's own limit (POST /broadcasts).
+    if (req.body !== undefined) return next();
     const declared = req.get('content-length');
     if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > limitBytes)
       throw new PayloadTooLargeError('PAYLOAD_TOO_LARGE', 'The body is too large.');

@@ -26,9 +26,11 @@ import { respond } from '../respond';
 import { messagesRouter, type MessageRouteDeps } from './messages.routes';
 import { inboxRouter, type InboxRouteDeps } from './inbox.routes';
 import { webhooksRouter, type WebhookRouteDeps } from './webhooks.routes';
+import { broadcastsRouter, type BroadcastRouteDeps } from './broadcasts.routes';
 import { oneOf } from './narrow';
 
-export interface PartnerRouteDeps extends MessageRouteDeps, InboxRouteDeps, WebhookRouteDeps {
+export interface PartnerRouteDeps
+  extends MessageRouteDeps, InboxRouteDeps, WebhookRouteDeps, BroadcastRouteDeps {
   verifier: ApiKeyVerifier;
   templates: TemplateService;
   rateLimiter: PartnerRateLimiter;
@@ -65,6 +67,7 @@ export function partnerRouter(deps: PartnerRouteDeps): Router {
   router.use(messagesRouter(deps));
   router.use(inboxRouter(deps));
   router.use(webhooksRouter(deps));
+  router.use(broadcastsRouter(deps));
 
   const templatesQuery = queryValidator(ListTemplatesQuerySchema);
   const templateId = paramsValidator(MessageIdParamsSchema, 'Template not found.');

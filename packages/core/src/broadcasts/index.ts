@@ -1,0 +1,3 @@
+export * from './broadcast-store';
+export * from './knex-broadcast-store';
+export * from './broadcast.service';
