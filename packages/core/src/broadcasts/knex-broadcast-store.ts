@@ -230,8 +230,8 @@ export function knexBroadcastStore(db: Database): BroadcastStore {
           .whereIn('status', ['SCHEDULED', 'SENDING'])
           .returning('id');
         if (changed.length === 0) {
-          const exists = await trx('broadcasts')
-            .select<{ id: string } | undefined>('id')
+          const exists: unknown = await trx('broadcasts')
+            .select('id')
             .where({ id, workspace_id: workspaceId })
             .first();
           return exists ? ('finished' as const) : undefined;
