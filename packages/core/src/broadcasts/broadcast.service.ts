@@ -98,11 +98,9 @@ export function broadcastService(deps: {
       ];
       const contacts = await store.contactsByIds(ctx.workspaceId, contactIds);
 
-      const problems: Array<{ path: string; message: string }> = [];
-      let invalid = 0;
+      const problems: Array<{ index: number; path: string; message: string }> = [];
       const reject = (index: number, path: string, message: string): void => {
-        invalid += 1;
-        if (problems.length < MAX_REPORTED) problems.push({ path: `/recipients/${index}${path}`, message });
+        problems.push({ index, path: `/recipients/${index}${path}`, message });
       };
       const seen = new Set<string>();
       let duplicates = 0;
@@ -186,12 +184,17 @@ export function broadcastService(deps: {
           reject(d.index, first?.path ?? '', `${err.code}: ${first?.message ?? err.message}`);
         }
       }
-      if (invalid > 0)
+      if (problems.length > 0) {
+        const invalid = problems.length;
         throw new UnprocessableError(
           'BROADCAST_RECIPIENTS_INVALID',
           `${invalid} recipient${invalid === 1 ? ' is' : 's are'} invalid; nothing was stored (details name the first ${MAX_REPORTED}).`,
-          problems,
+          problems
+            .sort((x, y) => x.index - y.index)
+            .slice(0, MAX_REPORTED)
+            .map(({ path, message }) => ({ path, message })),
         );
+      }
 
       const id = newId();
       const status = scheduledAt !== null ? 'SCHEDULED' : 'SENDING';
