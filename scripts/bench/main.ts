@@ -18,6 +18,7 @@ import { rmSync } from 'node:fs';
 import { Cleanup, gitInfo } from './bench';
 import { BENCH_AMQP_URL, BENCH_DATABASE_URL } from './environment';
 import { measureIntake, measureRead } from './intake';
+import { measureBroadcasts, type BroadcastBenchResult } from './broadcasts';
 import { measureWebhooks } from './webhooks';
 import { parseArgs, plan, type Options, type Plan } from './plan';
 import { RESULTS_DIR, killAllSync } from './processes';
@@ -80,6 +81,14 @@ async function run(opts: Options, p: Plan, startedAt: Date, cleanup: Cleanup): P
     console.error(`webhooks step failed: ${why}`);
     stack.bench.notes.push(`webhooks: the step could not run: ${why.split('\n')[0]}`);
   }
+  let broadcast: BroadcastBenchResult | undefined;
+  try {
+    broadcast = await measureBroadcasts(stack, api, p.drainTimeoutMs);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    console.error(`broadcasts step failed: ${why}`);
+    stack.bench.notes.push(`broadcast: the step could not run: ${why.split('\n')[0]}`);
+  }
   await api.proc.stop();
   const infoLog = await measureInfoLog(stack, opts, p, send.sendSearch, ratio);
   const profiles = await measureProfiles(stack, opts, p, send.sendSearch, infoLog.sendInfoLog);
@@ -92,6 +101,7 @@ async function run(opts: Options, p: Plan, startedAt: Date, cleanup: Cleanup): P
     e2e: { ...send.e2e, readP50Ms: read.p50Ms, readP99Ms: read.p99Ms, read },
     intake,
     webhooks,
+    broadcast,
     ...infoLog,
     ...profiles,
   });

@@ -1,5 +1,6 @@
 /** The shape of bench/results/latest.json and the table printed at the end of a run. */
 import type { AuthResult } from './auth';
+import type { BroadcastBenchResult } from './broadcasts';
 import type { ProfileSummary } from './profile';
 import type { StepResult } from './protocol';
 
@@ -204,6 +205,8 @@ export interface BenchResults {
   intake: IntakeResult;
   /** Partner webhooks out to a local receiver (docs/contracts.md §10); absent when the step could not run. */
   webhooks?: WebhooksResult;
+  /** Broadcasts (docs/contracts.md §11): accept of 10,000 recipients and the drain at 1,000/s; absent when the step could not run. */
+  broadcast?: BroadcastBenchResult;
   rssMb: { api: number; apiInfoLog?: number; dispatcher: number; sandbox?: number; baseline?: number };
   /** CPU profile of the API (LOG_LEVEL=warn) during one send step (full run, or --profile). */
   profile?: ProfileResult;
@@ -308,6 +311,12 @@ export function summaryTable(r: BenchResults): string {
       `at that rate; ${r.intake.webhooks.unprocessed}/${r.intake.webhooks.stored} webhooks unprocessed`,
     ],
   );
+  if (r.broadcast)
+    rows.push([
+      `broadcast: ${r.broadcast.recipients} recipients`,
+      `${fmt(r.broadcast.acceptMs, 0)} ms accept`,
+      `drain ${fmt(r.broadcast.drainPerSec, 0)} /s at a number rate of ${r.broadcast.numberRate}/s; ${r.broadcast.sent} sent, ${r.broadcast.failed} failed`,
+    ]);
   if (r.webhooks)
     rows.push(
       [

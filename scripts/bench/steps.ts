@@ -407,6 +407,7 @@ export interface Measured {
   e2e: BenchResults['e2e'];
   intake: BenchResults['intake'];
   webhooks: BenchResults['webhooks'];
+  broadcast: BenchResults['broadcast'];
   apiRss: number | undefined;
   sendInfoLog: BenchResults['sendInfoLog'];
   apiInfoRss: number | undefined;
@@ -437,6 +438,7 @@ export async function writeResults(
     e2e,
     intake,
     webhooks,
+    broadcast,
     apiRss,
     sendInfoLog,
     apiInfoRss,
@@ -488,6 +490,7 @@ export async function writeResults(
     e2e,
     intake,
     ...(webhooks ? { webhooks } : {}),
+    ...(broadcast ? { broadcast } : {}),
     rssMb: {
       api: round(apiRss ?? 0, 1),
       ...(apiInfoRss !== undefined ? { apiInfoLog: round(apiInfoRss, 1) } : {}),
