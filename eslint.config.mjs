@@ -96,6 +96,11 @@ export default tseslint.config(
       ],
     },
   })),
+  // The dashboard's build configuration runs at build time only: its dev dependencies are its tools.
+  {
+    files: ['services/dashboard/vite.config.ts'],
+    rules: { 'import-x/no-extraneous-dependencies': ['error', { devDependencies: true }] },
+  },
   {
     files: ['test/**/*.ts', 'scripts/**/*.ts'],
     rules: {

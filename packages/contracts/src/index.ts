@@ -1,6 +1,7 @@
 export * from './error-codes';
 export * from './messages';
 export * from './http';
+export * from './http/dashboard';
 export * from './queue';
 export * from './validator';
 export * from './openapi';

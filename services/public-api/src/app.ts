@@ -21,6 +21,8 @@ import { partnerRouter, type PartnerRouteDeps } from './http/routes/partner.rout
 import { healthRouter, type ReadinessCheck } from './http/routes/health.routes';
 import { metricsRouter } from './http/routes/metrics.routes';
 import { docsRouter } from './http/routes/docs.routes';
+import { dashboardRouter } from './http/routes/dashboard.routes';
+import type { AdminRouteDeps } from './http/routes/admin.routes';
 import { metaWebhooksRouter, type MetaWebhookRouteDeps } from './http/routes/meta-webhooks.routes';
 import type { InboxRouteDeps } from './http/routes/inbox.routes';
 import type { WebhookRouteDeps } from './http/routes/webhooks.routes';
@@ -32,7 +34,8 @@ export interface AppDependencies
     InboxRouteDeps,
     WebhookRouteDeps,
     BroadcastRouteDeps,
-    Pick<PartnerRouteDeps, 'rateLimiter' | 'workspaceLimits' | 'account'> {
+    Pick<PartnerRouteDeps, 'rateLimiter' | 'workspaceLimits' | 'account'>,
+    Pick<AdminRouteDeps, 'session' | 'messageLog'> {
   logger: Logger;
   jwtSecret: string;
   /** Which proxies may set the client address (never "all": ADR 0009). */
@@ -46,6 +49,8 @@ export interface AppDependencies
   readiness: Record<string, ReadinessCheck>;
   /** METRICS_TOKEN: when set, /metrics needs `Authorization: Bearer <token>`. */
   metricsToken?: string | undefined;
+  /** The dashboard's build (index.html and assets/); default: dist/dashboard or services/dashboard/dist. */
+  dashboardDir?: string | undefined;
 }
 
 /** The largest JSON body accepted (413 PAYLOAD_TOO_LARGE beyond). */
@@ -84,6 +89,7 @@ export function buildApp(deps: AppDependencies): Express {
   app.use(healthRouter(deps.readiness));
   app.use(metricsRouter(deps.metricsToken));
   app.use(docsRouter('/api/v1/public/openapi.json'));
+  app.use(dashboardRouter(deps.dashboardDir));
   // Meta's intake reads its raw body itself (the signature covers the exact bytes).
   app.use(metaWebhooksRouter(deps));
   app.use(requireJson());

@@ -16,6 +16,7 @@ import {
   webhookService,
   createLocalRevocationBus,
   createPgRevocationBus,
+  knexMessageLogStore,
   phoneNumberService,
   sendMessageUseCase,
   startLastUsedFlush,
@@ -171,6 +172,9 @@ export function createApiRuntime(
     broadcasts: broadcastService({ store: stores.broadcasts, phoneNumbers, templates }),
     conversations: stores.conversations,
     jwtSecret: config.jwtSecret,
+    // The dashboard's cookie is Secure except in embedded mode, a development run on http.
+    session: { secret: config.jwtSecret, secureCookie: config.database.kind === 'postgres' },
+    messageLog: knexMessageLogStore(db),
     trustProxy: config.http.trustProxy,
     metricsToken: config.metrics.token,
     verifier,

@@ -105,7 +105,7 @@ describe('admin API: login and API keys', () => {
     }
   });
 
-  it('when a member manages keys, then 403; when an admin does, then it succeeds', async () => {
+  it('when a member manages keys, then 403 (they may list them, docs/contracts.md §13); when an admin does, then it succeeds', async () => {
     const ws = await createWorkspace(t.runtime.db);
     const member = await addMember(t.runtime.db, ws.workspaceId, 'member');
     const admin = await addMember(t.runtime.db, ws.workspaceId, 'admin');
@@ -113,7 +113,7 @@ describe('admin API: login and API keys', () => {
     const adminAuth = { Authorization: `Bearer ${await login(admin.email)}` };
     const base = `/api/v1/workspaces/${ws.workspaceId}/api-keys`;
 
-    expect((await request(t.app).get(base).set(memberAuth)).status).toBe(403);
+    expect((await request(t.app).get(base).set(memberAuth)).status).toBe(200);
     expect((await request(t.app).post(base).set(memberAuth).send({})).status).toBe(403);
     const created = await request(t.app).post(base).set(adminAuth).send({ label: 'staging' });
     expect(created.status).toBe(201);
@@ -251,7 +251,7 @@ describe('admin API: login and API keys', () => {
         404,
         '/api/v1/workspaces/:workspaceId/api-keys/:keyId',
       ],
-      ['member', () => request(t.app).get(base).set(memberAuth), 403, '/api/v1/workspaces/:workspaceId/*'],
+      ['member', () => request(t.app).post(base).set(memberAuth).send({}), 403, '/api/v1/workspaces/:workspaceId/*'],
       ['no token', () => request(t.app).get(base), 401, '/api/v1/workspaces/:workspaceId/*'],
       [
         'login',

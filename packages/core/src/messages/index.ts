@@ -5,3 +5,5 @@ export * from './knex-message-delivery-store';
 export * from './send-message';
 export * from './queued-marker';
 export * from './outbox-relay';
+export * from './message-log-store';
+export * from './knex-message-log-store';

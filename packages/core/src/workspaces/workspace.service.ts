@@ -74,6 +74,11 @@ export function workspaceService(stores: { workspaces: WorkspaceStore }, hasher:
       return { userId: user.id, email: user.email, workspaces };
     },
 
+    /** The user's workspaces and roles, oldest first (the dashboard's GET /auth/me). */
+    membershipsOf(userId: string): Promise<WorkspaceMembership[]> {
+      return store.membershipsOf(userId);
+    },
+
     roleOf(workspaceId: string, userId: string): Promise<Role | undefined> {
       return store.roleOf(workspaceId, userId);
     },

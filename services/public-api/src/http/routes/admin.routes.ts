@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import {
   ApiKeyParamsSchema,
   CreateApiKeyRequestSchema,
@@ -22,15 +22,23 @@ import { routeBase } from '../middleware/access-log';
 import { respond } from '../respond';
 import { bodyValidator, paramsValidator } from '../validate';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { authenticateAdminOrSession, type SessionOptions } from '../middleware/session';
+import { sessionRouter } from './session.routes';
+import { adminResourcesRouter, type AdminResourceRouteDeps } from './admin-resources.routes';
 
-export interface AdminRouteDeps {
+export interface AdminRouteDeps extends AdminResourceRouteDeps {
   jwtSecret: string;
+  /** The dashboard's session cookie (docs/contracts.md §13, ADR 0042). */
+  session: SessionOptions;
   workspaces: WorkspaceService;
   apiKeys: ApiKeyService;
   verifier: ApiKeyVerifier;
 }
 
 const KEY_MANAGERS = ['owner', 'admin'] as const;
+/** Members see (docs/contracts.md §13): reads are open to every role, changes to owners and admins. */
+const EVERY_ROLE = ['owner', 'admin', 'member'] as const;
+const READS = new Set(['GET', 'HEAD']);
 
 /** Admin routes (docs/contracts.md §3): login, and API-key management for owners and admins. */
 export function adminRouter(deps: AdminRouteDeps): Router {
@@ -63,7 +71,8 @@ export function adminRouter(deps: AdminRouteDeps): Router {
     }
   };
 
-  router.post('/auth/login', async (req, res) => {
+  /** The one login check (JWT and session cookie alike): throttled, argon2 in the bounded slot. */
+  const checkLogin = async (req: Request) => {
     const { email, password } = parseLogin(req.body);
     const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
     const account = email.toLowerCase();
@@ -75,6 +84,11 @@ export function adminRouter(deps: AdminRouteDeps): Router {
     );
     if (!user) throw new AuthenticationError('INVALID_CREDENTIALS', 'Wrong email or password.');
     await Promise.all([perAddress.reward(address, 1), perEmail.reward(account, 1)]);
+    return user;
+  };
+
+  router.post('/auth/login', async (req, res) => {
+    const user = await checkLogin(req);
     respond(res, 200, LoginResponseSchema, {
       success: true,
       data: {
@@ -86,11 +100,17 @@ export function adminRouter(deps: AdminRouteDeps): Router {
     });
   });
 
+  router.use(sessionRouter({ workspaces: deps.workspaces, session: deps.session, checkLogin }));
+
   const workspace = Router({ mergeParams: true });
-  workspace.use(authenticateAdmin(deps.jwtSecret));
+  workspace.use(authenticateAdminOrSession(authenticateAdmin(deps.jwtSecret), deps.session.secret));
   workspace.use(async (req, res, next) => {
     const { workspaceId } = readWorkspace(req);
-    await deps.workspaces.requireRole(workspaceId, adminUserId(res), KEY_MANAGERS);
+    await deps.workspaces.requireRole(
+      workspaceId,
+      adminUserId(res),
+      READS.has(req.method) ? EVERY_ROLE : KEY_MANAGERS,
+    );
     res.locals['workspaceId'] = workspaceId;
     next();
   });
@@ -144,6 +164,8 @@ export function adminRouter(deps: AdminRouteDeps): Router {
     await deps.apiKeys.revoke(workspaceId, { id: keyId });
     respond(res, 200, RevokeApiKeyResponseSchema, { success: true, data: { revoked: true } });
   });
+
+  workspace.use(adminResourcesRouter(deps));
 
   router.use('/workspaces/:workspaceId', routeBase('/workspaces/:workspaceId'), workspace);
   return router;
