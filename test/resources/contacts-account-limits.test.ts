@@ -240,6 +240,31 @@ describe('partner rate limits (docs/contracts.md §12)', () => {
     expect(ok).toBeLessThanOrEqual(10);
   });
 
+  it('failed-auth budgets are shared through Redis too: two processes allow one budget of wrong secrets', async () => {
+    const redisEnv = {
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      AUTH_FAILURES_PER_KEY: '6',
+      AUTH_FAILURES_PER_IP: '1000',
+    };
+    const a = await limited(redisEnv);
+    const b = await limited(redisEnv);
+    const q = await partnerOf(a);
+    const wrong = { apiKey: q.headers['apiKey'] ?? '', apiSecret: 'x'.repeat(43) };
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        request((i % 2 === 0 ? a : b).app)
+          .get('/api/v1/public/templates')
+          .set(wrong),
+      ),
+    );
+    const checked = results.filter((r) => r.status === 401).length;
+    const throttled = results.filter((r) => r.status === 429).length;
+    // One budget of 6 argon2 checks for the key across both processes (two would allow 12).
+    expect(checked).toBeGreaterThanOrEqual(1);
+    expect(checked).toBeLessThanOrEqual(6);
+    expect(checked + throttled).toBe(30);
+  });
+
   it('Redis unreachable: requests keep working, limited per process', async () => {
     const a = await limited({ REDIS_URL: 'redis://127.0.0.1:9' });
     const q = await partnerOf(a);

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AuthenticationError, RateLimitedError } from '@flowgate/errors';
 import { metrics, record as recordMetric } from '@flowgate/metrics';
 import type { Hasher } from '../security/hasher';
@@ -26,6 +26,11 @@ export interface VerifierOptions {
   failuresPerIp: number;
   /** Window of the failure counters, seconds. */
   failureWindowSeconds?: number;
+  /**
+   * Where the failure budgets live: shared by every API process through Redis when REDIS_URL is
+   * set (`PartnerRateLimiter.budget`); this process only by default.
+   */
+  budget?: (o: { keyPrefix: string; points: number; duration: number }) => RateLimiterAbstract;
 }
 
 interface CacheEntry {
@@ -48,7 +53,7 @@ type Outcome = { kind: 'ok'; principal: Principal } | { kind: 'failed' } | { kin
 
 /** One point taken from a failure budget; given back if the attempt does not turn out a failure. */
 interface Reservation {
-  limiter: RateLimiterMemory;
+  limiter: RateLimiterAbstract;
   key: string;
   /** End of the counter window the point was taken from; a refund after it would go to the next. */
   windowEndsAt: number;
@@ -68,8 +73,8 @@ export class ApiKeyVerifier {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly hmacKey = randomBytes(32);
   private readonly semaphore: BoundedSemaphore;
-  private readonly keyFailures: RateLimiterMemory;
-  private readonly ipFailures: RateLimiterMemory;
+  private readonly keyFailures: RateLimiterAbstract;
+  private readonly ipFailures: RateLimiterAbstract;
   private cacheEnabled = true;
   private readonly lastUsed = new Map<string, Date>();
   /** Verifications in progress per key (bounded by the requests in flight). */
@@ -86,8 +91,9 @@ export class ApiKeyVerifier {
     const duration = options.failureWindowSeconds ?? 60;
     // No blockDuration: a reservation that overshoots is given back at once, and the fixed window
     // ends on its own; a block would also lock out attempts that never ran.
-    this.keyFailures = new RateLimiterMemory({ keyPrefix: 'k', points: options.failuresPerKey, duration });
-    this.ipFailures = new RateLimiterMemory({ keyPrefix: 'ip', points: options.failuresPerIp, duration });
+    const budget = options.budget ?? ((o) => new RateLimiterMemory(o));
+    this.keyFailures = budget({ keyPrefix: 'auth-k', points: options.failuresPerKey, duration });
+    this.ipFailures = budget({ keyPrefix: 'auth-ip', points: options.failuresPerIp, duration });
   }
 
   /** Wires cross-process revocation: drop the key at once; clear everything if notices were lost. */
@@ -252,7 +258,7 @@ export class ApiKeyVerifier {
     }
   }
 
-  private async reserve(limiter: RateLimiterMemory, key: string): Promise<Reservation> {
+  private async reserve(limiter: RateLimiterAbstract, key: string): Promise<Reservation> {
     try {
       const res = await limiter.consume(key);
       return { limiter, key, windowEndsAt: Date.now() + res.msBeforeNext };

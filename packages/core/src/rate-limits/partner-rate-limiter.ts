@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import {
   BurstyRateLimiter,
+  type RateLimiterAbstract,
   RateLimiterMemory,
   RateLimiterRedis,
   RateLimiterRes,
@@ -27,6 +28,20 @@ export type RateLimitStore = 'redis' | 'memory' | 'memory (redis unavailable)';
 interface Limiter {
   consume(key: string): Promise<RateLimiterRes>;
 }
+
+/** A fixed-window budget (failed authentications, logins): `points` per `duration` seconds. */
+export interface BudgetOptions {
+  keyPrefix: string;
+  points: number;
+  duration: number;
+  blockDuration?: number;
+}
+
+/** Makes budgets on the shared store (Redis when configured, with a per-process insurance). */
+export type BudgetFactory = (o: BudgetOptions) => RateLimiterAbstract;
+
+/** Budgets of this process only (no Redis). */
+export const localBudgets: BudgetFactory = (o) => new RateLimiterMemory(o);
 
 /**
  * A budget of `perSecond` with bursts up to `burst` (docs/contracts.md §12): rate-limiter-flexible's
@@ -119,6 +134,20 @@ export function partnerRateLimiter(opts: { redisUrl: string | undefined; logger:
       return consume(limiterOf(local, l, false), key, l);
     },
     store: (): RateLimitStore => lastStore,
+    /**
+     * A budget shared by every API process through the same Redis (failed-auth budgets, the admin
+     * login throttle): rate-limiter-flexible's RateLimiterRedis with a per-process
+     * RateLimiterMemory as its insurance, so a Redis outage limits per process, never refuses.
+     */
+    budget(o: BudgetOptions): RateLimiterAbstract {
+      if (!redis) return new RateLimiterMemory(o);
+      return new RateLimiterRedis({
+        ...o,
+        keyPrefix: `fg:${o.keyPrefix}`,
+        storeClient: redis,
+        insuranceLimiter: new RateLimiterMemory(o),
+      });
+    },
     close(): Promise<void> {
       redis?.disconnect();
       return Promise.resolve();
