@@ -7,7 +7,12 @@
 import type { Config } from '@flowgate/config';
 import { migrateLatest } from '@flowgate/db';
 import { startSandbox } from '@flowgate/sandbox';
-import { bootstrapDemo, DEMO_PROVIDER_PHONE_NUMBER_ID } from '@flowgate/core';
+import {
+  bootstrapDemo,
+  DEMO_META_TEMPLATES,
+  DEMO_PROVIDER_PHONE_NUMBER_ID,
+  DEMO_WABA_ID,
+} from '@flowgate/core';
 import { buildApp, createApiRuntime, listen } from '@flowgate/public-api';
 import { createDispatcherRuntime } from '@flowgate/dispatcher';
 import { createInfrastructure, loadProcessContext, runProcess } from '@flowgate/runtime';
@@ -21,7 +26,12 @@ runProcess({
       process.exit(78);
     }
     const sandbox = config.sandbox.enabled
-      ? await startSandbox({ port: config.sandbox.port, host: '127.0.0.1' })
+      ? await startSandbox({
+          port: config.sandbox.port,
+          host: '127.0.0.1',
+          // Meta's template list of the demo account (`POST /api/v1/workspaces/:id/templates/sync`).
+          templates: { [DEMO_WABA_ID]: DEMO_META_TEMPLATES },
+        })
       : undefined;
     const effective: Config = sandbox
       ? { ...config, graph: { ...config.graph, baseUrl: sandbox.url } }

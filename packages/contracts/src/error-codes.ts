@@ -66,6 +66,11 @@ export const ERROR_CODES = {
     meaning: 'Several languages match; pass the exact `templateLanguage`.',
   },
   TEMPLATE_NOT_APPROVED: { status: 422, meaning: 'The template exists but is not APPROVED.' },
+  PROVIDER_REQUEST_FAILED: {
+    status: 422,
+    meaning:
+      "Meta refused a call Flowgate made for you (template sync), e.g. the number's access token or its permissions; the message gives Meta's code and title.",
+  },
   TEMPLATE_PARAMS_MISMATCH: {
     status: 422,
     meaning:

@@ -7,3 +7,4 @@ export * from './validator';
 export * from './openapi';
 export * from './events';
 export * from './meta-webhook';
+export * from './meta-templates';

@@ -23,6 +23,7 @@ import {
 import { PARTNER_EVENT_TYPES, WEBHOOK_TEST_EVENT } from './events';
 import { ErrorEnvelopeSchema, FieldErrorSchema } from './http/errors';
 import { HealthResponseSchema, ReadinessResponseSchema } from './http/health';
+import { TemplateSyncReportSchema, TemplateSyncResponseSchema } from './http/template-sync';
 import {
   GetMessageResponseSchema,
   MessageIdParamsSchema,
@@ -959,6 +960,22 @@ function adminPaths(): Record<string, Record<string, OpenApiOperation>> {
         responses: { '200': jsonResponse('Revoked.', 'RevokeApiKeyResponse'), ...adminErrors },
       },
     },
+    '/workspaces/{workspaceId}/templates/sync': {
+      post: {
+        operationId: 'syncTemplates',
+        tags: ['admin'],
+        summary: "Sync the workspace's templates from Meta",
+        description:
+          "Reads `GET /{waba-id}/message_templates` (every page) for each WhatsApp Business Account of the workspace's numbers, creates or updates templates by name and language, and marks those Meta no longer lists DELETED (sends refuse them), except templates a SCHEDULED or SENDING broadcast uses: those are kept and listed in `kept`. No body. Meta's rate limit is 429, its outage 503, a refused token 422 `PROVIDER_REQUEST_FAILED`. Also `pnpm cli template:sync --workspace W --json`.",
+        security: ADMIN_SESSION,
+        parameters: workspaceParameters,
+        responses: {
+          '200': jsonResponse('The sync report.', 'TemplateSyncResponse'),
+          ...errorResponses('Unprocessable', 'TooManyRequests'),
+          ...adminErrors,
+        },
+      },
+    },
   };
 }
 
@@ -1141,6 +1158,8 @@ function buildRoutesDocument(): OpenApiDocument {
         ApiKeySummary: json(ApiKeySummarySchema),
         ListApiKeysResponse: json(ListApiKeysResponseSchema),
         RevokeApiKeyResponse: json(RevokeApiKeyResponseSchema),
+        TemplateSyncReport: json(TemplateSyncReportSchema),
+        TemplateSyncResponse: json(TemplateSyncResponseSchema),
         HealthResponse: json(HealthResponseSchema),
         MetaWebhookAck: json(MetaWebhookAckSchema),
         GetTemplateResponse: json(GetTemplateResponseSchema),

@@ -50,6 +50,7 @@ describe('buildOpenApiDocument', () => {
         'GET /api/v1/workspaces/{workspaceId}/api-keys listApiKeys',
         'POST /api/v1/workspaces/{workspaceId}/api-keys createApiKey',
         'DELETE /api/v1/workspaces/{workspaceId}/api-keys/{keyId} revokeApiKey',
+        'POST /api/v1/workspaces/{workspaceId}/templates/sync syncTemplates',
         'GET /healthz health',
         'GET /readyz readiness',
         'GET /metrics metrics',

@@ -26,6 +26,7 @@ export {
 } from './numbers';
 export type { SandboxNumberName } from './numbers';
 export { checkMessageBody, MESSAGE_TYPES } from './validate';
+export { SANDBOX_WABAS } from './routes/templates';
 export type { BodyCheck, BodyViolation, CheckedMessage, CheckedStatus, MessageType } from './validate';
 export { metaErrorBody, META_ERROR_TITLES } from './meta-errors';
 export type { MetaErrorBody } from './meta-errors';

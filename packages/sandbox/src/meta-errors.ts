@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 export const META_ERROR_TITLES: Readonly<Record<number, string>> = {
   1: 'An unknown error occurred',
   2: 'Service temporarily unavailable',
+  4: 'Application request limit reached',
   100: 'Invalid parameter',
   190: 'Invalid OAuth access token - Cannot parse access token',
   2500: 'Unknown path components',

@@ -31,6 +31,9 @@ export class SandboxState {
   /** Meta's webhooks to the configured URL (./webhooks). */
   readonly webhooks: WebhookSender;
   private readonly attempts = new Map<string, number>();
+  /** Meta's template list per business account (`GET /{waba-id}/message_templates`). */
+  private readonly templates = new Map<string, Record<string, unknown>[]>();
+  private templateSeq = 0;
   private readonly instanceId = randomBytes(9);
   private wamidSeq = 0;
 
@@ -95,6 +98,23 @@ export class SandboxState {
       id !== undefined ? (c) => c.phoneNumberId === id : () => true,
       o.perMessage === true,
     );
+  }
+
+  /** Replaces one business account's templates; those without an `id` get one. */
+  setTemplates(wabaId: string, templates: readonly Record<string, unknown>[]): void {
+    this.templates.set(
+      wabaId,
+      templates.map((t) =>
+        typeof t['id'] === 'string'
+          ? { ...t }
+          : { id: String(1_700_000_000_000_000 + ++this.templateSeq), ...t },
+      ),
+    );
+  }
+
+  /** One business account's templates; undefined for an account the sandbox does not know. */
+  templatesOf(wabaId: string): readonly Record<string, unknown>[] | undefined {
+    return this.templates.get(wabaId);
   }
 
   /** Drops the late answers still pending (on close). */

@@ -7,6 +7,9 @@
  * - `POST /{version}/{phone-number-id}/messages` (the version is optional, as at Meta): needs
  *   `Authorization: Bearer <token>`, checks the body like Meta (./validate), then answers per
  *   the magic numbers (./numbers) or with Meta's success body and a fresh wamid.
+ * - `GET /{version}/{waba-id}/message_templates`: Meta's template list with paging, for the
+ *   accounts given templates (`templates` option, `setTemplates`, ./routes/templates).
+ * - `GET | PUT /_sandbox/waba/{waba-id}/message_templates`: read or replace an account's templates.
  * - `GET /healthz`: `{"status":"ok"}`.
  * - `GET /_sandbox/calls[?bizOpaque=…][&phoneNumberId=…][&limit=N]`: `{"count": <matching>,
  *   "calls": [<the last `limit` matching calls, oldest first>]}`; `limit` defaults to 1000.
@@ -48,6 +51,12 @@ import { metaErrorBody } from './meta-errors';
 import { handleMessages, MESSAGES_PATH } from './routes/messages';
 import { handleCalls, handleChaos, handleNumbers, handleSummary } from './routes/sandbox-admin';
 import { handleInbound, handleRawWebhook, handleTemplateStatus } from './routes/webhook-admin';
+import {
+  handleTemplateList,
+  handleTemplatesAdmin,
+  SANDBOX_TEMPLATES_ADMIN_PATH,
+  TEMPLATES_PATH,
+} from './routes/templates';
 import { SandboxState } from './sandbox-state';
 import type { SandboxWebhook, WebhookStats } from './webhooks';
 
@@ -71,6 +80,11 @@ export interface SandboxOptions {
    * …); none by default. Set or change it later with `setWebhook`.
    */
   webhook?: SandboxWebhook;
+  /**
+   * Templates per business-account id, as Meta's template API returns them: served by
+   * `GET /{version}/{waba-id}/message_templates`. Change them later with `setTemplates`.
+   */
+  templates?: Readonly<Record<string, readonly Record<string, unknown>[]>>;
 }
 
 export interface Sandbox {
@@ -96,6 +110,8 @@ export interface Sandbox {
   setWebhook(webhook: SandboxWebhook | undefined): void;
   /** Webhook totals: attempts posted, accepted (200), retries, given up, still pending. */
   webhookStats(): WebhookStats;
+  /** Replaces one business account's templates (those without an `id` get one). */
+  setTemplates(wabaId: string, templates: readonly Record<string, unknown>[]): void;
   /** Stops listening, cancels pending late answers and webhooks, closes the webhook sockets. */
   close(): Promise<void>;
 }
@@ -123,10 +139,16 @@ async function route(
   if (pathname === '/_sandbox/inbound') return handleInbound(state, req, res);
   if (pathname === '/_sandbox/templates/status') return handleTemplateStatus(state, req, res);
   if (pathname === '/_sandbox/webhook') return handleRawWebhook(state, req, res);
+  const admin = SANDBOX_TEMPLATES_ADMIN_PATH.exec(pathname);
+  if (admin !== null) return handleTemplatesAdmin(state, req, res, admin[1] ?? '');
   // Drain any body so keep-alive connections stay usable.
   req.resume();
   if (pathname === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
     return sendJson(res, 200, { status: 'ok' });
+  }
+  if (req.method === 'GET') {
+    const t = TEMPLATES_PATH.exec(pathname);
+    if (t !== null) return handleTemplateList(state, req, res, t[1] ?? '', t[2] ?? '', query);
   }
   if (pathname === '/_sandbox/calls') return handleCalls(state, req, res, query);
   if (pathname === '/_sandbox/calls/summary') return handleSummary(state, req, res, query);
@@ -147,6 +169,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   });
   if (opts.chaos !== undefined) state.setChaos(opts.chaos);
   if (opts.webhook !== undefined) state.webhooks.set(opts.webhook);
+  for (const [wabaId, list] of Object.entries(opts.templates ?? {})) state.setTemplates(wabaId, list);
 
   const server = http.createServer((req, res) => {
     route(state, req, res).catch((err: unknown) => {
@@ -180,6 +203,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     reset: () => state.reset(),
     setWebhook: (webhook: SandboxWebhook | undefined) => state.webhooks.set(webhook),
     webhookStats: (): WebhookStats => state.webhooks.stats(),
+    setTemplates: (wabaId: string, templates: readonly Record<string, unknown>[]) =>
+      state.setTemplates(wabaId, templates),
     close: () =>
       new Promise<void>((resolve) => {
         state.clearTimers();

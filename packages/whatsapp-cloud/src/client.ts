@@ -1,5 +1,6 @@
 /**
- * Minimal Cloud API client: `POST /{version}/{phone-number-id}/messages`.
+ * Minimal Cloud API client: `POST /{version}/{phone-number-id}/messages`, and one page of
+ * `GET /{version}/{waba-id}/message_templates` (template sync, docs/meta-cloud-api.md §7).
  *
  * Uses node:http(s) with a keep-alive agent of its own (connections are reused across calls and
  * capped at `maxSockets`), not `fetch`: the dispatcher makes one call per message, and fetch's
@@ -10,6 +11,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { compile, META_TEMPLATE_FIELDS, MetaTemplatePageSchema } from '@flowgate/contracts';
 import { ProviderError } from './error-policy';
 
 export interface CloudApiClientOptions {
@@ -43,8 +45,31 @@ export interface SendMessageResult {
   messageStatus?: string;
 }
 
+export interface ListTemplatesArgs {
+  /** The WhatsApp Business Account id. */
+  wabaId: string;
+  accessToken: string;
+  /** `paging.cursors.after` of the previous page; none for the first page. */
+  after?: string | undefined;
+  /** Templates per page (1..100); default 100. */
+  limit?: number;
+}
+
+export interface TemplatePage {
+  /** The page's templates, unchecked beyond being there: validate each before use. */
+  templates: unknown[];
+  /** The cursor of the next page; undefined on the last page (no `paging.next`). */
+  after: string | undefined;
+}
+
 export interface CloudApiClient {
   sendMessage(args: SendMessageArgs): Promise<SendMessageResult>;
+  /**
+   * One page of the account's templates. Only the `after` cursor is followed (never the `next`
+   * URL as given: the access token goes to the configured base URL only). Failures are
+   * {@link ProviderError}s as for sends; an answer that is not a template page is one too.
+   */
+  listTemplates(args: ListTemplatesArgs): Promise<TemplatePage>;
   /** Closes the kept-alive connections. */
   close(): void;
 }
@@ -70,6 +95,7 @@ class TransportFailure extends Error {
 }
 
 const GRAPH_VERSION = /^v\d+\.\d+$/;
+const parseTemplatePage = compile(MetaTemplatePageSchema);
 
 export function createCloudApiClient(opts: CloudApiClientOptions): CloudApiClient {
   let base: URL;
@@ -96,8 +122,8 @@ export function createCloudApiClient(opts: CloudApiClientOptions): CloudApiClien
     scheduling: 'lifo',
   });
 
-  /** One POST; resolves with the whole answer, rejects with a TransportFailure. */
-  function post(url: string, accessToken: string, payload: string): Promise<RawAnswer> {
+  /** One call (a POST with `payload`, a GET without); resolves with the whole answer, rejects with a TransportFailure. */
+  function call(url: string, accessToken: string, payload?: string): Promise<RawAnswer> {
     return new Promise<RawAnswer>((resolve, reject) => {
       let phase: 'request' | 'response' = 'request';
       let status: number | undefined;
@@ -112,13 +138,14 @@ export function createCloudApiClient(opts: CloudApiClientOptions): CloudApiClien
       const req = transport.request(
         url,
         {
-          method: 'POST',
+          method: payload === undefined ? 'GET' : 'POST',
           agent,
           headers: {
             authorization: `Bearer ${accessToken}`,
-            'content-type': 'application/json',
             accept: 'application/json',
-            'content-length': Buffer.byteLength(payload),
+            ...(payload === undefined
+              ? {}
+              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
           },
         },
         (res) => {
@@ -150,7 +177,8 @@ export function createCloudApiClient(opts: CloudApiClientOptions): CloudApiClien
         req.destroy();
       }, timeoutMs);
       req.on('error', (err) => finish(new TransportFailure(phase, false, status, err)));
-      req.end(payload);
+      if (payload === undefined) req.end();
+      else req.end(payload);
     });
   }
 
@@ -172,7 +200,7 @@ export function createCloudApiClient(opts: CloudApiClientOptions): CloudApiClien
 
     let answer: RawAnswer;
     try {
-      answer = await post(url, args.accessToken, payload);
+      answer = await call(url, args.accessToken, payload);
     } catch (err) {
       if (err instanceof TransportFailure)
         throw transportError(err.timedOut ? { name: 'TimeoutError' } : err.original, err.phase, err.status);
@@ -203,7 +231,53 @@ export function createCloudApiClient(opts: CloudApiClientOptions): CloudApiClien
     throw errorFromResponse(response.status, json, traceHeader);
   }
 
-  return { sendMessage, close: () => agent.destroy() };
+  async function listTemplates(args: ListTemplatesArgs): Promise<TemplatePage> {
+    if (typeof args.wabaId !== 'string' || !/^\d{1,32}$/.test(args.wabaId)) {
+      throw new ProviderError({
+        title: 'The WhatsApp Business Account id must be digits',
+        classification: { kind: 'account' },
+      });
+    }
+    if (typeof args.accessToken !== 'string' || args.accessToken.trim() === '') {
+      throw new ProviderError({
+        title: 'Missing access token for the business account',
+        classification: { kind: 'account' },
+      });
+    }
+    const limit = Math.min(100, Math.max(1, Math.trunc(args.limit ?? 100)));
+    const query = new URLSearchParams({ fields: META_TEMPLATE_FIELDS.join(','), limit: String(limit) });
+    if (args.after !== undefined) query.set('after', args.after);
+    const url = `${baseUrl}/${graphVersion}/${args.wabaId}/message_templates?${query.toString()}`;
+    let answer: RawAnswer;
+    try {
+      answer = await call(url, args.accessToken);
+    } catch (err) {
+      if (err instanceof TransportFailure)
+        throw transportError(err.timedOut ? { name: 'TimeoutError' } : err.original, err.phase, err.status);
+      throw transportError(err, 'request');
+    }
+    const json = parseJson(answer.text);
+    if (answer.status < 200 || answer.status >= 300)
+      throw errorFromResponse(answer.status, json, answer.traceHeader);
+    const page = parseTemplatePage(json);
+    if (!page.ok) {
+      throw new ProviderError({
+        httpStatus: answer.status,
+        title: 'Unrecognised template list from the Cloud API',
+        details: page.errors
+          .slice(0, 3)
+          .map((e) => `${e.path}: ${e.message}`)
+          .join('; '),
+        fbtraceId: answer.traceHeader,
+        classification: { kind: 'permanent' },
+      });
+    }
+    const after = page.value.paging?.cursors?.after;
+    const more = page.value.paging?.next !== undefined && after !== undefined && after !== args.after;
+    return { templates: page.value.data, after: more ? after : undefined };
+  }
+
+  return { sendMessage, listTemplates, close: () => agent.destroy() };
 }
 
 function parseJson(text: string): unknown {

@@ -6,3 +6,4 @@ export * from './health';
 export * from './inbound';
 export * from './webhooks';
 export * from './broadcasts';
+export * from './template-sync';

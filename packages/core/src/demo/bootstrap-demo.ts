@@ -9,7 +9,7 @@ import { createLocalRevocationBus } from '../api-keys/revocation-bus';
 import { phoneNumberService } from '../phone-numbers/phone-number.service';
 import { templateService } from '../templates/template.service';
 import { workspaceService } from '../workspaces/workspace.service';
-import { DEMO_TEMPLATES } from './demo-templates';
+import { DEMO_TEMPLATES, DEMO_WABA_ID } from './demo-templates';
 
 export interface DemoCredentials {
   workspaceId: string;
@@ -62,6 +62,7 @@ export async function bootstrapDemo(
       providerPhoneNumberId: DEMO_PROVIDER_PHONE_NUMBER_ID,
       displayPhoneNumber: '+15550100001',
       accessToken: 'sandbox-access-token',
+      wabaId: DEMO_WABA_ID,
       isDefault: true,
     });
     phone = { id: added.phoneNumberId };

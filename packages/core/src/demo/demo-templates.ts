@@ -45,3 +45,32 @@ export const DEMO_TEMPLATES: readonly Record<string, unknown>[] = [
     ],
   },
 ];
+
+/**
+ * The business account of the demo number: the sandbox's (its webhooks name it), so template
+ * reviews and `template:sync` reach the demo workspace.
+ */
+export const DEMO_WABA_ID = '102290129340398';
+
+/**
+ * What the sandbox lists as the demo account's templates (`GET /{waba-id}/message_templates`):
+ * the demo templates and one more, so a first `pnpm cli template:sync` creates it.
+ */
+export const DEMO_META_TEMPLATES: readonly Record<string, unknown>[] = [
+  ...DEMO_TEMPLATES,
+  {
+    name: 'delivery_update',
+    language: 'en_US',
+    category: 'UTILITY',
+    status: 'APPROVED',
+    parameter_format: 'POSITIONAL',
+    components: [
+      { type: 'HEADER', format: 'TEXT', text: 'Order {{1}}' },
+      { type: 'BODY', text: 'Hi {{1}}, your parcel is out for delivery and arrives by {{2}}.' },
+      {
+        type: 'BUTTONS',
+        buttons: [{ type: 'URL', text: 'Track', url: 'https://shop.example.com/track/{{1}}' }],
+      },
+    ],
+  },
+];

@@ -2,6 +2,25 @@ import type { StoredTemplate } from '@flowgate/whatsapp-cloud';
 
 export type NewTemplate = StoredTemplate & { workspaceId: string };
 
+/** What a sync from Meta writes over a stored template (docs/meta-cloud-api.md §7, ADR 0042). */
+export interface TemplateChange {
+  category: string;
+  status: string;
+  components: unknown[];
+  variables: string[];
+  rejectionReason: string | null;
+  providerTemplateId: string | null;
+}
+
+/** A stored template and the broadcasts still to send it (SCHEDULED or SENDING). */
+export interface TemplateInUse {
+  id: string;
+  name: string;
+  language: string;
+  status: string;
+  broadcastIds: string[];
+}
+
 /** The workspace's copies of its WhatsApp templates. */
 export interface TemplateStore {
   /** 'duplicate' when the workspace has this name and language already. */
@@ -13,4 +32,17 @@ export interface TemplateStore {
   get(workspaceId: string, id: string): Promise<StoredTemplate | undefined>;
   /** Every stored language of one template name (any status). */
   byName(workspaceId: string, name: string): Promise<StoredTemplate[]>;
+  /** Every stored template of the workspace with Meta's reason and id (template sync). */
+  listForSync(
+    workspaceId: string,
+  ): Promise<Array<StoredTemplate & { rejectionReason: string | null; providerTemplateId: string | null }>>;
+  /** Overwrites a template with what Meta says; false when it is gone. */
+  update(workspaceId: string, id: string, change: TemplateChange): Promise<boolean>;
+  /**
+   * Sets `status` on these templates, except those a SCHEDULED or SENDING broadcast still uses
+   * (one statement: a broadcast created meanwhile is seen). Answers the ids it changed.
+   */
+  markUnlessInUse(workspaceId: string, ids: readonly string[], status: string): Promise<string[]>;
+  /** The SCHEDULED or SENDING broadcasts of each of these templates (templates without any are left out). */
+  inUse(workspaceId: string, ids: readonly string[]): Promise<TemplateInUse[]>;
 }
