@@ -6,13 +6,18 @@ import { migrateLatest, type Database } from '@flowgate/db';
 import { createInfrastructure, type Infrastructure } from '@flowgate/runtime';
 import { createLogger } from '@flowgate/logger';
 import { isAppError } from '@flowgate/errors';
+import { startSandbox } from '@flowgate/sandbox';
 import {
   apiKeyService,
   createLocalRevocationBus,
   createPgRevocationBus,
+  createTemplateListClient,
+  DEMO_META_TEMPLATES,
+  DEMO_WABA_ID,
   isUuid,
   phoneNumberService,
   templateService,
+  templateSyncService,
   workspaceService,
 } from '@flowgate/core';
 
@@ -161,6 +166,43 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
         );
       }
       return templateService(infra.stores).add(workspaceFlag(flags), definition);
+    },
+  },
+  'template:sync': {
+    flags: [req('workspace', 'W')],
+    prints: [
+      'wabaIds',
+      'created',
+      'updated',
+      'unchanged',
+      'missingFromMeta',
+      'kept',
+      'inUseNoLongerApproved',
+      'invalid',
+    ],
+    run: async ({ config, infra, flags }) => {
+      const workspaceId = workspaceFlag(flags);
+      // Embedded (or SANDBOX=true): Meta is the sandbox, started for this call with the demo
+      // account's template list (`pnpm start` holds the embedded database, so it is not running).
+      const sandbox = config.sandbox.enabled
+        ? await startSandbox({ host: '127.0.0.1', templates: { [DEMO_WABA_ID]: DEMO_META_TEMPLATES } })
+        : undefined;
+      const client = createTemplateListClient({
+        baseUrl: sandbox?.url ?? config.graph.baseUrl,
+        version: config.graph.version,
+        timeoutMs: config.dispatch.providerTimeoutMs,
+      });
+      try {
+        const report = await templateSyncService({
+          stores: infra.stores,
+          cipher: infra.cipher,
+          client,
+        }).sync(workspaceId);
+        return { ...report };
+      } finally {
+        client.close();
+        await sandbox?.close();
+      }
     },
   },
   'api-key:create': {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { REPO_ROOT, testDatabase, testEnv, hasher, ORDER_CONFIRMATION } from '@flowgate/testing';
 import { TokenCipher } from '@flowgate/db';
 import { COMMANDS } from '@flowgate/cli';
+import { startSandbox } from '@flowgate/sandbox';
 
 const exec = promisify(execFile);
 const env = { ...testEnv(), PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp' };
@@ -111,6 +112,33 @@ describe('pnpm cli (docs/contracts.md §3)', () => {
       (await cli('template:add', '--workspace', workspace, '--file', file, '--json')).stdout,
     );
     expect(Object.keys(keysOf('template:add', template))).toEqual(['templateId']);
+
+    // template:sync reads Meta's list for the number's WABA (a sandbox here): the stored template
+    // is unchanged, the other is created.
+    const meta = await startSandbox({
+      templates: {
+        '102290129340398': [ORDER_CONFIRMATION, { ...ORDER_CONFIRMATION, name: 'order_shipped' }],
+      },
+    });
+    try {
+      const synced = await cliWith(
+        undefined,
+        { GRAPH_API_BASE_URL: meta.url },
+        'template:sync',
+        '--workspace',
+        workspace,
+        '--json',
+      );
+      expect(keysOf('template:sync', json(synced.stdout))).toMatchObject({
+        wabaIds: ['102290129340398'],
+        created: 1,
+        unchanged: 1,
+        missingFromMeta: [],
+      });
+      expect(synced.stdout + synced.stderr).not.toContain('EAAG-cli-token');
+    } finally {
+      await meta.close();
+    }
 
     expect(
       keysOf(

@@ -17,6 +17,7 @@ import { limitDeclaredBody, requireJson } from './http/middleware/require-json';
 import { authenticatePartner } from './http/middleware/authenticate-partner';
 import { errorHandler, notFound } from './http/errors';
 import { adminRouter } from './http/routes/admin.routes';
+import { templateSyncRouter, type TemplateSyncRouteDeps } from './http/routes/template-sync.routes';
 import { partnerRouter, type PartnerRouteDeps } from './http/routes/partner.routes';
 import { healthRouter, type ReadinessCheck } from './http/routes/health.routes';
 import { metricsRouter } from './http/routes/metrics.routes';
@@ -34,6 +35,7 @@ export interface AppDependencies
     InboxRouteDeps,
     WebhookRouteDeps,
     BroadcastRouteDeps,
+    Pick<TemplateSyncRouteDeps, 'templateSync'>,
     Pick<PartnerRouteDeps, 'rateLimiter' | 'workspaceLimits' | 'account'>,
     Pick<AdminRouteDeps, 'session' | 'messageLog'> {
   logger: Logger;
@@ -104,6 +106,7 @@ export function buildApp(deps: AppDependencies): Express {
   app.use(limitDeclaredBody(BODY_LIMIT_BYTES));
   app.use(jsonBody(BODY_LIMIT_BYTES));
   app.use('/api/v1/public', routeBase('/api/v1/public'), partnerRouter(deps));
+  app.use('/api/v1', routeBase('/api/v1'), templateSyncRouter(deps));
   app.use('/api/v1', routeBase('/api/v1'), adminRouter(deps));
   app.use(notFound());
   app.use(errorHandler(deps.logger));

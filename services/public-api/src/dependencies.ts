@@ -16,6 +16,8 @@ import {
   webhookService,
   createLocalRevocationBus,
   createPgRevocationBus,
+  createTemplateListClient,
+  templateSyncService,
   knexMessageLogStore,
   phoneNumberService,
   sendMessageUseCase,
@@ -82,6 +84,11 @@ export function createApiRuntime(
   const cacheTtlMs = config.database.kind === 'postgres' ? 30_000 : 5_000;
   const phoneNumbers = phoneNumberService(stores, cipher, { cacheTtlMs });
   const templates = templateService(stores, { cacheTtlMs });
+  // Template sync reads Meta's template list (issue 14, ADR 0042).
+  const graphClient = createTemplateListClient({
+    ...config.graph,
+    timeoutMs: config.dispatch.providerTimeoutMs,
+  });
   infra.onChanges({
     onChange: ({ table, workspaceId }) => {
       if (table === 'templates') templates.invalidate(workspaceId);
@@ -181,6 +188,13 @@ export function createApiRuntime(
     workspaces: workspaceService(stores, hasher),
     apiKeys: apiKeyService(stores, hasher, bus),
     templates,
+    templateSync: templateSyncService({
+      stores,
+      cipher,
+      client: graphClient,
+      logger,
+      onChanged: (workspaceId) => templates.invalidate(workspaceId),
+    }),
     messages: stores.messages,
     sendMessage: sendMessageUseCase({ stores, phoneNumbers, templates, publisher, queued, logger }),
     readiness: infrastructureChecks(infra),
@@ -197,6 +211,7 @@ export function createApiRuntime(
       await lastUsed.stop();
       await bus.close();
       testPoster.close();
+      graphClient.close();
       await rateLimiter.close();
     },
   });
