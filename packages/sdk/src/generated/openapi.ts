@@ -182,6 +182,61 @@ export interface paths {
     patch: operations['updateContact'];
     trace?: never;
   };
+  '/api/v1/public/broadcasts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the workspace's broadcasts with their counts (newest first) */
+    get: operations['listBroadcasts'];
+    put?: never;
+    /**
+     * Send one template to up to 100,000 recipients (or every contact with one of some tags)
+     * @description Every recipient is checked against the template now; any invalid one makes it 422 BROADCAST_RECIPIENTS_INVALID naming the first 100 by index, and nothing is stored. Duplicates (same digits) are sent once; opted-out contacts are skipped. The body limit of this route is 32 MiB. Messages go out at the number's pace, behind its single sends; `broadcast.completed` fires once every recipient has an outcome.
+     */
+    post: operations['createBroadcast'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/public/broadcasts/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Get a broadcast with its counts */
+    get: operations['getBroadcast'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/public/broadcasts/{id}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Cancel a broadcast: recipients not yet handed to the provider are never sent */
+    post: operations['cancelBroadcast'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/public/account': {
     parameters: {
       query?: never;
@@ -433,6 +488,26 @@ export interface paths {
      * @description At once, on every running instance; revoking a revoked key answers the same.
      */
     delete: operations['revokeApiKey'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workspaces/{workspaceId}/templates/sync': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Sync the workspace's templates from Meta
+     * @description Reads `GET /{waba-id}/message_templates` (every page) for each WhatsApp Business Account of the workspace's numbers, creates or updates templates by name and language, and marks those Meta no longer lists DELETED (sends refuse them), except templates a SCHEDULED or SENDING broadcast uses: those are kept and listed in `kept`. No body. Meta's rate limit is 429, its outage 503, a refused token 422 `PROVIDER_REQUEST_FAILED`. Also `pnpm cli template:sync --workspace W --json`.
+     */
+    post: operations['syncTemplates'];
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -2107,6 +2182,109 @@ export interface components {
         revoked: true;
       };
     };
+    /** TemplateSyncReport */
+    TemplateSyncReport: {
+      /** @description The WhatsApp Business Accounts read: the distinct WABA ids of the workspace's numbers. None: nothing was read or changed. */
+      wabaIds: string[];
+      /** @description Templates Meta lists that were not stored. */
+      created: number;
+      /** @description Stored templates whose status, category or components Meta changed. */
+      updated: number;
+      unchanged: number;
+      /** @description Stored templates Meta no longer lists: now DELETED, so sends refuse them (TEMPLATE_NOT_APPROVED). */
+      missingFromMeta: {
+        /** Format: uuid */
+        id: string;
+        name: string;
+        language: string;
+        previousStatus: string;
+      }[];
+      /** @description Stored templates Meta no longer lists that a SCHEDULED or SENDING broadcast still uses: left unchanged. */
+      kept: {
+        /** Format: uuid */
+        id: string;
+        name: string;
+        language: string;
+        /** @description The stored status (left as it was when kept). */
+        status: string;
+        /** @description The SCHEDULED or SENDING broadcasts that still use the template. */
+        broadcastIds: string[];
+      }[];
+      /** @description Templates Meta moved away from APPROVED (e.g. PAUSED) that a SCHEDULED or SENDING broadcast uses: updated, so those sends will fail. */
+      inUseNoLongerApproved: {
+        /** Format: uuid */
+        id: string;
+        name: string;
+        language: string;
+        /** @description The stored status (left as it was when kept). */
+        status: string;
+        /** @description The SCHEDULED or SENDING broadcasts that still use the template. */
+        broadcastIds: string[];
+      }[];
+      /** @description Meta's templates that break the rules of `template:add`: skipped. */
+      invalid: {
+        name: string;
+        language: string;
+        errors: {
+          path: string;
+          message: string;
+        }[];
+      }[];
+    };
+    /** TemplateSyncResponse */
+    TemplateSyncResponse: {
+      /** @constant */
+      success: true;
+      /** TemplateSyncReport */
+      data: {
+        /** @description The WhatsApp Business Accounts read: the distinct WABA ids of the workspace's numbers. None: nothing was read or changed. */
+        wabaIds: string[];
+        /** @description Templates Meta lists that were not stored. */
+        created: number;
+        /** @description Stored templates whose status, category or components Meta changed. */
+        updated: number;
+        unchanged: number;
+        /** @description Stored templates Meta no longer lists: now DELETED, so sends refuse them (TEMPLATE_NOT_APPROVED). */
+        missingFromMeta: {
+          /** Format: uuid */
+          id: string;
+          name: string;
+          language: string;
+          previousStatus: string;
+        }[];
+        /** @description Stored templates Meta no longer lists that a SCHEDULED or SENDING broadcast still uses: left unchanged. */
+        kept: {
+          /** Format: uuid */
+          id: string;
+          name: string;
+          language: string;
+          /** @description The stored status (left as it was when kept). */
+          status: string;
+          /** @description The SCHEDULED or SENDING broadcasts that still use the template. */
+          broadcastIds: string[];
+        }[];
+        /** @description Templates Meta moved away from APPROVED (e.g. PAUSED) that a SCHEDULED or SENDING broadcast uses: updated, so those sends will fail. */
+        inUseNoLongerApproved: {
+          /** Format: uuid */
+          id: string;
+          name: string;
+          language: string;
+          /** @description The stored status (left as it was when kept). */
+          status: string;
+          /** @description The SCHEDULED or SENDING broadcasts that still use the template. */
+          broadcastIds: string[];
+        }[];
+        /** @description Meta's templates that break the rules of `template:add`: skipped. */
+        invalid: {
+          name: string;
+          language: string;
+          errors: {
+            path: string;
+            message: string;
+          }[];
+        }[];
+      };
+    };
     /** HealthResponse */
     HealthResponse: {
       /** @constant */
@@ -2562,6 +2740,370 @@ export interface components {
         nextCursor: string | null;
       };
     };
+    /** CreateBroadcastBody */
+    CreateBroadcastBody: {
+      /** @description Shown in lists and the dashboard. */
+      name: string;
+      /**
+       * @description Name of an approved template of the workspace.
+       * @example order_confirmation
+       */
+      templateName: string;
+      /**
+       * @description Template language code, e.g. 'en', 'en_US', 'pt_BR', 'zh_CN'. 'en' matches a stored 'en_US' when that is the only candidate.
+       * @example en
+       * @example en_US
+       * @example pt_BR
+       */
+      templateLanguage?: string;
+      /**
+       * Format: uuid
+       * @description Which of the workspace's numbers sends. Default: the workspace's active number.
+       */
+      phoneNumberId?: string;
+      /**
+       * Format: date-time
+       * @description ISO-8601, in the future: sending starts then.
+       */
+      scheduledAt?: string;
+      /** @description 1..100,000 recipients; duplicates (same digits) are sent once. */
+      recipients?: ({
+        /**
+         * @description Recipient's WhatsApp number with country code. A leading '+', spaces and dashes are tolerated and removed.
+         * @example 919876543210
+         * @example +91 98765-43210
+         */
+        phone?: string;
+        /**
+         * Format: uuid
+         * @description A contact of the same workspace (instead of `phone`).
+         */
+        contactId?: string;
+        /**
+         * @description Template variables (simple form), every value a string. Keys: use '1', '2', … (or the parameter name) for the body, 'header_text', 'header_media', 'header_filename', 'button_{index}', and for carousel cards 'c{card}_{slot}', 'c{card}_header', 'c{card}_button_{index}'.
+         * @example {
+         *       "1": "Jane",
+         *       "2": "ORD-9921",
+         *       "3": "Tomorrow 5pm"
+         *     }
+         */
+        templateVariables?: {
+          [key: string]: string;
+        };
+        carousel?: {
+          cards: {
+            /** @description Zero-based card position. */
+            index: number;
+            /** @description Card body values: keys '1', '2', … for {{1}}, {{2}}, … or named keys, mapped to body slots in key order. */
+            bodyValues?: {
+              [key: string]: string;
+            };
+            buttonValues?: (
+              | {
+                  /** @description Position of the button within the card. */
+                  index: number;
+                  /** @constant */
+                  sub_type: 'url';
+                  parameters: {
+                    /** @constant */
+                    type: 'text';
+                    text: string;
+                  };
+                }
+              | {
+                  /** @description Position of the button within the card. */
+                  index: number;
+                  /** @constant */
+                  sub_type: 'quick_reply';
+                  parameters: {
+                    /** @constant */
+                    type: 'payload';
+                    payload: string;
+                  };
+                }
+              | {
+                  /** @description Position of the button within the card. */
+                  index: number;
+                  /** @constant */
+                  sub_type: 'copy_code';
+                  parameters: {
+                    /** @constant */
+                    type: 'coupon_code';
+                    coupon_code: string;
+                  };
+                }
+            )[];
+            header?: {
+              /** @enum {string} */
+              format: 'image' | 'video';
+              /** @description A WhatsApp media id (from the Cloud API media upload). */
+              id?: string;
+              /** Format: uri */
+              link?: string;
+            } & (unknown | unknown);
+          }[];
+        };
+        /** @description Main-bubble body values that override the same keys of templateVariables. */
+        bodyParameters?: {
+          [key: string]: string;
+        };
+      } & (unknown | unknown))[];
+      audience?: {
+        /** @description Every contact with at least one of these tags. */
+        tags: string[];
+      };
+      /**
+       * @description Template variables (simple form), every value a string. Keys: use '1', '2', … (or the parameter name) for the body, 'header_text', 'header_media', 'header_filename', 'button_{index}', and for carousel cards 'c{card}_{slot}', 'c{card}_header', 'c{card}_button_{index}'.
+       * @example {
+       *       "1": "Jane",
+       *       "2": "ORD-9921",
+       *       "3": "Tomorrow 5pm"
+       *     }
+       */
+      templateVariables?: {
+        [key: string]: string;
+      };
+      carousel?: {
+        cards: {
+          /** @description Zero-based card position. */
+          index: number;
+          /** @description Card body values: keys '1', '2', … for {{1}}, {{2}}, … or named keys, mapped to body slots in key order. */
+          bodyValues?: {
+            [key: string]: string;
+          };
+          buttonValues?: (
+            | {
+                /** @description Position of the button within the card. */
+                index: number;
+                /** @constant */
+                sub_type: 'url';
+                parameters: {
+                  /** @constant */
+                  type: 'text';
+                  text: string;
+                };
+              }
+            | {
+                /** @description Position of the button within the card. */
+                index: number;
+                /** @constant */
+                sub_type: 'quick_reply';
+                parameters: {
+                  /** @constant */
+                  type: 'payload';
+                  payload: string;
+                };
+              }
+            | {
+                /** @description Position of the button within the card. */
+                index: number;
+                /** @constant */
+                sub_type: 'copy_code';
+                parameters: {
+                  /** @constant */
+                  type: 'coupon_code';
+                  coupon_code: string;
+                };
+              }
+          )[];
+          header?: {
+            /** @enum {string} */
+            format: 'image' | 'video';
+            /** @description A WhatsApp media id (from the Cloud API media upload). */
+            id?: string;
+            /** Format: uri */
+            link?: string;
+          } & (unknown | unknown);
+        }[];
+      };
+      /** @description Main-bubble body values that override the same keys of templateVariables. */
+      bodyParameters?: {
+        [key: string]: string;
+      };
+    } & (unknown | unknown);
+    /** CreateBroadcastResponse */
+    CreateBroadcastResponse: {
+      /** @constant */
+      success: true;
+      data: {
+        /** Format: uuid */
+        id: string;
+        status: 'SCHEDULED' | 'SENDING';
+        total: number;
+        duplicates: number;
+        /** @description opted-out recipients, never sent */
+        skipped: number;
+      };
+    };
+    /** Broadcast */
+    Broadcast: {
+      /** Format: uuid */
+      id: string;
+      name: string;
+      templateName: string;
+      templateLanguage: string;
+      /** Format: uuid */
+      phoneNumberId: string;
+      status: 'SCHEDULED' | 'SENDING' | 'COMPLETED' | 'CANCELLED';
+      /** @description distinct recipients */
+      total: number;
+      /** @description recipients dropped as repeats */
+      duplicates: number;
+      /**
+       * BroadcastCounts
+       * @description Each recipient once, by where it is now: they add up to `total`.
+       */
+      counts: {
+        /** @description not yet with the provider */
+        pending: number;
+        sent: number;
+        delivered: number;
+        read: number;
+        failed: number;
+        /** @description opted out when the broadcast was created */
+        skipped: number;
+        cancelled: number;
+      };
+      scheduledAt: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-22T10:15:30.000Z
+       */
+      createdAt: string;
+      startedAt: string | null;
+      completedAt: string | null;
+    };
+    /** GetBroadcastResponse */
+    GetBroadcastResponse: {
+      /** @constant */
+      success: true;
+      /** Broadcast */
+      data: {
+        /** Format: uuid */
+        id: string;
+        name: string;
+        templateName: string;
+        templateLanguage: string;
+        /** Format: uuid */
+        phoneNumberId: string;
+        status: 'SCHEDULED' | 'SENDING' | 'COMPLETED' | 'CANCELLED';
+        /** @description distinct recipients */
+        total: number;
+        /** @description recipients dropped as repeats */
+        duplicates: number;
+        /**
+         * BroadcastCounts
+         * @description Each recipient once, by where it is now: they add up to `total`.
+         */
+        counts: {
+          /** @description not yet with the provider */
+          pending: number;
+          sent: number;
+          delivered: number;
+          read: number;
+          failed: number;
+          /** @description opted out when the broadcast was created */
+          skipped: number;
+          cancelled: number;
+        };
+        scheduledAt: string | null;
+        /**
+         * Format: date-time
+         * @example 2026-11-22T10:15:30.000Z
+         */
+        createdAt: string;
+        startedAt: string | null;
+        completedAt: string | null;
+      };
+    };
+    /** CancelBroadcastResponse */
+    CancelBroadcastResponse: {
+      /** @constant */
+      success: true;
+      /** Broadcast */
+      data: {
+        /** Format: uuid */
+        id: string;
+        name: string;
+        templateName: string;
+        templateLanguage: string;
+        /** Format: uuid */
+        phoneNumberId: string;
+        status: 'SCHEDULED' | 'SENDING' | 'COMPLETED' | 'CANCELLED';
+        /** @description distinct recipients */
+        total: number;
+        /** @description recipients dropped as repeats */
+        duplicates: number;
+        /**
+         * BroadcastCounts
+         * @description Each recipient once, by where it is now: they add up to `total`.
+         */
+        counts: {
+          /** @description not yet with the provider */
+          pending: number;
+          sent: number;
+          delivered: number;
+          read: number;
+          failed: number;
+          /** @description opted out when the broadcast was created */
+          skipped: number;
+          cancelled: number;
+        };
+        scheduledAt: string | null;
+        /**
+         * Format: date-time
+         * @example 2026-11-22T10:15:30.000Z
+         */
+        createdAt: string;
+        startedAt: string | null;
+        completedAt: string | null;
+      };
+    };
+    /** ListBroadcastsResponse */
+    ListBroadcastsResponse: {
+      /** @constant */
+      success: true;
+      data: {
+        broadcasts: {
+          /** Format: uuid */
+          id: string;
+          name: string;
+          templateName: string;
+          templateLanguage: string;
+          /** Format: uuid */
+          phoneNumberId: string;
+          status: 'SCHEDULED' | 'SENDING' | 'COMPLETED' | 'CANCELLED';
+          /** @description distinct recipients */
+          total: number;
+          /** @description recipients dropped as repeats */
+          duplicates: number;
+          /**
+           * BroadcastCounts
+           * @description Each recipient once, by where it is now: they add up to `total`.
+           */
+          counts: {
+            /** @description not yet with the provider */
+            pending: number;
+            sent: number;
+            delivered: number;
+            read: number;
+            failed: number;
+            /** @description opted out when the broadcast was created */
+            skipped: number;
+            cancelled: number;
+          };
+          scheduledAt: string | null;
+          /**
+           * Format: date-time
+           * @example 2026-11-22T10:15:30.000Z
+           */
+          createdAt: string;
+          startedAt: string | null;
+          completedAt: string | null;
+        }[];
+        nextCursor: string | null;
+      };
+    };
     /** GetContactResponse */
     GetContactResponse: {
       /** @constant */
@@ -2700,6 +3242,7 @@ export interface components {
           | 'NOT_FOUND'
           | 'CONFLICT'
           | 'CONTACT_EXISTS'
+          | 'BROADCAST_FINISHED'
           | 'PAYLOAD_TOO_LARGE'
           | 'UNSUPPORTED_MEDIA_TYPE'
           | 'NO_SENDING_NUMBER'
@@ -2708,9 +3251,11 @@ export interface components {
           | 'CONTACT_OPTED_OUT'
           | 'SESSION_WINDOW_CLOSED'
           | 'CONTACT_PHONE_INVALID'
+          | 'BROADCAST_RECIPIENTS_INVALID'
           | 'TEMPLATE_NOT_FOUND'
           | 'TEMPLATE_LANGUAGE_AMBIGUOUS'
           | 'TEMPLATE_NOT_APPROVED'
+          | 'PROVIDER_REQUEST_FAILED'
           | 'TEMPLATE_PARAMS_MISMATCH'
           | 'IDEMPOTENCY_KEY_REUSED'
           | 'RATE_LIMITED'
@@ -2918,6 +3463,7 @@ export interface components {
       | 'NOT_FOUND'
       | 'CONFLICT'
       | 'CONTACT_EXISTS'
+      | 'BROADCAST_FINISHED'
       | 'PAYLOAD_TOO_LARGE'
       | 'UNSUPPORTED_MEDIA_TYPE'
       | 'NO_SENDING_NUMBER'
@@ -2926,9 +3472,11 @@ export interface components {
       | 'CONTACT_OPTED_OUT'
       | 'SESSION_WINDOW_CLOSED'
       | 'CONTACT_PHONE_INVALID'
+      | 'BROADCAST_RECIPIENTS_INVALID'
       | 'TEMPLATE_NOT_FOUND'
       | 'TEMPLATE_LANGUAGE_AMBIGUOUS'
       | 'TEMPLATE_NOT_APPROVED'
+      | 'PROVIDER_REQUEST_FAILED'
       | 'TEMPLATE_PARAMS_MISMATCH'
       | 'IDEMPOTENCY_KEY_REUSED'
       | 'RATE_LIMITED'
@@ -3693,6 +4241,130 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
+  listBroadcasts: {
+    parameters: {
+      query?: {
+        /** @description 1..100, default 20 */
+        limit?: string;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+        status?: 'SCHEDULED' | 'SENDING' | 'COMPLETED' | 'CANCELLED';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of broadcasts. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ListBroadcastsResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  createBroadcast: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateBroadcastBody'];
+      };
+    };
+    responses: {
+      /** @description Stored: every recipient will get an outcome. */
+      201: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CreateBroadcastResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  getBroadcast: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The broadcast id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The broadcast. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GetBroadcastResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  cancelBroadcast: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The broadcast id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The broadcast, CANCELLED. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CancelBroadcastResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
   getAccount: {
     parameters: {
       query?: never;
@@ -4207,6 +4879,37 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  syncTemplates: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A workspace the logged-in user is an owner or admin of. */
+        workspaceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The sync report. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TemplateSyncResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      422: components['responses']['Unprocessable'];
+      429: components['responses']['TooManyRequests'];
       500: components['responses']['InternalError'];
       503: components['responses']['ServiceUnavailable'];
     };
