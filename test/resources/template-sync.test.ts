@@ -158,7 +158,13 @@ describe('template sync from Meta', () => {
     const w = await workspace();
     await addTemplate(t.runtime.db, w.workspaceId, template('kept_by_meta'));
     const gone = await addTemplate(t.runtime.db, w.workspaceId, template('dropped_by_meta'));
-    sandbox.setTemplates(w.wabaId, [template('kept_by_meta')]);
+    await addTemplate(t.runtime.db, w.workspaceId, template('odd_at_meta'));
+    // Meta still lists odd_at_meta, in a form Flowgate cannot store (a gap in its placeholders):
+    // reported invalid, left as stored, never "missing".
+    sandbox.setTemplates(w.wabaId, [
+      template('kept_by_meta'),
+      template('odd_at_meta', { components: [body('Hi {{1}} and {{3}}')] }),
+    ]);
     const send = (name: string) =>
       request(t.app)
         .post('/api/v1/public/messages/send')
@@ -176,6 +182,14 @@ describe('template sync from Meta', () => {
       { id: gone.templateId, name: 'dropped_by_meta', language: 'en_US', previousStatus: 'APPROVED' },
     ]);
     expect(report.unchanged).toBe(1);
+    expect(report.invalid).toEqual([
+      {
+        name: 'odd_at_meta',
+        language: 'en_US',
+        errors: [expect.objectContaining({ path: '/components/0/text' })],
+      },
+    ]);
+    expect((await send('odd_at_meta')).status).toBe(201);
     const refused = await send('dropped_by_meta');
     expect(refused.status).toBe(422);
     expect((refused.body as { error: { code: string } }).error.code).toBe('TEMPLATE_NOT_APPROVED');

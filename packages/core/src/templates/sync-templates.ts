@@ -186,16 +186,17 @@ export function templateSyncService(deps: {
           providerTemplateId: string | null;
         }
       >();
+      // Listed by Meta but not storable: still there, so never "missing" (left as stored).
+      const listedButInvalid = new Set<string>();
       for (const [wabaId, token] of accounts) {
         for (const item of await fetchAll(wabaId, token)) {
           const parsed = validateTemplateDefinition(item);
           const rec = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
           if (!parsed.ok) {
-            report.invalid.push({
-              name: typeof rec['name'] === 'string' ? rec['name'].slice(0, 512) : '',
-              language: typeof rec['language'] === 'string' ? rec['language'].slice(0, 20) : '',
-              errors: parsed.errors.slice(0, 20),
-            });
+            const name = typeof rec['name'] === 'string' ? rec['name'].slice(0, 512) : '';
+            const language = typeof rec['language'] === 'string' ? rec['language'].slice(0, 20) : '';
+            listedButInvalid.add(`${name}\u0000${language}`);
+            report.invalid.push({ name, language, errors: parsed.errors.slice(0, 20) });
             continue;
           }
           const t = parsed.value;
@@ -264,9 +265,10 @@ export function templateSyncService(deps: {
           if (existing.status === 'APPROVED' && m.status !== 'APPROVED') leftApproved.push(existing.id);
         }
 
-        const missing = stored.filter(
-          (s) => !fromMeta.has(`${s.name}\u0000${s.language}`) && s.status !== MISSING_FROM_META_STATUS,
-        );
+        const missing = stored.filter((s) => {
+          const key = `${s.name}\u0000${s.language}`;
+          return !fromMeta.has(key) && !listedButInvalid.has(key) && s.status !== MISSING_FROM_META_STATUS;
+        });
         const marked = new Set(
           await templates.markUnlessInUse(
             workspaceId,
