@@ -84,6 +84,9 @@ async function main(): Promise<void> {
         PORT: String(port),
         HOST: '127.0.0.1',
         AUTH_CACHE_TTL_SECONDS: '3600',
+        // Rate limiting stays on (its cost is part of a send) with a limit the load never reaches.
+        PARTNER_RATE_LIMIT_PER_SECOND: '1000000',
+        PARTNER_RATE_LIMIT_BURST: '1000000',
         // The tiers deleteTopology removes at the end (the default ones would be left behind).
         DISPATCH_RETRY_DELAYS_MS: RETRY_DELAYS_MS.join(','),
       },

@@ -32,19 +32,10 @@ export interface ContactFilter {
 }
 
 /** What the send path must know of a recipient before it accepts (docs/contracts.md §9). */
-export interface RecipientState {
-  /** A contact of the workspace with these digits has opted out. */
-  optedOut: boolean;
-  /** The last inbound message from these digits to this sending number. */
-  lastInboundAt: Date | null;
-}
-
 /** The contacts aggregate's store. */
 export interface ContactStore {
   /** The workspace's contact with this id, or undefined (another workspace's id too). */
   findRecipient(workspaceId: string, contactId: string): Promise<ContactRecipient | undefined>;
-  /** Opt-out and the 24 h window of a recipient on a sending number, in one round trip. */
-  recipientState(workspaceId: string, phoneNumberId: string, digits: string): Promise<RecipientState>;
   /** One page, newest first, after `cursor`; `limit + 1` rows are read to know whether more follow. */
   list(
     workspaceId: string,

@@ -62,18 +62,6 @@ export function knexContactStore(db: Database): ContactStore {
       return row ? { id: row.id, phone: row.phone, optedOut: row.opted_out } : undefined;
     },
 
-    async recipientState(workspaceId, phoneNumberId, digits) {
-      const { rows } = await db.raw<{
-        rows: Array<{ opted_out: boolean | null; last_inbound_at: Date | null }>;
-      }>(
-        `SELECT (SELECT bool_or(opted_out) FROM contacts WHERE workspace_id = ? AND phone_digits = ?) AS opted_out,
-                (SELECT last_inbound_at FROM conversations WHERE phone_number_id = ? AND contact_phone = ?) AS last_inbound_at`,
-        [workspaceId, digits, phoneNumberId, digits],
-      );
-      const row = rows[0];
-      return { optedOut: row?.opted_out === true, lastInboundAt: date(row?.last_inbound_at ?? null) };
-    },
-
     async list(workspaceId, filter, limit, cursor) {
       const q = db('contacts')
         .select<ContactRow[]>(...COLUMNS, db.raw(`${cursorUs('created_at')} AS cursor_us`))

@@ -1,8 +1,10 @@
 import { Batcher, isConnectionError } from '@flowgate/db';
-import type { MessageAcceptStore, NewMessage } from './message-store';
+import type { AcceptOutcome, MessageAcceptStore, NewMessage } from './message-store';
 
 export type InsertOutcome =
-  { inserted: true } | { inserted: false; existing: { id: string; requestHash: string | null } };
+  | { inserted: true }
+  | { inserted: false; existing: { id: string; requestHash: string | null } }
+  | { inserted: false; refused: 'opted_out' | 'window_closed' };
 
 /**
  * Group commit for accepted messages (ADR 0011), on the shared {@link Batcher}: the inserts of
@@ -33,7 +35,7 @@ export class InsertBatcher {
     // Keyed rows in one fixed order, so two batches never wait for each other's keys in opposite
     // orders (a deadlock); unkeyed rows cannot conflict.
     const sorted = [...rows].sort(compareKeys);
-    let inserted: Set<string>;
+    let inserted: Map<string, AcceptOutcome>;
     try {
       inserted = await this.messages.insertAcceptedBatch(sorted);
     } catch (err) {
@@ -44,7 +46,9 @@ export class InsertBatcher {
     }
     return Promise.all(
       rows.map(async (row): Promise<InsertOutcome | Error> => {
-        if (inserted.has(row.id)) return { inserted: true };
+        const outcome = inserted.get(row.id);
+        if (outcome === 'inserted') return { inserted: true };
+        if (outcome !== undefined) return { inserted: false, refused: outcome };
         // Not inserted: another request holds its Idempotency-Key (ON CONFLICT DO NOTHING).
         if (row.idempotencyKey === null)
           return new Error('a message without an Idempotency-Key was not inserted');

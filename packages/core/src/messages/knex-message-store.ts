@@ -1,6 +1,6 @@
 import { prepared, type Database } from '@flowgate/db';
 import type { MessageStatus } from '@flowgate/contracts';
-import type { MessageAcceptStore, MessageView, NewMessage, RelayItem } from './message-store';
+import type { AcceptOutcome, MessageAcceptStore, MessageView, NewMessage, RelayItem } from './message-store';
 import { UNFINISHED_STATUSES } from './message-status';
 
 interface MessageRow {
@@ -50,8 +50,8 @@ export function knexMessageAcceptStore(db: Database): MessageAcceptStore {
      * (earlier, concurrently, or earlier in the same batch) is not inserted. Returns the ids that
      * were inserted; the statement commits all of them or none.
      */
-    async insertAcceptedBatch(batch: readonly NewMessage[]): Promise<Set<string>> {
-      if (batch.length === 0) return new Set();
+    async insertAcceptedBatch(batch: readonly NewMessage[]): Promise<Map<string, AcceptOutcome>> {
+      if (batch.length === 0) return new Map();
       const rows = batch.map((m) => ({
         id: m.id,
         workspace_id: m.workspaceId,
@@ -65,30 +65,49 @@ export function knexMessageAcceptStore(db: Database): MessageAcceptStore {
         idempotency_key: m.idempotencyKey,
         request_hash: m.requestHash,
         request_id: m.requestId,
+        check_opt_out: m.checkOptOut,
+        require_window: m.requireOpenWindow,
       }));
-      // The whole batch travels as one JSON parameter; PostgreSQL unpacks it into rows.
-      const { rows: inserted } = await db
-        .raw<{ rows: Array<{ id: string }> }>(
+      // The whole batch travels as one JSON parameter; PostgreSQL unpacks it into rows. The
+      // recipient's opt-out and 24 h window are checked here, in the same round trip.
+      const { rows: answered } = await db
+        .raw<{ rows: Array<{ id: string; outcome: AcceptOutcome }> }>(
           `WITH input AS (
            SELECT * FROM json_to_recordset(?::json) AS t(
              id uuid, workspace_id uuid, api_key_id uuid, phone_number_id uuid, contact_id uuid,
              recipient text, type text, template_name text, payload jsonb, idempotency_key text,
-             request_hash text, request_id text)
+             request_hash text, request_id text, check_opt_out boolean, require_window boolean)
+         ), checked AS (
+           SELECT input.*,
+                  (check_opt_out AND EXISTS (
+                     SELECT 1 FROM contacts c
+                      WHERE c.workspace_id = input.workspace_id AND c.phone_digits = input.recipient AND c.opted_out
+                  )) AS opted_out,
+                  (require_window AND NOT EXISTS (
+                     SELECT 1 FROM conversations v
+                      WHERE v.phone_number_id = input.phone_number_id AND v.contact_phone = input.recipient
+                        AND v.last_inbound_at > now() - interval '24 hours'
+                  )) AS window_closed
+             FROM input
          ), m AS (
            INSERT INTO messages (id, workspace_id, api_key_id, phone_number_id, contact_id, recipient, type,
                                  template_name, payload, status, idempotency_key, request_hash, request_id)
            SELECT id, workspace_id, api_key_id, phone_number_id, contact_id, recipient, type,
-                  template_name, payload, 'ACCEPTED', idempotency_key, request_hash, request_id FROM input
+                  template_name, payload, 'ACCEPTED', idempotency_key, request_hash, request_id
+             FROM checked WHERE NOT opted_out AND NOT window_closed
            ON CONFLICT (workspace_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
            RETURNING id
          ), e AS (
            INSERT INTO message_events (message_id, status) SELECT id, 'ACCEPTED' FROM m
          )
-         SELECT id FROM m`,
+         SELECT id, 'inserted' AS outcome FROM m
+         UNION ALL
+         SELECT id, CASE WHEN opted_out THEN 'opted_out' ELSE 'window_closed' END FROM checked
+          WHERE opted_out OR window_closed`,
           [JSON.stringify(rows)],
         )
-        .options(prepared('flowgate_insert_accepted'));
-      return new Set(inserted.map((r) => r.id));
+        .options(prepared('flowgate_insert_accepted_v2'));
+      return new Map(answered.map((r) => [r.id, r.outcome]));
     },
 
     /** The message an earlier send with this Idempotency-Key created in the workspace, if any. */

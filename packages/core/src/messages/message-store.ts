@@ -14,7 +14,17 @@ export interface NewMessage {
   idempotencyKey: string | null;
   requestHash: string | null;
   requestId: string | null;
+  /** Refused at insert when the digits belong to an opted-out contact (sends by `phone`). */
+  checkOptOut: boolean;
+  /**
+   * Refused at insert unless the recipient wrote to this number in the last 24 h (free-form sends
+   * from numbers whose Meta webhook is connected, docs/contracts.md §9).
+   */
+  requireOpenWindow: boolean;
 }
+
+/** What the insert did with one row; a row missing from the answer lost its Idempotency-Key race. */
+export type AcceptOutcome = 'inserted' | 'opted_out' | 'window_closed';
 
 export interface MessageView {
   id: string;
@@ -93,10 +103,11 @@ export interface ReleaseRecord {
  */
 export interface MessageAcceptStore {
   /**
-   * Inserts messages (ACCEPTED) and their first events in one statement. A row whose
-   * Idempotency-Key the workspace already used is not inserted. Returns the ids inserted.
+   * Inserts messages (ACCEPTED) and their first events in one statement, checking the recipient's
+   * opt-out and 24 h window in the same statement (no round trip of its own). A row whose
+   * Idempotency-Key the workspace already used is not inserted (and not in the answer).
    */
-  insertAcceptedBatch(batch: readonly NewMessage[]): Promise<Set<string>>;
+  insertAcceptedBatch(batch: readonly NewMessage[]): Promise<Map<string, AcceptOutcome>>;
   /** The message an earlier send with this Idempotency-Key created in the workspace, if any. */
   findByIdempotencyKey(
     workspaceId: string,

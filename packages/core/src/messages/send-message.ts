@@ -6,7 +6,7 @@ import type { Logger } from '@flowgate/logger';
 import { newId, isUuid } from '../ids';
 
 const PHONE_DIGITS = new RegExp(PHONE_DIGITS_PATTERN);
-/** Meta's customer-service window (docs/meta-cloud-api.md §6). */
+/** Meta's customer-service window (docs/meta-cloud-api.md §6; the insert checks it in SQL). */
 export const SESSION_WINDOW_MS = 24 * 3600_000;
 import type { PhoneNumberService } from '../phone-numbers/phone-number.service';
 import type { TemplateService } from '../templates/template.service';
@@ -87,35 +87,22 @@ export function sendMessageUseCase(deps: {
   }
 
   /**
-   * Opt-out for sends by `phone` (a `contactId` was checked with its contact), and the 24 h rule
-   * for free-form sends from numbers whose Meta webhook is connected (docs/contracts.md §9): one
-   * round trip, only when either can refuse.
+   * The recipient's state, checked by the insert itself (no round trip of its own): opt-out for
+   * sends by `phone` (a `contactId` was checked with its contact), and the 24 h rule for free-form
+   * sends from numbers whose Meta webhook is connected (docs/contracts.md §9).
    */
-  async function checkRecipientState(
-    workspaceId: string,
-    sender: { id: string; webhookConnected: boolean },
-    type: string,
-    to: string,
-    contactId: string | null,
-  ): Promise<void> {
-    const windowApplies = type !== 'template' && sender.webhookConnected;
-    if (contactId !== null && !windowApplies) return;
-    const state = await deps.stores.contacts.recipientState(workspaceId, sender.id, to);
-    if (state.optedOut && contactId === null)
-      throw new UnprocessableError(
-        'CONTACT_OPTED_OUT',
-        'This recipient has opted out of messages (they wrote STOP).',
-        [{ path: '/phone', message: 'recipient opted out' }],
-      );
-    if (
-      windowApplies &&
-      (state.lastInboundAt === null || Date.now() - state.lastInboundAt.getTime() > SESSION_WINDOW_MS)
-    )
-      throw new UnprocessableError(
-        'SESSION_WINDOW_CLOSED',
-        'The recipient has not written to this number in the last 24 hours: WhatsApp only takes an approved template now (Meta would refuse this with 131047).',
-        [{ path: '/type', message: 'outside the 24 h customer-service window; send a template' }],
-      );
+  function refusal(reason: 'opted_out' | 'window_closed'): UnprocessableError {
+    return reason === 'opted_out'
+      ? new UnprocessableError(
+          'CONTACT_OPTED_OUT',
+          'This recipient has opted out of messages (they wrote STOP).',
+          [{ path: '/phone', message: 'recipient opted out' }],
+        )
+      : new UnprocessableError(
+          'SESSION_WINDOW_CLOSED',
+          'The recipient has not written to this number in the last 24 hours: WhatsApp only takes an approved template now (Meta would refuse this with 131047).',
+          [{ path: '/type', message: 'outside the 24 h customer-service window; send a template' }],
+        );
   }
 
   /** An earlier send with this key: replayed when the body is the same, refused when it is not. */
@@ -143,7 +130,6 @@ export function sendMessageUseCase(deps: {
     }
     const { to, contactId } = await resolveRecipient(ctx.workspaceId, request);
     const sender = await deps.phoneNumbers.resolveSender(ctx.workspaceId, request.phoneNumberId);
-    await checkRecipientState(ctx.workspaceId, sender, request.type, to, contactId);
     const template =
       request.type === 'template'
         ? selectTemplate(
@@ -168,9 +154,14 @@ export function sendMessageUseCase(deps: {
       idempotencyKey: ctx.idempotencyKey ?? null,
       requestHash,
       requestId: ctx.requestId,
+      checkOptOut: contactId === null,
+      requireOpenWindow: request.type !== 'template' && sender.webhookConnected,
     });
-    // A concurrent request with the same key committed first.
-    if (!result.inserted) return replayOrRefuse(result.existing, requestHash);
+    if (!result.inserted) {
+      if ('refused' in result) throw refusal(result.refused);
+      // A concurrent request with the same key committed first.
+      return replayOrRefuse(result.existing, requestHash);
+    }
     metrics.sendsAccepted.inc({ type: request.type });
 
     const envelope: DispatchEnvelopeV1 = {
