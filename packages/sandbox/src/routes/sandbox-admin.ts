@@ -8,6 +8,7 @@ import { parseChaosSettings } from '../chaos';
 import { MAX_BODY_BYTES, readBody, sendBadRequest, sendJson } from '../http-io';
 import { SANDBOX_NUMBERS, SANDBOX_NUMBER_DOCS, SANDBOX_TEMPLATES, SANDBOX_TOKENS } from '../numbers';
 import type { SandboxState } from '../sandbox-state';
+import { SANDBOX_WABAS } from './templates';
 
 const DEFAULT_LIST_LIMIT = 1000;
 
@@ -98,6 +99,12 @@ export function handleNumbers(state: SandboxState, res: http.ServerResponse): vo
     ),
     templates: SANDBOX_TEMPLATES,
     tokens: SANDBOX_TOKENS,
+    wabas: {
+      RATE_LIMITED: {
+        id: SANDBOX_WABAS.RATE_LIMITED,
+        behaviour: 'message_templates: HTTP 400, 4 Application request limit reached, always',
+      },
+    },
     slowMs: state.slowMs,
     chaos: state.chaos.state(),
   });
