@@ -7,7 +7,19 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import request from 'supertest';
-import { createStores, phoneNumberService } from '@flowgate/core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  bootstrapDemo,
+  createStores,
+  createTemplateListClient,
+  DEMO_META_TEMPLATES,
+  DEMO_TEMPLATES,
+  DEMO_WABA_ID,
+  phoneNumberService,
+  templateSyncService,
+} from '@flowgate/core';
 import { TokenCipher } from '@flowgate/db';
 import { SANDBOX_TOKENS, SANDBOX_WABAS, startSandbox, type Sandbox } from '@flowgate/sandbox';
 import {
@@ -16,6 +28,8 @@ import {
   createApiKey,
   createTestApp,
   createWorkspace,
+  hasher,
+  isolatedDatabase,
   REPO_ROOT,
   testEnv,
   type TestApp,
@@ -343,5 +357,36 @@ describe('template sync from Meta', () => {
       invalid: [],
     });
     expect(stdout).not.toContain(w.accessToken);
+  });
+
+  it("syncs the demo workspace against the sandbox's demo account, also for a demo number made before it had one", async () => {
+    const own = await isolatedDatabase('tsync_demo');
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fg-demo-'));
+    const meta = await startSandbox({ templates: { [DEMO_WABA_ID]: DEMO_META_TEMPLATES } });
+    const client = createTemplateListClient({ baseUrl: meta.url, version: 'v25.0' });
+    try {
+      const stores = createStores(own.db);
+      const cipher = new TokenCipher(t.config.secretKey);
+      const { credentials } = await bootstrapDemo(stores, hasher, cipher, dataDir);
+      // As a data dir from before: the demo number without a WABA id; the next start sets it.
+      await own
+        .db('phone_numbers')
+        .where({ workspace_id: credentials.workspaceId })
+        .update({ waba_id: null });
+      expect((await bootstrapDemo(stores, hasher, cipher, dataDir)).created).toBe(false);
+      const report = await templateSyncService({ stores, cipher, client }).sync(credentials.workspaceId);
+      expect(report).toMatchObject({
+        wabaIds: [DEMO_WABA_ID],
+        created: DEMO_META_TEMPLATES.length - DEMO_TEMPLATES.length,
+        unchanged: DEMO_TEMPLATES.length,
+        missingFromMeta: [],
+        invalid: [],
+      });
+    } finally {
+      client.close();
+      await meta.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      await own.drop();
+    }
   });
 });

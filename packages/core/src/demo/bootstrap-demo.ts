@@ -37,8 +37,15 @@ export async function bootstrapDemo(
   const file = path.join(dataDir, 'demo.json');
   if (existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials;
-    if (await stores.apiKeys.isLive(saved.workspaceId, saved.apiKey))
+    if (await stores.apiKeys.isLive(saved.workspaceId, saved.apiKey)) {
+      // Demo numbers made before they had the sandbox's business account get it (template sync).
+      await stores.phoneNumbers.setWabaIdIfMissing(
+        saved.workspaceId,
+        DEMO_PROVIDER_PHONE_NUMBER_ID,
+        DEMO_WABA_ID,
+      );
       return { created: false, credentials: saved };
+    }
   }
   const ownerEmail = 'demo@flowgate.local';
   const ownerPassword = randomBytes(12).toString('base64url');
@@ -56,7 +63,9 @@ export async function bootstrapDemo(
     workspaceId,
     DEMO_PROVIDER_PHONE_NUMBER_ID,
   );
-  if (!phone) {
+  if (phone)
+    await stores.phoneNumbers.setWabaIdIfMissing(workspaceId, DEMO_PROVIDER_PHONE_NUMBER_ID, DEMO_WABA_ID);
+  else {
     const added = await phoneNumberService(stores, cipher).add({
       workspaceId,
       providerPhoneNumberId: DEMO_PROVIDER_PHONE_NUMBER_ID,

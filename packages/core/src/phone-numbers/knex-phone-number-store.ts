@@ -92,6 +92,14 @@ export function knexPhoneNumberStore(db: Database): PhoneNumberStore {
       return row ? toDomain(row) : undefined;
     },
 
+    async setWabaIdIfMissing(workspaceId, providerPhoneNumberId, wabaId) {
+      const n = await db('phone_numbers')
+        .where({ workspace_id: workspaceId, provider_phone_number_id: providerPhoneNumberId })
+        .whereNull('waba_id')
+        .update({ waba_id: wabaId });
+      return n > 0;
+    },
+
     async sendingNumber(phoneNumberId: string): Promise<SendingNumberRow | undefined> {
       const { rows } = await db.raw<{
         rows: Array<{

@@ -58,4 +58,6 @@ export interface PhoneNumberStore extends SendingNumberStore {
   ): Promise<{ number: SendingNumber; accessTokenEncrypted: string } | undefined>;
   /** The workspace's number with this provider id, if connected. */
   findByProviderId(workspaceId: string, providerPhoneNumberId: string): Promise<SendingNumber | undefined>;
+  /** Sets the number's WABA id when it has none (demo numbers made before they had one); true when set. */
+  setWabaIdIfMissing(workspaceId: string, providerPhoneNumberId: string, wabaId: string): Promise<boolean>;
 }
