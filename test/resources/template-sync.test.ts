@@ -1,5 +1,5 @@
 /**
- * Template sync from Meta (issue 14 item 2, docs/meta-cloud-api.md §7, ADR 0042) through the
+ * Template sync from Meta (issue 14 item 2, docs/meta-cloud-api.md §7, ADR 0044) through the
  * public doors: the admin route and `pnpm cli template:sync`, on PostgreSQL, with the sandbox as
  * Meta (`GET /{version}/{waba-id}/message_templates` with paging).
  */

@@ -84,7 +84,7 @@ export function createApiRuntime(
   const cacheTtlMs = config.database.kind === 'postgres' ? 30_000 : 5_000;
   const phoneNumbers = phoneNumberService(stores, cipher, { cacheTtlMs });
   const templates = templateService(stores, { cacheTtlMs });
-  // Template sync reads Meta's template list (issue 14, ADR 0042).
+  // Template sync reads Meta's template list (issue 14, ADR 0044).
   const graphClient = createTemplateListClient({
     ...config.graph,
     timeoutMs: config.dispatch.providerTimeoutMs,

@@ -20,7 +20,7 @@ const InUse = Type.Object(
 
 /**
  * `POST /api/v1/workspaces/:workspaceId/templates/sync` (owners and admins; no body): the
- * workspace's templates brought in line with Meta's list (docs/meta-cloud-api.md §7, ADR 0042).
+ * workspace's templates brought in line with Meta's list (docs/meta-cloud-api.md §7, ADR 0044).
  * `pnpm cli template:sync --json` prints the same object.
  */
 export const TemplateSyncReportSchema = Type.Object(

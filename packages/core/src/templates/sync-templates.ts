@@ -106,7 +106,7 @@ export function templateSyncError(err: unknown, wabaId: string): AppError | unde
 }
 
 /**
- * Template sync from Meta (issue 14, docs/meta-cloud-api.md §7, ADR 0042): for each business
+ * Template sync from Meta (issue 14, docs/meta-cloud-api.md §7, ADR 0044): for each business
  * account of the workspace's numbers, every page of `GET /{waba-id}/message_templates`; each
  * template is checked and its variables derived exactly as `template:add` does, then created or
  * updated by (name, language). A stored template Meta no longer lists is marked DELETED, so sends

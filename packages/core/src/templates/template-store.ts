@@ -2,7 +2,7 @@ import type { StoredTemplate } from '@flowgate/whatsapp-cloud';
 
 export type NewTemplate = StoredTemplate & { workspaceId: string };
 
-/** What a sync from Meta writes over a stored template (docs/meta-cloud-api.md §7, ADR 0042). */
+/** What a sync from Meta writes over a stored template (docs/meta-cloud-api.md §7, ADR 0044). */
 export interface TemplateChange {
   category: string;
   status: string;

@@ -1,4 +1,4 @@
-/** Meta's failures of a template sync as the caller's errors (ADR 0042), by the dispatcher's error policy. */
+/** Meta's failures of a template sync as the caller's errors (ADR 0044), by the dispatcher's error policy. */
 import { ProviderError } from '@flowgate/whatsapp-cloud';
 import { RateLimitedError, UnavailableError, UnprocessableError } from '@flowgate/errors';
 import { templateSyncError } from '../../src/templates/sync-templates';

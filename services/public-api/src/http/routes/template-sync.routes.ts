@@ -15,7 +15,7 @@ export interface TemplateSyncRouteDeps {
 const SYNCERS = ['owner', 'admin'] as const;
 
 /**
- * `POST /api/v1/workspaces/:workspaceId/templates/sync` (issue 14, ADR 0042): owners and admins
+ * `POST /api/v1/workspaces/:workspaceId/templates/sync` (issue 14, ADR 0044): owners and admins
  * bring the workspace's templates in line with Meta's list; members get 403, and a workspace the
  * user is not a member of answers the same 403 as one that does not exist.
  */
