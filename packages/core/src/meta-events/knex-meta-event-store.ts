@@ -3,7 +3,7 @@ import { Batcher, type Database } from '@flowgate/db';
 import { LRUCache } from 'lru-cache';
 import type { PartnerEventType } from '@flowgate/contracts';
 import { canMove } from '../messages/message-status';
-import { KnexPartnerEventStore } from '../partner-events/knex-partner-event-store';
+import { KnexPartnerEventStore, newPartnerEventId } from '../partner-events/knex-partner-event-store';
 import { toStatusRecord } from './meta-parse';
 import type {
   ConnectedNumber,
@@ -60,71 +60,80 @@ async function lockMessage(
   return rows[0];
 }
 
-/** Applies one Meta status to a locked message (docs/contracts.md §9): forward only, one history event. */
+/**
+ * Applies one Meta status to a locked message (docs/contracts.md §9): forward only, one history
+ * event. The status, its pricing, its history event and its partner event are one statement.
+ */
 async function applyToMessage(
   trx: Database,
   m: MessageRow,
   s: StatusRecord,
 ): Promise<'applied' | 'duplicate'> {
-  if (s.pricing)
-    await trx.raw(
-      `UPDATE messages SET pricing_category = COALESCE(?, pricing_category), pricing_type = COALESCE(?, pricing_type),
-              pricing_billable = COALESCE(?::boolean, pricing_billable) WHERE id = ?`,
-      [s.pricing.category, s.pricing.type, s.pricing.billable, m.id],
-    );
+  const pricing = [s.pricing?.category ?? null, s.pricing?.type ?? null, s.pricing?.billable ?? null];
   const from = m.status as Parameters<typeof canMove>[0];
-  if (from === s.status || !canMove(from, s.status)) return 'duplicate';
+  if (from === s.status || !canMove(from, s.status)) {
+    if (s.pricing)
+      await trx.raw(
+        `UPDATE messages SET pricing_category = COALESCE(?, pricing_category), pricing_type = COALESCE(?, pricing_type),
+                pricing_billable = COALESCE(?::boolean, pricing_billable) WHERE id = ?`,
+        [...pricing, m.id],
+      );
+    return 'duplicate';
+  }
   const detail =
     s.status === 'FAILED' && s.error
       ? `Meta: failed ${s.error.code} ${s.error.title}`
       : `Meta: ${s.status.toLowerCase()} (${s.wamid})`;
+  const failed = s.status === 'FAILED';
+  const event = {
+    messageId: m.id,
+    status: s.status,
+    phone: m.recipient,
+    phoneNumberId: m.phone_number_id,
+    contactId: m.contact_id,
+    providerMessageId: s.wamid,
+    timestamp: s.occurredAt.toISOString(),
+    ...(failed ? { errorCode: s.error?.code ?? null, errorMessage: s.error?.title ?? null } : {}),
+    ...(s.pricing ? { pricing: s.pricing } : {}),
+    requestId: m.request_id,
+    idempotencyKey: m.idempotency_key,
+  };
   await trx.raw(
     `WITH u AS (
        UPDATE messages SET status = ?, updated_at = now(),
               provider_message_id = COALESCE(provider_message_id, ?),
               error_code = CASE WHEN ? THEN ?::int ELSE error_code END,
               error_title = CASE WHEN ? THEN ? ELSE error_title END,
-              error_details = CASE WHEN ? THEN ? ELSE error_details END
+              error_details = CASE WHEN ? THEN ? ELSE error_details END,
+              pricing_category = COALESCE(?, pricing_category), pricing_type = COALESCE(?, pricing_type),
+              pricing_billable = COALESCE(?::boolean, pricing_billable)
         WHERE id = ? RETURNING id
+     ), e AS (
+       INSERT INTO message_events (message_id, status, detail, occurred_at) SELECT id, ?, ?, ? FROM u
      )
-     INSERT INTO message_events (message_id, status, detail, occurred_at) SELECT id, ?, ?, ? FROM u`,
+     INSERT INTO partner_events (id, workspace_id, type, data, occurred_at)
+     SELECT ?, ?, ?, ?::jsonb, ? FROM u`,
     [
       s.status,
       s.wamid,
-      s.status === 'FAILED',
+      failed,
       s.error?.code ?? null,
-      s.status === 'FAILED',
+      failed,
       s.error?.title ?? null,
-      s.status === 'FAILED',
+      failed,
       s.error?.details ?? null,
+      ...pricing,
       m.id,
       s.status,
       detail,
       s.occurredAt,
+      newPartnerEventId(),
+      m.workspace_id,
+      EVENT_OF[s.status],
+      JSON.stringify(event),
+      s.occurredAt,
     ],
   );
-  await outbox.append(trx, [
-    {
-      workspaceId: m.workspace_id,
-      type: EVENT_OF[s.status],
-      occurredAt: s.occurredAt,
-      data: {
-        messageId: m.id,
-        status: s.status,
-        phone: m.recipient,
-        phoneNumberId: m.phone_number_id,
-        contactId: m.contact_id,
-        providerMessageId: s.wamid,
-        timestamp: s.occurredAt.toISOString(),
-        ...(s.status === 'FAILED'
-          ? { errorCode: s.error?.code ?? null, errorMessage: s.error?.title ?? null }
-          : {}),
-        ...(s.pricing ? { pricing: s.pricing } : {}),
-        requestId: m.request_id,
-        idempotencyKey: m.idempotency_key,
-      },
-    },
-  ]);
   return 'applied';
 }
 
@@ -399,6 +408,27 @@ export function knexMetaEventStore(db: Database): MetaEventStore {
           .where({ id })
           .update({ processed_at: trx.fn.now(), outcome: outcome.outcome, detail: outcome.detail });
         return outcome;
+      });
+    },
+
+    async processWebhooks(ids, work) {
+      if (ids.length === 0) return [];
+      return db.transaction(async (trx) => {
+        const { rows } = await trx.raw<{ rows: Array<{ id: string; body: Buffer | Uint8Array | string }> }>(
+          `SELECT id::text AS id, body FROM meta_webhooks
+            WHERE id = ANY(?::bigint[]) AND processed_at IS NULL ORDER BY id FOR UPDATE`,
+          [[...ids]],
+        );
+        const tx = txOf(trx, numberCache);
+        const outcomes = new Map<string, ProcessOutcome>();
+        for (const row of rows) outcomes.set(row.id, await work(row.id, tx, bytesOf(row.body)));
+        if (outcomes.size > 0)
+          await trx.raw(
+            `UPDATE meta_webhooks AS w SET processed_at = now(), outcome = v.outcome, detail = v.detail
+               FROM json_to_recordset(?::json) AS v(id bigint, outcome text, detail text) WHERE w.id = v.id`,
+            [JSON.stringify([...outcomes].map(([id, o]) => ({ id, outcome: o.outcome, detail: o.detail })))],
+          );
+        return ids.map((id) => outcomes.get(id));
       });
     },
 

@@ -94,6 +94,16 @@ export interface MetaEventStore {
     id: string,
     work: (tx: MetaEventTx, body: Buffer) => Promise<ProcessOutcome>,
   ): Promise<ProcessOutcome | undefined>;
+  /**
+   * Runs `work` for each of the webhooks not processed yet, in one transaction that also marks
+   * them processed (in id order, so two batches never wait for each other's rows in opposite
+   * orders). One outcome per id, in order; undefined where processed already. If `work` throws
+   * for any of them, none is marked: the caller runs them one by one instead.
+   */
+  processWebhooks(
+    ids: readonly string[],
+    work: (id: string, tx: MetaEventTx, body: Buffer) => Promise<ProcessOutcome>,
+  ): Promise<Array<ProcessOutcome | undefined>>;
   /** Marks a webhook processed with outcome `failed` (it failed every attempt). */
   markFailed(id: string, detail: string): Promise<void>;
   /** Webhooks stored longer than `olderThanMs` ago and still unprocessed (the broker hop was lost). */

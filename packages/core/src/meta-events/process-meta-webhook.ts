@@ -1,3 +1,4 @@
+import { Batcher, isConnectionError } from '@flowgate/db';
 import { record as recordMetric } from '@flowgate/metrics';
 import type { Logger } from '@flowgate/logger';
 import type { MetaEventStore, MetaEventTx, ProcessOutcome } from './meta-event-store';
@@ -202,31 +203,80 @@ export interface MetaWebhookProcessor {
   giveUp(id: string, reason: string): Promise<void>;
 }
 
-/** The worker's use case: load, apply in one transaction with the processed mark, log counts (never content). */
-export function metaWebhookProcessor(store: MetaEventStore, logger: Logger): MetaWebhookProcessor {
+function outcomeOf(t: WebhookTally): ProcessOutcome {
+  const usable = t.applied + t.duplicates + t.pending + t.inbound > 0;
+  return {
+    outcome: usable || t.skipped === 0 ? 'processed' : 'skipped',
+    detail:
+      `applied ${t.applied}, inbound ${t.inbound}, pending ${t.pending}, duplicates ${t.duplicates}, skipped ${t.skipped}${t.reasons.length ? `: ${t.reasons.join('; ')}` : ''}`.slice(
+        0,
+        2000,
+      ),
+  };
+}
+
+/**
+ * The worker's use case: load, apply in one transaction with the processed mark, log counts (never
+ * content). Webhooks that arrive together are applied in one transaction (one commit for the
+ * batch, ADR 0043); if any of them fails, each is run again on its own, so only that one retries.
+ */
+export function metaWebhookProcessor(
+  store: MetaEventStore,
+  logger: Logger,
+  batch: { maxBatch?: number; maxConcurrent?: number } = {},
+): MetaWebhookProcessor {
+  const logSkipped = (id: string, t: WebhookTally): void => {
+    if (t.skipped > 0)
+      logger.info('meta webhook: parts skipped', { webhookId: id, skipped: t.skipped, reasons: t.reasons });
+  };
+
+  async function processOne(id: string): Promise<boolean> {
+    let tally: WebhookTally | undefined;
+    const done = await store.processWebhook(id, async (tx, body): Promise<ProcessOutcome> => {
+      tally = await applyMetaWebhook(tx, body);
+      return outcomeOf(tally);
+    });
+    if (done && tally) logSkipped(id, tally);
+    return done !== undefined;
+  }
+
+  const batcher = new Batcher<string, boolean | Error>(
+    async (ids) => {
+      if (ids.length === 1) {
+        try {
+          return [await processOne(ids[0] ?? '')];
+        } catch (err) {
+          if (isConnectionError(err)) throw err;
+          return [err instanceof Error ? err : new Error(String(err))];
+        }
+      }
+      const tallies = new Map<string, WebhookTally>();
+      try {
+        const outcomes = await store.processWebhooks(ids, async (id, tx, body) => {
+          const t = await applyMetaWebhook(tx, body);
+          tallies.set(id, t);
+          return outcomeOf(t);
+        });
+        for (const [id, t] of tallies) logSkipped(id, t);
+        return outcomes.map((o) => o !== undefined);
+      } catch (err) {
+        if (isConnectionError(err)) throw err;
+        // One of them failed (or two batches deadlocked): each on its own, so only the failing one retries.
+        return Promise.all(
+          ids.map((id) =>
+            processOne(id).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))),
+          ),
+        );
+      }
+    },
+    { maxBatch: batch.maxBatch ?? 50, maxConcurrent: batch.maxConcurrent ?? 2 },
+  );
+
   return {
     async process(id) {
-      let tally: WebhookTally | undefined;
-      const done = await store.processWebhook(id, async (tx, body): Promise<ProcessOutcome> => {
-        tally = await applyMetaWebhook(tx, body);
-        const t = tally;
-        const usable = t.applied + t.duplicates + t.pending + t.inbound > 0;
-        return {
-          outcome: usable || t.skipped === 0 ? 'processed' : 'skipped',
-          detail:
-            `applied ${t.applied}, inbound ${t.inbound}, pending ${t.pending}, duplicates ${t.duplicates}, skipped ${t.skipped}${t.reasons.length ? `: ${t.reasons.join('; ')}` : ''}`.slice(
-              0,
-              2000,
-            ),
-        };
-      });
-      if (done && tally && tally.skipped > 0)
-        logger.info('meta webhook: parts skipped', {
-          webhookId: id,
-          skipped: tally.skipped,
-          reasons: tally.reasons,
-        });
-      return done !== undefined;
+      const done = await batcher.add(id);
+      if (done instanceof Error) throw done;
+      return done;
     },
     async giveUp(id, reason) {
       logger.error('meta webhook: given up after repeated failures', { webhookId: id, reason });
