@@ -9,6 +9,7 @@ import {
   createApiKey,
   createTestApp,
   createWorkspace,
+  TcpProxy,
   type TestApp,
 } from '@flowgate/testing';
 
@@ -263,6 +264,42 @@ describe('partner rate limits (docs/contracts.md §12)', () => {
     expect(checked).toBeGreaterThanOrEqual(1);
     expect(checked).toBeLessThanOrEqual(6);
     expect(checked + throttled).toBe(30);
+  });
+
+  it('Redis stopped mid-test (its connection cut and refused): requests keep working, then share again once it is back', async () => {
+    const proxy = await TcpProxy.start('127.0.0.1', 6379);
+    try {
+      const redisEnv = { REDIS_URL: `redis://127.0.0.1:${proxy.port}` };
+      const a = await limited(redisEnv);
+      const b = await limited(redisEnv);
+      const q = await partnerOf(a);
+      const burst = async (): Promise<number[]> =>
+        (
+          await Promise.all(
+            Array.from({ length: 40 }, (_, i) =>
+              request((i % 2 === 0 ? a : b).app)
+                .get('/api/v1/public/templates')
+                .set(q.headers),
+            ),
+          )
+        ).map((r) => r.status);
+      const shared = await burst();
+      expect(shared.filter((st) => st === 200).length).toBeLessThanOrEqual(10);
+      // Redis goes away: every request still gets an answer (200 or 429), never a 5xx.
+      proxy.refuse();
+      await new Promise((r) => setTimeout(r, 1100));
+      const during = await burst();
+      expect(during.every((st) => st === 200 || st === 429)).toBe(true);
+      expect(during.filter((st) => st === 200).length).toBeGreaterThan(0);
+      // Back: one budget again.
+      proxy.accept();
+      await new Promise((r) => setTimeout(r, 3000));
+      const after = await burst();
+      expect(after.every((st) => st === 200 || st === 429)).toBe(true);
+      expect(after.filter((st) => st === 200).length).toBeLessThanOrEqual(10);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('Redis unreachable: requests keep working, limited per process', async () => {
