@@ -141,7 +141,15 @@ describe('dashboard session and admin resources', () => {
   });
 
   it('when a member signs in, then they read every page and every change is 403', async () => {
-    for (const path of ['api-keys', 'webhooks', 'messages', 'contacts', 'templates', 'phone-numbers']) {
+    for (const path of [
+      'api-keys',
+      'webhooks',
+      'messages',
+      'contacts',
+      'templates',
+      'phone-numbers',
+      'broadcasts',
+    ]) {
       const res = await request(t.app).get(`${base()}/${path}`).set(as(member, false));
       expect([path, res.status]).toEqual([path, 200]);
     }
@@ -150,6 +158,7 @@ describe('dashboard session and admin resources', () => {
       ['post', 'webhooks', { url: 'https://example.com/hook', events: ['*'] }],
       ['post', 'contacts', { phone: '447700900111' }],
       ['delete', `api-keys/${MISSING}`, {}],
+      ['post', `broadcasts/${MISSING}/cancel`, {}],
     ] as const) {
       const res = await request(t.app)[method](`${base()}/${path}`).set(as(member)).send(payload);
       expect([method, path, res.status, body(res).error?.code]).toEqual([method, path, 403, 'FORBIDDEN']);
@@ -158,7 +167,15 @@ describe('dashboard session and admin resources', () => {
 
   it('when another workspace is named, then 403 on every route; its resources by id are 404 from one’s own', async () => {
     const otherBase = `/api/v1/workspaces/${other.workspaceId}`;
-    for (const path of ['api-keys', 'webhooks', 'messages', 'contacts', 'templates', 'phone-numbers']) {
+    for (const path of [
+      'api-keys',
+      'webhooks',
+      'messages',
+      'contacts',
+      'templates',
+      'phone-numbers',
+      'broadcasts',
+    ]) {
       const res = await request(t.app).get(`${otherBase}/${path}`).set(as(owner));
       expect([path, res.status]).toEqual([path, 403]);
     }
@@ -226,6 +243,13 @@ describe('dashboard session and admin resources', () => {
       ['webhook id', () => request(t.app).post(`${base()}/webhooks/zzz/test`).set(as(owner)), 404],
       ['session bad body', () => request(t.app).post('/api/v1/auth/session').send({ email: 'x' }), 400],
       ['session array', () => request(t.app).post('/api/v1/auth/session').send([1]), 400],
+      ['broadcast id', () => request(t.app).get(`${base()}/broadcasts/zzz`).set(as(owner)), 404],
+      [
+        'broadcast unknown',
+        () => request(t.app).post(`${base()}/broadcasts/${MISSING}/cancel`).set(as(owner)),
+        404,
+      ],
+      ['broadcast status', () => request(t.app).get(`${base()}/broadcasts?status=NOPE`).set(as(owner)), 400],
       [
         'key label too long',
         () =>

@@ -13,12 +13,8 @@ interface Broadcast {
   completedAt: string | null;
 }
 
-/** Recipients that reached an end (sent on, failed, skipped) out of the total. */
-function doneOf(b: Broadcast): number {
-  const c = b.counts;
-  const n = (k: string) => c[k] ?? 0;
-  return n('sent') + n('delivered') + n('read') + n('failed') + n('skipped') + n('cancelled');
-}
+/** Recipients past the provider (sent on, failed, skipped, cancelled): the counts add up to the total. */
+const doneOf = (b: Broadcast): number => b.total - (b.counts['pending'] ?? 0);
 
 export function BroadcastsPage({ workspace }: { workspace: Workspace }) {
   const path = `/workspaces/${workspace.id}/broadcasts`;
@@ -59,7 +55,7 @@ export function BroadcastsPage({ workspace }: { workspace: Workspace }) {
                   .join(' · ')}
               </p>
               <p className="note">Created {when(b.createdAt)}</p>
-              {manage && (b.status === 'scheduled' || b.status === 'running' || b.status === 'queued') && (
+              {manage && (b.status === 'SCHEDULED' || b.status === 'SENDING') && (
                 <button type="button" className="danger" onClick={() => cancel(b.id)}>
                   Cancel
                 </button>
