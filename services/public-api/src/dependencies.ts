@@ -74,7 +74,12 @@ export function createApiRuntime(
     (config.database.kind === 'postgres'
       ? createPgRevocationBus({ connectionString: config.database.url, db, logger })
       : createLocalRevocationBus());
-  const verifier = new ApiKeyVerifier(stores.apiKeys, hasher, config.auth);
+  // Per-key request limits and the failed-auth budgets, on Redis when REDIS_URL is set (ADR 0040).
+  const rateLimiter = partnerRateLimiter({ redisUrl: config.rateLimits.redisUrl, logger });
+  const verifier = new ApiKeyVerifier(stores.apiKeys, hasher, {
+    ...config.auth,
+    budget: (o) => rateLimiter.budget(o),
+  });
   verifier.attach(bus);
   const queued = new QueuedMarker(stores.messages, logger);
   const publisher = envelopePublisher(broker);
@@ -135,8 +140,6 @@ export function createApiRuntime(
         });
       });
   };
-
-  const rateLimiter = partnerRateLimiter({ redisUrl: config.rateLimits.redisUrl, logger });
 
   // `POST /webhooks/{id}/test` delivers from the API process itself.
   const testPoster = createPoster({
