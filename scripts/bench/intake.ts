@@ -30,7 +30,7 @@ const TEMPLATE_BODY =
   '{"type":"template","phone":"91__SEQ__","templateName":"order_confirmation","templateLanguage":"en_US","templateVariables":{"1":"Asha","2":"B-__SEQ__","3":"tomorrow"}}';
 
 /** Template sends to `ws` at a fixed rate, with a long timeout (every message must be stored). */
-function templateSpec(bench: Bench, api: Api, ws: Seeded, rate: number, durationMs: number) {
+export function templateSpec(bench: Bench, api: Api, ws: Seeded, rate: number, durationMs: number) {
   return {
     ...bench.sendSpec(api.port, ws.headers, rate, durationMs),
     bodyTemplate: TEMPLATE_BODY,
@@ -39,7 +39,7 @@ function templateSpec(bench: Bench, api: Api, ws: Seeded, rate: number, duration
 }
 
 /** One template send first: a setup problem shows as its error body, not as a failed search. */
-async function checkTemplateSend(api: Api, ws: Seeded): Promise<void> {
+export async function checkTemplateSend(api: Api, ws: Seeded): Promise<void> {
   const res = await fetch(`http://127.0.0.1:${api.port}${SEND_PATH}`, {
     method: 'POST',
     headers: ws.headers,

@@ -19,6 +19,7 @@ import { Cleanup, gitInfo } from './bench';
 import { BENCH_AMQP_URL, BENCH_DATABASE_URL } from './environment';
 import { measureIntake, measureRead } from './intake';
 import { measureBroadcasts, type BroadcastBenchResult } from './broadcasts';
+import { measureLifecycle, type LifecycleResult } from './lifecycle';
 import { measureWebhooks } from './webhooks';
 import { parseArgs, plan, type Options, type Plan } from './plan';
 import { RESULTS_DIR, killAllSync } from './processes';
@@ -89,6 +90,14 @@ async function run(opts: Options, p: Plan, startedAt: Date, cleanup: Cleanup): P
     console.error(`broadcasts step failed: ${why}`);
     stack.bench.notes.push(`broadcast: the step could not run: ${why.split('\n')[0]}`);
   }
+  let lifecycle: LifecycleResult | undefined;
+  try {
+    lifecycle = await measureLifecycle(stack, p, api, opts.quick ? [50, 100, 200] : [50, 100, 200, 400, 800]);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    console.error(`lifecycle step failed: ${why}`);
+    stack.bench.notes.push(`lifecycle: the step could not run: ${why.split('\n')[0]}`);
+  }
   await api.proc.stop();
   const infoLog = await measureInfoLog(stack, opts, p, send.sendSearch, ratio);
   const profiles = await measureProfiles(stack, opts, p, send.sendSearch, infoLog.sendInfoLog);
@@ -102,6 +111,7 @@ async function run(opts: Options, p: Plan, startedAt: Date, cleanup: Cleanup): P
     intake,
     webhooks,
     broadcast,
+    lifecycle,
     ...infoLog,
     ...profiles,
   });

@@ -176,6 +176,7 @@ const GROUP_BY_COMM: Record<string, string> = {
   erl_child_setup: 'rabbitmq',
   inet_gethost: 'rabbitmq',
   epmd: 'rabbitmq',
+  'redis-server': 'redis',
 };
 
 export interface CpuSnapshot {

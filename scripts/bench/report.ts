@@ -1,6 +1,7 @@
 /** The shape of bench/results/latest.json and the table printed at the end of a run. */
 import type { AuthResult } from './auth';
 import type { BroadcastBenchResult } from './broadcasts';
+import type { LifecycleResult } from './lifecycle';
 import type { ProfileSummary } from './profile';
 import type { StepResult } from './protocol';
 
@@ -207,6 +208,8 @@ export interface BenchResults {
   webhooks?: WebhooksResult;
   /** Broadcasts (docs/contracts.md §11): accept of 10,000 recipients and the drain at 1,000/s; absent when the step could not run. */
   broadcast?: BroadcastBenchResult;
+  /** accept → SENT → DELIVERED → READ with a partner webhook for every event (issue 17); absent when the step could not run. */
+  lifecycle?: LifecycleResult;
   rssMb: { api: number; apiInfoLog?: number; dispatcher: number; sandbox?: number; baseline?: number };
   /** CPU profile of the API (LOG_LEVEL=warn) during one send step (full run, or --profile). */
   profile?: ProfileResult;
@@ -311,6 +314,14 @@ export function summaryTable(r: BenchResults): string {
       `at that rate; ${r.intake.webhooks.unprocessed}/${r.intake.webhooks.stored} webhooks unprocessed`,
     ],
   );
+  if (r.lifecycle)
+    rows.push([
+      'lifecycle: accept → READ + partner webhooks',
+      `${r.lifecycle.msgsPerSec} msg/s`,
+      `CPU µs/msg ${Object.entries(r.lifecycle.cpuUsPerMsg)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    ]);
   if (r.broadcast)
     rows.push([
       `broadcast: ${r.broadcast.recipients} recipients`,

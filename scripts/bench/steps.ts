@@ -408,6 +408,7 @@ export interface Measured {
   intake: BenchResults['intake'];
   webhooks: BenchResults['webhooks'];
   broadcast: BenchResults['broadcast'];
+  lifecycle: BenchResults['lifecycle'];
   apiRss: number | undefined;
   sendInfoLog: BenchResults['sendInfoLog'];
   apiInfoRss: number | undefined;
@@ -439,6 +440,7 @@ export async function writeResults(
     intake,
     webhooks,
     broadcast,
+    lifecycle,
     apiRss,
     sendInfoLog,
     apiInfoRss,
@@ -491,6 +493,7 @@ export async function writeResults(
     intake,
     ...(webhooks ? { webhooks } : {}),
     ...(broadcast ? { broadcast } : {}),
+    ...(lifecycle ? { lifecycle } : {}),
     rssMb: {
       api: round(apiRss ?? 0, 1),
       ...(apiInfoRss !== undefined ? { apiInfoLog: round(apiInfoRss, 1) } : {}),

@@ -40,7 +40,7 @@ const INSERT_TICK_MS = 10;
 const MAX_INSERTS_IN_FLIGHT = 3;
 
 /** The receiver process, its secret and its arrivals, over IPC. */
-class Receiver {
+export class Receiver {
   private readonly waiting = new Map<string, Array<(m: FromReceiver) => void>>();
   private constructor(
     readonly proc: BenchProcess,

@@ -1,0 +1,152 @@
+/**
+ * The lifecycle as a user runs it (issue 17): template sends at fixed rates, the sandbox playing
+ * Meta (signed sent/delivered/read webhooks at once, into the intake), and a partner webhook
+ * subscribed to every event with a local receiver verifying each delivery (standardwebhooks).
+ * A rate "keeps up" when every message reaches READ and every partner event (sent, delivered,
+ * read: three per message) arrives verified within the drain time after the step.
+ * `lifecycle.msgsPerSec` is the highest such rate; `lifecycle.cpuUsPerMsg.<process>` is the CPU
+ * each process spent per message at that rate, from the first send to the last arrival.
+ */
+import type { Api } from './bench';
+import { benchHasher, seedWorkspace } from './environment';
+import { checkTemplateSend, templateSpec } from './intake';
+import { INTAKE_PATH, WEBHOOKS_PATH, type Plan } from './plan';
+import { cpuSnapshot, sleep, type CpuSnapshot } from './processes';
+import { round } from './stats';
+import type { Stack } from './steps';
+import { Receiver } from './webhooks';
+
+export interface LifecycleStep {
+  rate: number;
+  accepted: number;
+  read: number;
+  /** Partner events delivered and verified (three per message expected). */
+  events: number;
+  verifyFailures: number;
+  /** From the step's end until everything arrived (or the drain time ran out), s. */
+  drainS: number;
+  keptUp: boolean;
+  cpuUsPerMsg: Record<string, number>;
+}
+
+export interface LifecycleResult {
+  /** The highest rate that kept up (0 when none did). */
+  msgsPerSec: number;
+  /** CPU µs per message per process at that rate (api, dispatcher, sandbox, receiver, postgres, rabbitmq, redis). */
+  cpuUsPerMsg: Record<string, number>;
+  steps: LifecycleStep[];
+}
+
+const EVENTS_PER_MESSAGE = 3;
+
+function cpuPerMessage(a: CpuSnapshot, b: CpuSnapshot, messages: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [group, ms] of Object.entries(b.groups)) {
+    const used = Math.max(0, ms - (a.groups[group] ?? ms));
+    out[group] = messages > 0 ? round((used * 1000) / messages, 0) : 0;
+  }
+  return out;
+}
+
+export async function measureLifecycle(
+  stack: Stack,
+  p: Plan,
+  api: Api,
+  rates: number[],
+): Promise<LifecycleResult> {
+  const { bench } = stack;
+  console.log(
+    `\nlifecycle: accept → SENT → DELIVERED → READ, a partner webhook for every event verified by a receiver, at ${rates.join(', ')} rps`,
+  );
+  const secret = stack.env['FLOWGATE_SECRET_KEY'] ?? '';
+  const webhookUrl = `http://127.0.0.1:${api.port}${INTAKE_PATH}`;
+  await stack.restartSandbox('sandbox-lifecycle', {
+    SANDBOX_WEBHOOK_URL: webhookUrl,
+    META_APP_SECRET: stack.metaAppSecret,
+    SANDBOX_STATUS_DELAYS_MS: '0,0,0',
+  });
+  const receiver = await Receiver.start();
+  const steps: LifecycleStep[] = [];
+  try {
+    for (const rate of rates) {
+      // A workspace per rate: its messages and events are this step's alone.
+      const ws = await seedWorkspace(
+        bench.db,
+        Buffer.from(secret, 'base64'),
+        `lifecycle-${rate}`,
+        benchHasher(),
+      );
+      const res = await fetch(`http://127.0.0.1:${api.port}${WEBHOOKS_PATH}`, {
+        method: 'POST',
+        headers: ws.headers,
+        body: JSON.stringify({ url: receiver.url, events: ['*'], description: 'bench lifecycle receiver' }),
+      });
+      const text = await res.text();
+      if (res.status !== 201) throw new Error(`registering the receiver answered ${res.status}: ${text}`);
+      await receiver.setSecret((JSON.parse(text) as { data: { secret: string } }).data.secret);
+      await checkTemplateSend(api, ws);
+      await sleep(1000);
+      await receiver.take(); // the check's events, if any, are not this step's
+
+      const named = {
+        ...bench.named,
+        api: api.proc.pid,
+        sandbox: stack.sandbox.pid,
+        receiver: receiver.proc.pid,
+      };
+      const before = cpuSnapshot(named, bench.database);
+      await bench.step(`lifecycle`, api.proc, templateSpec(bench, api, ws, rate, p.e2eSeconds * 1000), false);
+      const stepEnd = Date.now();
+      const deadline = stepEnd + p.drainTimeoutMs;
+      let events = 0;
+      let failures = 0;
+      let accepted = 0;
+      let read = 0;
+      for (;;) {
+        const got = await receiver.take();
+        for (const [, , ok] of got.arrivals) if (ok) events += 1;
+        failures += got.failures.length + got.arrivals.filter(([, , ok]) => !ok).length;
+        const { rows } = await bench.db.raw<{ rows: Array<{ accepted: number; read: number }> }>(
+          `SELECT count(*)::int AS accepted, count(*) FILTER (WHERE status = 'READ')::int AS read
+             FROM messages WHERE workspace_id = ?`,
+          [ws.workspaceId],
+        );
+        accepted = rows[0]?.accepted ?? 0;
+        read = rows[0]?.read ?? 0;
+        // The check send (one message) is counted in accepted, and its events were taken above.
+        const done = read === accepted && events >= EVENTS_PER_MESSAGE * (accepted - 1);
+        if (done || Date.now() > deadline) break;
+        await sleep(200);
+      }
+      const after = cpuSnapshot(named, bench.database);
+      const drainS = round((Date.now() - stepEnd) / 1000, 1);
+      const messages = Math.max(0, accepted - 1);
+      const keptUp =
+        read === accepted && events >= EVENTS_PER_MESSAGE * messages && drainS < p.drainTimeoutMs / 1000;
+      const step: LifecycleStep = {
+        rate,
+        accepted: messages,
+        read: Math.max(0, read - 1),
+        events,
+        verifyFailures: failures,
+        drainS,
+        keptUp,
+        cpuUsPerMsg: cpuPerMessage(before, after, messages),
+      };
+      steps.push(step);
+      console.log(
+        `  ${rate} rps: ${step.read}/${step.accepted} READ, ${events} events verified (${failures} failures), drained in ${drainS} s${keptUp ? '' : ' (did not keep up)'}; CPU µs/msg ${JSON.stringify(step.cpuUsPerMsg)}`,
+      );
+      if (!keptUp) break;
+    }
+  } finally {
+    await receiver.stop();
+    await stack.restartSandbox('sandbox-3', {});
+  }
+  const best = [...steps].reverse().find((s) => s.keptUp);
+  return {
+    msgsPerSec: best?.rate ?? 0,
+    cpuUsPerMsg: best?.cpuUsPerMsg ?? steps[0]?.cpuUsPerMsg ?? {},
+    steps,
+  };
+}
