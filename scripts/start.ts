@@ -13,9 +13,10 @@ import {
   DEMO_PROVIDER_PHONE_NUMBER_ID,
   DEMO_WABA_ID,
 } from '@flowgate/core';
-import { buildApp, createApiRuntime, listen } from '@flowgate/public-api';
+import { buildApp, createApiRuntime, defaultDashboardDir, listen } from '@flowgate/public-api';
 import { createDispatcherRuntime } from '@flowgate/dispatcher';
 import { createInfrastructure, loadProcessContext, runProcess } from '@flowgate/runtime';
+import { ensureDashboard } from './dashboard';
 
 runProcess({
   async start() {
@@ -46,6 +47,8 @@ runProcess({
     // every unfinished message goes back on it before the dispatcher starts (ADR 0012).
     if (embedded) await api.relay.republishUnfinished();
     await dispatcher.start();
+    // The dashboard (docs/contracts.md §13): built on the first start from a checkout.
+    const dashboard = ensureDashboard(defaultDashboardDir());
     const server = await listen(buildApp(api.deps), config.http);
     const base = `http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${server.port}`;
     // The sandbox plays Meta's side too (docs/contracts.md §9): signed status webhooks after each
@@ -61,6 +64,11 @@ runProcess({
     const lines = [
       `Flowgate is running at ${base} (${embedded ? `embedded: data in ${config.dataDir}` : 'PostgreSQL + RabbitMQ'})`,
     ];
+    lines.push(
+      dashboard
+        ? `Dashboard: ${base}/dashboard/ (sign in as a workspace member)`
+        : 'Dashboard: not built (run `pnpm build`).',
+    );
     if (sandbox) lines.push(`Sandbox provider (stand-in for the WhatsApp Cloud API): ${sandbox.url}`);
     if (embedded) {
       const { created, credentials } = await bootstrapDemo(
@@ -77,6 +85,7 @@ runProcess({
         `  apiKey:    ${credentials.apiKey}`,
         `  apiSecret: ${credentials.apiSecret}`,
         `  admin login: ${credentials.ownerEmail} / ${credentials.ownerPassword} (workspace ${credentials.workspaceId})`,
+        `  dashboard:   ${base}/dashboard/ (sign in with the admin login above)`,
         '',
         'Send a message:',
         `  curl -sS -X POST "${base}/api/v1/public/messages/send" \\`,

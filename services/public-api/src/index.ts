@@ -4,3 +4,4 @@ export { createApiRuntime, envelopePublisher, type ApiRuntime, type RuntimeOverr
 export { listen, type ListenOptions, type RunningServer } from './server';
 export { healthRouter, type ReadinessCheck } from './http/routes/health.routes';
 export { metricsRouter } from './http/routes/metrics.routes';
+export { defaultDashboardDir, DASHBOARD_PATH } from './http/routes/dashboard.routes';
