@@ -38,6 +38,9 @@ export type SendMessageResponse = components['schemas']['SendMessageResponse'];
 export type GetMessageResponse = components['schemas']['GetMessageResponse'];
 export type ListTemplatesResponse = components['schemas']['ListTemplatesResponse'];
 export type ErrorEnvelope = components['schemas']['ErrorEnvelope'];
+export type CreateBroadcastBody = components['schemas']['CreateBroadcastBody'];
+export type CreateBroadcastResponse = components['schemas']['CreateBroadcastResponse'];
+export type Broadcast = components['schemas']['Broadcast'];
 
 /** An answer other than 2xx, with the API's error envelope (`code`, `message`, `details`, `requestId`). */
 export class FlowgateApiError extends Error {
@@ -155,5 +158,33 @@ export class FlowgateClient {
     const { data, error, response } = await this.api.GET('/api/v1/public/templates');
     if (data === undefined) throw new FlowgateApiError(response.status, error, response.headers);
     return data.data.templates;
+  }
+
+  /**
+   * `POST /broadcasts`: one template to up to 100,000 recipients; every recipient is checked
+   * before the answer (422 BROADCAST_RECIPIENTS_INVALID names the bad ones; nothing is stored).
+   */
+  async createBroadcast(body: CreateBroadcastBody): Promise<CreateBroadcastResponse['data']> {
+    const { data, error, response } = await this.api.POST('/api/v1/public/broadcasts', { body });
+    if (data === undefined) throw new FlowgateApiError(response.status, error, response.headers);
+    return data.data;
+  }
+
+  /** `GET /broadcasts/{id}`: status and counts (they add up to `total`). */
+  async getBroadcast(id: string): Promise<Broadcast> {
+    const { data, error, response } = await this.api.GET('/api/v1/public/broadcasts/{id}', {
+      params: { path: { id } },
+    });
+    if (data === undefined) throw new FlowgateApiError(response.status, error, response.headers);
+    return data.data;
+  }
+
+  /** `POST /broadcasts/{id}/cancel`: recipients not yet handed to the provider are never sent. */
+  async cancelBroadcast(id: string): Promise<Broadcast> {
+    const { data, error, response } = await this.api.POST('/api/v1/public/broadcasts/{id}/cancel', {
+      params: { path: { id } },
+    });
+    if (data === undefined) throw new FlowgateApiError(response.status, error, response.headers);
+    return data.data;
   }
 }

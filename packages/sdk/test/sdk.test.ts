@@ -67,6 +67,37 @@ describe('@flowgate/sdk against a running API', () => {
     },
   );
 
+  it('creates, reads and cancels a broadcast; a bad recipient is a FlowgateApiError naming its index', async () => {
+    const client = new FlowgateClient({ baseUrl, apiKey, apiSecret, auth: 'bearer' });
+    const variables = { '1': 'Asha', '2': '₹10', '3': 'INV-1', '4': 'Flowgate' };
+    // Scheduled an hour ahead: this test's database is shared with stacks whose dispatchers release broadcasts.
+    const created = await client.createBroadcast({
+      name: 'sdk',
+      templateName: PAYMENT_THANK_YOU.name,
+      scheduledAt: new Date(Date.now() + 3600_000).toISOString(),
+      recipients: [
+        { phone: '+1 555 000 9101', templateVariables: variables },
+        { phone: '15550009101', templateVariables: variables },
+      ],
+    });
+    expect(created).toMatchObject({ status: 'SCHEDULED', total: 1, duplicates: 1, skipped: 0 });
+    expect(await client.getBroadcast(created.id)).toMatchObject({ id: created.id, counts: { pending: 1 } });
+    expect(await client.cancelBroadcast(created.id)).toMatchObject({
+      status: 'CANCELLED',
+      counts: { cancelled: 1 },
+    });
+    const bad = await client
+      .createBroadcast({
+        name: 'sdk bad',
+        templateName: PAYMENT_THANK_YOU.name,
+        recipients: [{ phone: '15550009102', templateVariables: { '1': 'only one' } }],
+      })
+      .catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(FlowgateApiError);
+    expect((bad as FlowgateApiError).code).toBe('BROADCAST_RECIPIENTS_INVALID');
+    expect((bad as FlowgateApiError).body?.error.details?.[0]?.path).toMatch(/^\/recipients\/0/);
+  });
+
   it('replays a send with the same Idempotency-Key, and the typed client reaches every route', async () => {
     const client = new FlowgateClient({ baseUrl, apiKey, apiSecret });
     const idempotencyKey = randomUUID();
