@@ -1,5 +1,5 @@
 /**
- * The dashboard's build (docs/contracts.md §13, ADR 0042): Vite writes services/dashboard/dist,
+ * The dashboard's build (docs/contracts.md §13, ADR 0045): Vite writes services/dashboard/dist,
  * which public-api serves at /dashboard/ (a compiled server serves dist/dashboard, copied by
  * `pnpm build`). `pnpm start` builds it when it is missing. No esbuild here: the compiled
  * `dist/start.js` imports this file.

@@ -1,5 +1,5 @@
 /**
- * The dashboard's server side (docs/contracts.md §13, ADR 0042) through the public doors: the
+ * The dashboard's server side (docs/contracts.md §13, ADR 0045) through the public doors: the
  * cookie session and its CSRF token, roles (members read, owners and admins change), the admin
  * resource routes on the partner use cases, cross-workspace isolation, hostile input, and the
  * static app with its cache headers and CSP.
@@ -163,6 +163,17 @@ describe('dashboard session and admin resources', () => {
       const res = await request(t.app)[method](`${base()}/${path}`).set(as(member)).send(payload);
       expect([method, path, res.status, body(res).error?.code]).toEqual([method, path, 403, 'FORBIDDEN']);
     }
+  });
+
+  it('when templates are synced from the dashboard, then the cookie with its CSRF token works (owners), members get 403', async () => {
+    const sync = `${base()}/templates/sync`;
+    const ok = await request(t.app).post(sync).set(as(owner)).send({});
+    expect(ok.status).toBe(200);
+    // The test numbers have no WABA id: nothing to read.
+    expect(body(ok).data['wabaIds']).toEqual([]);
+    expect((await request(t.app).post(sync).set(as(owner, false)).send({})).status).toBe(403);
+    expect((await request(t.app).post(sync).set(as(member)).send({})).status).toBe(403);
+    expect((await request(t.app).post(sync).send({})).status).toBe(401);
   });
 
   it('when another workspace is named, then 403 on every route; its resources by id are 404 from one’s own', async () => {

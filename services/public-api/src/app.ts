@@ -106,8 +106,10 @@ export function buildApp(deps: AppDependencies): Express {
   app.use(limitDeclaredBody(BODY_LIMIT_BYTES));
   app.use(jsonBody(BODY_LIMIT_BYTES));
   app.use('/api/v1/public', routeBase('/api/v1/public'), partnerRouter(deps));
-  app.use('/api/v1', routeBase('/api/v1'), templateSyncRouter(deps));
+  // The admin router first: it authenticates the workspace routes (Bearer, or the dashboard's
+  // cookie with its CSRF token) for the routes mounted after it too (ADR 0045).
   app.use('/api/v1', routeBase('/api/v1'), adminRouter(deps));
+  app.use('/api/v1', routeBase('/api/v1'), templateSyncRouter(deps));
   app.use(notFound());
   app.use(errorHandler(deps.logger));
   return app;

@@ -6,7 +6,7 @@ import { ListQuerySchema } from './inbound';
 import { MESSAGE_STATUSES } from './messages';
 
 /**
- * The dashboard's session and the admin routes it reads (docs/contracts.md §13, ADR 0042).
+ * The dashboard's session and the admin routes it reads (docs/contracts.md §13, ADR 0045).
  * The session is an httpOnly cookie; `csrfToken` goes back in `X-CSRF-Token` on every
  * state-changing call made with it.
  */

@@ -1,5 +1,16 @@
-import { api, type Workspace } from '../api';
-import { ErrorNote, useLoad } from '../ui';
+import { useState } from 'react';
+import { api, canManage, type Workspace } from '../api';
+import { ErrorNote, messageOf, useLoad } from '../ui';
+
+interface SyncReport {
+  wabaIds: string[];
+  created: number;
+  updated: number;
+  unchanged: number;
+  missingFromMeta: unknown[];
+  kept: unknown[];
+  invalid: unknown[];
+}
 
 interface Template {
   id: string;
@@ -21,12 +32,44 @@ function variablesOf(v: unknown): string {
 export function TemplatesPage({ workspace }: { workspace: Workspace }) {
   const path = `/workspaces/${workspace.id}/templates`;
   const list = useLoad(() => api.get<{ templates: Template[] }>(path), path);
+  const [report, setReport] = useState<string | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const sync = () => {
+    setBusy(true);
+    setError(undefined);
+    api.post<SyncReport>(`${path}/sync`).then(
+      (r) => {
+        setReport(
+          r.wabaIds.length === 0
+            ? 'No number of this workspace has a WhatsApp Business Account id: nothing to sync.'
+            : `Synced from Meta: ${r.created} new, ${r.updated} updated, ${r.unchanged} unchanged, ` +
+                `${r.missingFromMeta.length} no longer at Meta, ${r.kept.length} kept (in use), ${r.invalid.length} invalid.`,
+        );
+        setBusy(false);
+        list.reload();
+      },
+      (err: unknown) => {
+        setError(messageOf(err));
+        setBusy(false);
+      },
+    );
+  };
   return (
     <section>
-      <p className="note">
-        Template sync from Meta is not wired into the dashboard yet; use <code>pnpm cli template:sync</code>.
-      </p>
-      <ErrorNote error={list.error} />
+      {canManage(workspace.role) && (
+        <div className="inline-form">
+          <button type="button" onClick={sync} disabled={busy}>
+            Sync from Meta
+          </button>
+        </div>
+      )}
+      {report !== undefined && (
+        <p className="note" role="status">
+          {report}
+        </p>
+      )}
+      <ErrorNote error={error ?? list.error} />
       <div className="table-wrap">
         <table>
           <thead>

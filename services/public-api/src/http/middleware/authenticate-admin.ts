@@ -32,6 +32,9 @@ const unauthorized = (): AuthenticationError =>
 /** `Authorization: Bearer <jwt>` from POST /api/v1/auth/login. */
 export function authenticateAdmin(secret: string): RequestHandler {
   return (req, res, next) => {
+    // Already authenticated by the admin router (Bearer, or the dashboard's cookie with its CSRF
+    // token, ADR 0045) before the request reached a route mounted after it.
+    if (typeof res.locals['userId'] === 'string') return next();
     const header = req.get('authorization');
     const token = header !== undefined && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
     if (!token) throw unauthorized();

@@ -6,7 +6,7 @@ import { AuthenticationError, ForbiddenError } from '@flowgate/errors';
 import { ADMIN_UNAUTHORIZED_MESSAGE, JWT_ISSUER } from './authenticate-admin';
 
 /**
- * The dashboard's session (docs/contracts.md §13, ADR 0042): a JWT of its own audience in an
+ * The dashboard's session (docs/contracts.md §13, ADR 0045): a JWT of its own audience in an
  * httpOnly, SameSite=Strict cookie (Secure outside development), and a CSRF token bound to it.
  * The token is an HMAC of the session's random id, answered by POST /auth/session and
  * GET /auth/me and held in the page's memory only; every POST, PATCH and DELETE made with the

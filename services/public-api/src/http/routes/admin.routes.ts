@@ -28,7 +28,7 @@ import { adminResourcesRouter, type AdminResourceRouteDeps } from './admin-resou
 
 export interface AdminRouteDeps extends AdminResourceRouteDeps {
   jwtSecret: string;
-  /** The dashboard's session cookie (docs/contracts.md §13, ADR 0042). */
+  /** The dashboard's session cookie (docs/contracts.md §13, ADR 0045). */
   session: SessionOptions;
   workspaces: WorkspaceService;
   apiKeys: ApiKeyService;

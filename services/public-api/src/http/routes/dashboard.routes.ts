@@ -3,7 +3,7 @@ import path from 'node:path';
 import express, { Router } from 'express';
 
 /**
- * The dashboard (docs/contracts.md §13, ADR 0042): the Vite build of services/dashboard served as
+ * The dashboard (docs/contracts.md §13, ADR 0045): the Vite build of services/dashboard served as
  * static files at /dashboard/. Hashed files under /dashboard/assets/ never change (a year,
  * immutable); index.html is revalidated on every load (no-cache), so a new build is picked up at
  * once. `/` redirects to `/dashboard/`. helmet's CSP is the one of every route: the build has no

@@ -21,7 +21,7 @@ export interface SessionRouteDeps {
 }
 
 /**
- * The dashboard's session (docs/contracts.md §13, ADR 0042): POST /auth/session signs in with
+ * The dashboard's session (docs/contracts.md §13, ADR 0045): POST /auth/session signs in with
  * the cookie, GET /auth/me answers who is signed in (and the CSRF token again, after a reload),
  * DELETE /auth/session signs out.
  */
