@@ -1,6 +1,15 @@
 import { Type, type TObject, type TSchema } from '@sinclair/typebox';
 import { ERROR_CODES, type ErrorCode } from './error-codes';
 import {
+  ListPhoneNumbersResponseSchema,
+  ListWorkspaceMessagesQuerySchema,
+  ListWorkspaceMessagesResponseSchema,
+  MessageLogEntrySchema,
+  SESSION_COOKIE_NAME,
+  SessionResponseSchema,
+  SignedOutResponseSchema,
+} from './http/dashboard';
+import {
   BroadcastSchema,
   CancelBroadcastResponseSchema,
   CreateBroadcastBodySchema,
@@ -284,7 +293,8 @@ const jsonBody = (schemaName: string) => ({
 });
 
 const NO_CREDENTIALS: Record<string, string[]>[] = [];
-const ADMIN_SESSION: Record<string, string[]>[] = [{ adminBearer: [] }];
+/** The admin JWT, or the dashboard's cookie session (ADR 0045). */
+const ADMIN_SESSION: Record<string, string[]>[] = [{ adminBearer: [] }, { dashboardCookie: [] }];
 
 const DESCRIPTION = `Send WhatsApp messages from your own backend with a workspace API key, and manage those keys.
 
@@ -1092,6 +1102,173 @@ function healthPaths(): Record<string, Record<string, OpenApiOperation>> {
   };
 }
 
+/** The partner operations the dashboard reaches under a workspace (same routers, same use cases). */
+const DASHBOARD_FROM_PARTNER: Record<string, readonly string[]> = {
+  '/webhooks': ['get', 'post'],
+  '/webhooks/{id}': ['patch', 'delete'],
+  '/webhooks/{id}/deliveries': ['get'],
+  '/webhooks/{id}/deliveries/{deliveryId}/redeliver': ['post'],
+  '/webhooks/{id}/test': ['post'],
+  '/webhooks/{id}/rotate-secret': ['post'],
+  '/contacts': ['get', 'post'],
+  '/contacts/{id}': ['get', 'patch', 'delete'],
+  '/conversations': ['get'],
+  '/conversations/{id}/messages': ['get'],
+  '/messages/{id}': ['get'],
+  '/templates': ['get'],
+  '/broadcasts': ['get'],
+  '/broadcasts/{id}': ['get'],
+  '/broadcasts/{id}/cancel': ['post'],
+};
+
+/**
+ * The dashboard (docs/contracts.md §13, ADR 0045): its cookie session, and the workspace routes it
+ * reads, relative to ADMIN_API_BASE_PATH. Members read; owners and admins change (403 otherwise).
+ * A call made with the cookie that changes anything carries `X-CSRF-Token`.
+ */
+function dashboardPaths(
+  partner: Record<string, Record<string, OpenApiOperation>>,
+): Record<string, Record<string, OpenApiOperation>> {
+  const workspaceParameters = pathParameters(WorkspaceParamsSchema, {
+    workspaceId: 'A workspace the signed-in user is a member of (changes: owner or admin).',
+  });
+  const adminErrors = errorResponses(
+    'Unauthorized',
+    'Forbidden',
+    'NotFound',
+    'InternalError',
+    'ServiceUnavailable',
+  );
+  const csrf =
+    'With the session cookie, a call that changes anything sends `X-CSRF-Token` (the `csrfToken` of `GET /api/v1/auth/me`): 403 without it.';
+  const fromPartner: Record<string, Record<string, OpenApiOperation>> = {};
+  for (const [path, methods] of Object.entries(DASHBOARD_FROM_PARTNER)) {
+    for (const method of methods) {
+      const op = partner[path]?.[method];
+      if (op === undefined) throw new Error(`no partner operation ${method} ${path}`);
+      const { security: _partnerSecurity, ...rest } = op;
+      (fromPartner[`/workspaces/{workspaceId}${path}`] ??= {})[method] = {
+        ...rest,
+        operationId: `workspace${op.operationId.charAt(0).toUpperCase()}${op.operationId.slice(1)}`,
+        tags: ['admin'],
+        summary: `${op.summary} (dashboard)`,
+        description:
+          `The partner operation \`${op.operationId}\` for a signed-in member${method === 'get' ? '' : ' (owner or admin)'}.` +
+          (path === '/templates' ? ' Every status unless `status` is given.' : '') +
+          (method === 'get' ? '' : ` ${csrf}`),
+        security: ADMIN_SESSION,
+        parameters: [...workspaceParameters, ...(op.parameters ?? [])],
+        responses: { ...op.responses, ...adminErrors },
+      };
+    }
+  }
+  const sessionErrors = errorResponses('InternalError', 'ServiceUnavailable');
+  return {
+    '/auth/session': {
+      post: {
+        operationId: 'createSession',
+        tags: ['admin'],
+        summary: 'Sign in to the dashboard (a cookie session)',
+        description: `The login of \`POST /auth/login\` (same throttle), answered with an httpOnly, SameSite=Strict cookie \`${SESSION_COOKIE_NAME}\` (Secure outside development) for 8 hours, and the CSRF token to send as \`X-CSRF-Token\` on changes.`,
+        security: NO_CREDENTIALS,
+        requestBody: jsonBody('LoginRequest'),
+        responses: {
+          '200': jsonResponse('Signed in; the cookie is set.', 'SessionResponse'),
+          ...errorResponses(
+            'BadRequest',
+            'InvalidCredentials',
+            'PayloadTooLarge',
+            'UnsupportedMediaType',
+            'TooManyRequests',
+          ),
+          ...sessionErrors,
+        },
+      },
+      delete: {
+        operationId: 'deleteSession',
+        tags: ['admin'],
+        summary: 'Sign out of the dashboard (clears the cookie)',
+        description: csrf,
+        security: [{ dashboardCookie: [] }],
+        responses: {
+          '200': jsonResponse('Signed out.', 'SignedOutResponse'),
+          ...errorResponses('Forbidden'),
+          ...sessionErrors,
+        },
+      },
+    },
+    '/auth/me': {
+      get: {
+        operationId: 'getSession',
+        tags: ['admin'],
+        summary: 'Who is signed in: user, workspaces with roles, the CSRF token',
+        security: [{ dashboardCookie: [] }],
+        responses: {
+          '200': jsonResponse('The session.', 'SessionResponse'),
+          ...errorResponses('Unauthorized'),
+          ...sessionErrors,
+        },
+      },
+    },
+    ...fromPartner,
+    '/workspaces/{workspaceId}/messages': {
+      get: {
+        operationId: 'listWorkspaceMessages',
+        tags: ['admin'],
+        summary: 'Sends and inbound messages, newest first (dashboard)',
+        description:
+          '`status` keeps outbound messages in that status; `direction` keeps one side. Cursor pagination as every list.',
+        security: ADMIN_SESSION,
+        parameters: [...workspaceParameters, ...queryParameters(ListWorkspaceMessagesQuerySchema)],
+        responses: {
+          '200': jsonResponse('One page of the log.', 'ListWorkspaceMessagesResponse'),
+          ...errorResponses('BadRequest'),
+          ...adminErrors,
+        },
+      },
+    },
+    '/workspaces/{workspaceId}/phone-numbers': {
+      get: {
+        operationId: 'listWorkspacePhoneNumbers',
+        tags: ['admin'],
+        summary: "The workspace's sending numbers and whether Meta's webhook is live for each (dashboard)",
+        security: ADMIN_SESSION,
+        parameters: workspaceParameters,
+        responses: { '200': jsonResponse('The numbers.', 'ListPhoneNumbersResponse'), ...adminErrors },
+      },
+    },
+  };
+}
+
+/** The dashboard app itself (static files). */
+function dashboardAppPaths(): Record<string, Record<string, OpenApiOperation>> {
+  return {
+    '/': {
+      get: {
+        operationId: 'home',
+        tags: ['meta'],
+        summary: 'Redirects to the dashboard (`/dashboard/`)',
+        security: NO_CREDENTIALS,
+        responses: { '302': { description: 'To `/dashboard/`.' } },
+      },
+    },
+    '/dashboard/': {
+      get: {
+        operationId: 'dashboard',
+        tags: ['meta'],
+        summary: 'The dashboard for workspace members (a web app; sign in with email and password)',
+        description:
+          'Static files: `index.html` revalidated on every load, `/dashboard/assets/*` cached for a year (hashed names). 503 when the app is not built (`pnpm build`).',
+        security: NO_CREDENTIALS,
+        responses: {
+          '200': { description: 'The HTML page.', content: { 'text/html': { schema: { type: 'string' } } } },
+          '503': { description: 'Not built.', content: { 'text/plain': { schema: { type: 'string' } } } },
+        },
+      },
+    },
+  };
+}
+
 const under = (
   base: string,
   paths: Record<string, Record<string, OpenApiOperation>>,
@@ -1137,8 +1314,10 @@ function buildRoutesDocument(): OpenApiDocument {
     paths: {
       ...under(PARTNER_API_BASE_PATH, partnerPaths()),
       ...under(ADMIN_API_BASE_PATH, adminPaths()),
+      ...under(ADMIN_API_BASE_PATH, dashboardPaths(partnerPaths())),
       ...under(ADMIN_API_BASE_PATH, metaWebhookPaths()),
       ...healthPaths(),
+      ...dashboardAppPaths(),
     },
     components: {
       schemas: {
@@ -1190,6 +1369,11 @@ function buildRoutesDocument(): OpenApiDocument {
         ListConversationsResponse: json(ListConversationsResponseSchema),
         ListConversationMessagesResponse: json(ListConversationMessagesResponseSchema),
         ReadinessResponse: json(ReadinessResponseSchema),
+        SessionResponse: json(SessionResponseSchema),
+        SignedOutResponse: json(SignedOutResponseSchema),
+        MessageLogEntry: json(MessageLogEntrySchema),
+        ListWorkspaceMessagesResponse: json(ListWorkspaceMessagesResponseSchema),
+        ListPhoneNumbersResponse: json(ListPhoneNumbersResponseSchema),
         ErrorEnvelope: json(ErrorEnvelopeSchema),
         FieldError: json(FieldErrorSchema),
       },
@@ -1234,6 +1418,12 @@ function buildRoutesDocument(): OpenApiDocument {
           scheme: 'bearer',
           bearerFormat: 'JWT',
           description: `Admin session token from POST ${ADMIN_API_BASE_PATH}/auth/login.`,
+        },
+        dashboardCookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: SESSION_COOKIE_NAME,
+          description: `The dashboard's session from POST ${ADMIN_API_BASE_PATH}/auth/session; changes also send X-CSRF-Token.`,
         },
       },
       parameters: headerParameters(SendMessageHeadersSchema),

@@ -82,6 +82,34 @@ describe('buildOpenApiDocument', () => {
         'POST /api/v1/public/webhooks/{id}/deliveries/{deliveryId}/redeliver redeliverWebhook',
         'POST /api/v1/public/webhooks/{id}/test testWebhook',
         'POST /api/v1/public/webhooks/{id}/rotate-secret rotateWebhookSecret',
+        // The dashboard (docs/contracts.md §13, ADR 0045).
+        'POST /api/v1/auth/session createSession',
+        'DELETE /api/v1/auth/session deleteSession',
+        'GET /api/v1/auth/me getSession',
+        'GET /api/v1/workspaces/{workspaceId}/messages listWorkspaceMessages',
+        'GET /api/v1/workspaces/{workspaceId}/phone-numbers listWorkspacePhoneNumbers',
+        'GET / home',
+        'GET /dashboard/ dashboard',
+        'GET /api/v1/workspaces/{workspaceId}/webhooks workspaceListWebhooks',
+        'POST /api/v1/workspaces/{workspaceId}/webhooks workspaceCreateWebhook',
+        'PATCH /api/v1/workspaces/{workspaceId}/webhooks/{id} workspaceUpdateWebhook',
+        'DELETE /api/v1/workspaces/{workspaceId}/webhooks/{id} workspaceDeleteWebhook',
+        'GET /api/v1/workspaces/{workspaceId}/webhooks/{id}/deliveries workspaceListWebhookDeliveries',
+        'POST /api/v1/workspaces/{workspaceId}/webhooks/{id}/deliveries/{deliveryId}/redeliver workspaceRedeliverWebhook',
+        'POST /api/v1/workspaces/{workspaceId}/webhooks/{id}/test workspaceTestWebhook',
+        'POST /api/v1/workspaces/{workspaceId}/webhooks/{id}/rotate-secret workspaceRotateWebhookSecret',
+        'GET /api/v1/workspaces/{workspaceId}/contacts workspaceListContacts',
+        'POST /api/v1/workspaces/{workspaceId}/contacts workspaceCreateContact',
+        'GET /api/v1/workspaces/{workspaceId}/contacts/{id} workspaceGetContact',
+        'PATCH /api/v1/workspaces/{workspaceId}/contacts/{id} workspaceUpdateContact',
+        'DELETE /api/v1/workspaces/{workspaceId}/contacts/{id} workspaceDeleteContact',
+        'GET /api/v1/workspaces/{workspaceId}/conversations workspaceListConversations',
+        'GET /api/v1/workspaces/{workspaceId}/conversations/{id}/messages workspaceListConversationMessages',
+        'GET /api/v1/workspaces/{workspaceId}/messages/{id} workspaceGetMessage',
+        'GET /api/v1/workspaces/{workspaceId}/templates workspaceListTemplates',
+        'GET /api/v1/workspaces/{workspaceId}/broadcasts workspaceListBroadcasts',
+        'GET /api/v1/workspaces/{workspaceId}/broadcasts/{id} workspaceGetBroadcast',
+        'POST /api/v1/workspaces/{workspaceId}/broadcasts/{id}/cancel workspaceCancelBroadcast',
       ].sort(),
     );
   });
@@ -89,10 +117,12 @@ describe('buildOpenApiDocument', () => {
   it('asks for partner credentials on partner routes, a session token on key management, nothing on login, probes and itself', () => {
     const security = (path: string, method: string) => doc.paths[path]?.[method]?.security;
     expect(security('/api/v1/public/messages/send', 'post')).toBeUndefined(); // the document's own
-    expect(security('/api/v1/workspaces/{workspaceId}/api-keys', 'post')).toEqual([{ adminBearer: [] }]);
-    expect(security('/api/v1/workspaces/{workspaceId}/api-keys/{keyId}', 'delete')).toEqual([
-      { adminBearer: [] },
-    ]);
+    // The admin JWT or the dashboard's cookie (ADR 0045).
+    const admin = [{ adminBearer: [] }, { dashboardCookie: [] }];
+    expect(security('/api/v1/workspaces/{workspaceId}/api-keys', 'post')).toEqual(admin);
+    expect(security('/api/v1/workspaces/{workspaceId}/api-keys/{keyId}', 'delete')).toEqual(admin);
+    expect(security('/api/v1/workspaces/{workspaceId}/webhooks', 'post')).toEqual(admin);
+    expect(security('/api/v1/auth/session', 'post')).toEqual([]);
     for (const [path, method] of [
       ['/api/v1/auth/login', 'post'],
       ['/healthz', 'get'],

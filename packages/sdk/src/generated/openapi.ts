@@ -513,6 +513,404 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/auth/session': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Sign in to the dashboard (a cookie session)
+     * @description The login of `POST /auth/login` (same throttle), answered with an httpOnly, SameSite=Strict cookie `flowgate_session` (Secure outside development) for 8 hours, and the CSRF token to send as `X-CSRF-Token` on changes.
+     */
+    post: operations['createSession'];
+    /**
+     * Sign out of the dashboard (clears the cookie)
+     * @description With the session cookie, a call that changes anything sends `X-CSRF-Token` (the `csrfToken` of `GET /api/v1/auth/me`): 403 without it.
+     */
+    delete: operations['deleteSession'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/auth/me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Who is signed in: user, workspaces with roles, the CSRF token */
+    get: operations['getSession'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workspaces/{workspaceId}/webhooks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the workspace's webhook endpoints (never a secret) (dashboard)
+     * @description The partner operation `listWebhooks` for a signed-in member.
+     */
+    get: operations['workspaceListWebhooks'];
+    put?: never;
+    /**
+     * Register an endpoint; its secret is shown only in this answer (dashboard)
+     * @description The partner operation `createWebhook` for a signed-in member (owner or admin). With the session cookie, a call that changes anything sends `X-CSRF-Token` (the `csrfToken` of `GET /api/v1/auth/me`): 403 without it.
+     */
+    post: operations['workspaceCreateWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workspaces/{workspaceId}/webhooks/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Remove an endpoint: nothing more is delivered to it (idempotent) (dashboard)
+     * @description The partner operation `deleteWebhook` for a signed-in member (owner or admin). With the session cookie, a call that changes anything sends `X-CSRF-Token` (the `csrfToken` of `GET /api/v1/auth/me`): 403 without it.
+     */
+    delete: operations['workspaceDeleteWebhook'];
+    options?: never;
+    head?: never;
+    /**
+     * Change an endpoint, or re-enable a disabled one (`status: "active"`) (dashboard)
+     * @description The partner operation `updateWebhook` for a signed-in member (owner or admin). With the session cookie, a call that changes anything sends `X-CSRF-Token` (the `csrfToken` of `GET /api/v1/auth/me`): 403 without it.
+     */
+    patch: operations['workspaceUpdateWebhook'];
+    trace?: never;
+  };
+  '/api/v1/workspaces/{workspaceId}/webhooks/{id}/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every delivery attempt, newest first (dashboard)
+     * @description The partner operation `listWebhookDeliveries` for a signed-in member.
+     */
+    get: operations['workspaceListWebhookDeliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workspaces/{workspaceId}/webhooks/{id}/deliveries/{deliveryId}/redeliver': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send that attempt's event again now (same webhook-id) (dashboard)
+     * @description The partner operation `redeliverWebhook` for a signed-in member (owner or admin). With the session cookie, a call that changes anything sends `X-CSRF-Token` (the `csrfToken` of `GET /api/v1/auth/me`): 403 without it.
+     */
+    post: operations['workspaceRedeliverWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workspaces/{workspaceId}/webhooks/{id}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Deliver a `webhook.test` event now (dashboard)
+     * @description The partner operation `testWebhook` for a signed-in member (owner or admin). With the session cookie, a call that changes anything sends `X-CSRF-Token` (the `csrfToken` of `GET /api/v1/auth/me`): 403 without it.
+     */
+    post: operations['workspaceTestWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workspaces/{workspaceId}/webhooks/{id}/rotate-secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A new secret; the old one keeps signing alongside for 24 h (dashboard)
+     * @description The partner operation `rotateWebhookSecret` for a signed-in member (owner or admin). With the session cookie, a call that changes anything sends `X-CSRF-Token` (the `csrfToken` of `GET /api/v1/auth/me`): 403 without it.
+     */
+    post: operations['workspaceRotateWebhookSecret'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workspaces/{workspaceId}/contacts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the workspace's contacts (newest first) (dashboard)
+     * @description The partner operation `listContacts` for a signed-in member.
+     */
+    get: operations['workspaceListContacts'];
+    put?: never;
+    /**
+     * Create a contact (409 CONTACT_EXISTS with the existing id when its phone is taken) (dashboard)
+     * @description The partner operation `createContact` for a signed-in member (owner or admin). With the session cookie, a call that changes anything sends `X-CSRF-Token` (the `csrfToken` of `GET /api/v1/auth/me`): 403 without it.
+     */
+    post: operations['workspaceCreateContact'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workspaces/{workspaceId}/contacts/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a contact (dashboard)
+     * @description The partner operation `getContact` for a signed-in member.
+     */
+    get: operations['workspaceGetContact'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete a contact (dashboard)
+     * @description The partner operation `deleteContact` for a signed-in member (owner or admin). With the session cookie, a call that changes anything sends `X-CSRF-Token` (the `csrfToken` of `GET /api/v1/auth/me`): 403 without it.
+     */
+    delete: operations['workspaceDeleteContact'];
+    options?: never;
+    head?: never;
+    /**
+     * Change a contact: fields replace, `attributes` merge (null removes a key) (dashboard)
+     * @description The partner operation `updateContact` for a signed-in member (owner or admin). With the session cookie, a call that changes anything sends `X-CSRF-Token` (the `csrfToken` of `GET /api/v1/auth/me`): 403 without it.
+     */
+    patch: operations['workspaceUpdateContact'];
+    trace?: never;
+  };
+  '/api/v1/workspaces/{workspaceId}/conversations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List conversations (one per sending number and contact), by last activity (dashboard)
+     * @description The partner operation `listConversations` for a signed-in member.
+     */
+    get: operations['workspaceListConversations'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workspaces/{workspaceId}/conversations/{id}/messages': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A conversation's messages, both directions, newest first (dashboard)
+     * @description The partner operation `listConversationMessages` for a signed-in member.
+     */
+    get: operations['workspaceListConversationMessages'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workspaces/{workspaceId}/messages/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a message and its status history (dashboard)
+     * @description The partner operation `getMessage` for a signed-in member.
+     */
+    get: operations['workspaceGetMessage'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workspaces/{workspaceId}/templates': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the workspace's templates (approved unless `status` says otherwise) (dashboard)
+     * @description The partner operation `listTemplates` for a signed-in member. Every status unless `status` is given.
+     */
+    get: operations['workspaceListTemplates'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workspaces/{workspaceId}/broadcasts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the workspace's broadcasts with their counts (newest first) (dashboard)
+     * @description The partner operation `listBroadcasts` for a signed-in member.
+     */
+    get: operations['workspaceListBroadcasts'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workspaces/{workspaceId}/broadcasts/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a broadcast with its counts (dashboard)
+     * @description The partner operation `getBroadcast` for a signed-in member.
+     */
+    get: operations['workspaceGetBroadcast'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workspaces/{workspaceId}/broadcasts/{id}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Cancel a broadcast: recipients not yet handed to the provider are never sent (dashboard)
+     * @description The partner operation `cancelBroadcast` for a signed-in member (owner or admin). With the session cookie, a call that changes anything sends `X-CSRF-Token` (the `csrfToken` of `GET /api/v1/auth/me`): 403 without it.
+     */
+    post: operations['workspaceCancelBroadcast'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workspaces/{workspaceId}/messages': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Sends and inbound messages, newest first (dashboard)
+     * @description `status` keeps outbound messages in that status; `direction` keeps one side. Cursor pagination as every list.
+     */
+    get: operations['listWorkspaceMessages'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workspaces/{workspaceId}/phone-numbers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The workspace's sending numbers and whether Meta's webhook is live for each (dashboard) */
+    get: operations['listWorkspacePhoneNumbers'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/webhooks/meta': {
     parameters: {
       query?: never;
@@ -600,6 +998,43 @@ export interface paths {
     };
     /** This reference, as an interactive page (rendered from openapi.json, served locally) */
     get: operations['docs'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Redirects to the dashboard (`/dashboard/`) */
+    get: operations['home'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/dashboard/': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The dashboard for workspace members (a web app; sign in with email and password)
+     * @description Static files: `index.html` revalidated on every load, `/dashboard/assets/*` cached for a year (hashed names). 503 when the app is not built (`pnpm build`).
+     */
+    get: operations['dashboard'];
     put?: never;
     post?: never;
     delete?: never;
@@ -3205,6 +3640,99 @@ export interface components {
         [key: string]: 'ok' | 'down';
       };
     };
+    /** SessionResponse */
+    SessionResponse: {
+      /** @constant */
+      success: true;
+      data: {
+        user: {
+          /** Format: uuid */
+          id: string;
+          /** Format: email */
+          email: string;
+        };
+        workspaces: {
+          /** Format: uuid */
+          id: string;
+          name: string;
+          /** @enum {string} */
+          role: 'owner' | 'admin' | 'member';
+        }[];
+        /** @description Send as `X-CSRF-Token` on every POST, PATCH and DELETE made with the session cookie. */
+        csrfToken: string;
+        /**
+         * Format: date-time
+         * @example 2026-11-22T10:15:30.000Z
+         */
+        expiresAt: string;
+      };
+    };
+    /** SignedOutResponse */
+    SignedOutResponse: {
+      /** @constant */
+      success: true;
+      data: {
+        /** @constant */
+        signedOut: true;
+      };
+    };
+    /** MessageLogEntry */
+    MessageLogEntry: {
+      /** Format: uuid */
+      id: string;
+      direction: 'inbound' | 'outbound';
+      type: string;
+      status: ('ACCEPTED' | 'QUEUED' | 'SENDING' | 'SENT' | 'DELIVERED' | 'READ' | 'FAILED') | null;
+      /** @description The recipient (outbound) or the sender (inbound), digits. */
+      phone: string;
+      templateName: string | null;
+      preview: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-22T10:15:30.000Z
+       */
+      createdAt: string;
+    };
+    /** ListWorkspaceMessagesResponse */
+    ListWorkspaceMessagesResponse: {
+      /** @constant */
+      success: true;
+      data: {
+        messages: {
+          /** Format: uuid */
+          id: string;
+          direction: 'inbound' | 'outbound';
+          type: string;
+          status: ('ACCEPTED' | 'QUEUED' | 'SENDING' | 'SENT' | 'DELIVERED' | 'READ' | 'FAILED') | null;
+          /** @description The recipient (outbound) or the sender (inbound), digits. */
+          phone: string;
+          templateName: string | null;
+          preview: string;
+          /**
+           * Format: date-time
+           * @example 2026-11-22T10:15:30.000Z
+           */
+          createdAt: string;
+        }[];
+        nextCursor: string | null;
+      };
+    };
+    /** ListPhoneNumbersResponse */
+    ListPhoneNumbersResponse: {
+      /** @constant */
+      success: true;
+      data: {
+        phoneNumbers: {
+          /** Format: uuid */
+          id: string;
+          displayPhoneNumber: string;
+          isDefault: boolean;
+          messagesPerSecond: number | null;
+          /** @description Meta's webhook has delivered a signed event for it. */
+          webhookConnected: boolean;
+        }[];
+      };
+    };
     /**
      * ErrorEnvelope
      * @example {
@@ -4914,6 +5442,851 @@ export interface operations {
       503: components['responses']['ServiceUnavailable'];
     };
   };
+  createSession: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['LoginRequest'];
+      };
+    };
+    responses: {
+      /** @description Signed in; the cookie is set. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SessionResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['InvalidCredentials'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  deleteSession: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Signed out. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SignedOutResponse'];
+        };
+      };
+      403: components['responses']['Forbidden'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  getSession: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The session. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SessionResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  workspaceListWebhooks: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A workspace the signed-in user is a member of (changes: owner or admin). */
+        workspaceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The endpoints. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ListWebhooksResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  workspaceCreateWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A workspace the signed-in user is a member of (changes: owner or admin). */
+        workspaceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateWebhookBody'];
+      };
+    };
+    responses: {
+      /** @description The endpoint, with its `secret`. */
+      201: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CreateWebhookResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  workspaceDeleteWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A workspace the signed-in user is a member of (changes: owner or admin). */
+        workspaceId: string;
+        /** @description The endpoint id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The removed endpoint. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  workspaceUpdateWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A workspace the signed-in user is a member of (changes: owner or admin). */
+        workspaceId: string;
+        /** @description The endpoint id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateWebhookBody'];
+      };
+    };
+    responses: {
+      /** @description The endpoint. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  workspaceListWebhookDeliveries: {
+    parameters: {
+      query?: {
+        status?: 'delivered' | 'failed' | 'retry_scheduled' | 'endpoint_disabled';
+        /** @description 1..100, default 20 */
+        limit?: string;
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        /** @description A workspace the signed-in user is a member of (changes: owner or admin). */
+        workspaceId: string;
+        /** @description The endpoint id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of attempts. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ListDeliveriesResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  workspaceRedeliverWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A workspace the signed-in user is a member of (changes: owner or admin). */
+        workspaceId: string;
+        /** @description The endpoint id. */
+        id: string;
+        /** @description An attempt of this endpoint. */
+        deliveryId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The attempt whose event is sent again. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeliveryAttemptResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  workspaceTestWebhook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A workspace the signed-in user is a member of (changes: owner or admin). */
+        workspaceId: string;
+        /** @description The endpoint id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The attempt (also in the deliveries log). */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeliveryAttemptResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  workspaceRotateWebhookSecret: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A workspace the signed-in user is a member of (changes: owner or admin). */
+        workspaceId: string;
+        /** @description The endpoint id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The endpoint with its new `secret`. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RotateSecretResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  workspaceListContacts: {
+    parameters: {
+      query?: {
+        /** @description 1..100, default 20 */
+        limit?: string;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+        /** @description Part of the name, phone or email (case-insensitive). */
+        search?: string;
+        tag?: string;
+        optedOut?: 'true' | 'false';
+      };
+      header?: never;
+      path: {
+        /** @description A workspace the signed-in user is a member of (changes: owner or admin). */
+        workspaceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of contacts. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ListContactsResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  workspaceCreateContact: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A workspace the signed-in user is a member of (changes: owner or admin). */
+        workspaceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateContactBody'];
+      };
+    };
+    responses: {
+      /** @description The contact. */
+      201: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GetContactResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  workspaceGetContact: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A workspace the signed-in user is a member of (changes: owner or admin). */
+        workspaceId: string;
+        /** @description The contact id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The contact. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GetContactResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  workspaceDeleteContact: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A workspace the signed-in user is a member of (changes: owner or admin). */
+        workspaceId: string;
+        /** @description The contact id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeleteContactResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  workspaceUpdateContact: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A workspace the signed-in user is a member of (changes: owner or admin). */
+        workspaceId: string;
+        /** @description The contact id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateContactBody'];
+      };
+    };
+    responses: {
+      /** @description The contact. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GetContactResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  workspaceListConversations: {
+    parameters: {
+      query?: {
+        /** @description 1..100, default 20 */
+        limit?: string;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+        /** @description open: window still open (default all) */
+        status?: 'open' | 'all';
+      };
+      header?: never;
+      path: {
+        /** @description A workspace the signed-in user is a member of (changes: owner or admin). */
+        workspaceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of conversations. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ListConversationsResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  workspaceListConversationMessages: {
+    parameters: {
+      query?: {
+        /** @description 1..100, default 20 */
+        limit?: string;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        /** @description A workspace the signed-in user is a member of (changes: owner or admin). */
+        workspaceId: string;
+        /** @description The conversation id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of messages. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ListConversationMessagesResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  workspaceGetMessage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A workspace the signed-in user is a member of (changes: owner or admin). */
+        workspaceId: string;
+        /** @description The id returned by POST /messages/send. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The message, its current status and its history. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GetMessageResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  workspaceListTemplates: {
+    parameters: {
+      query?: {
+        /** @description APPROVED (default), one other status such as PENDING, or ALL. */
+        status?: string;
+      };
+      header?: never;
+      path: {
+        /** @description A workspace the signed-in user is a member of (changes: owner or admin). */
+        workspaceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Approved templates, each with the variables it expects. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ListTemplatesResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  workspaceListBroadcasts: {
+    parameters: {
+      query?: {
+        /** @description 1..100, default 20 */
+        limit?: string;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+        status?: 'SCHEDULED' | 'SENDING' | 'COMPLETED' | 'CANCELLED';
+      };
+      header?: never;
+      path: {
+        /** @description A workspace the signed-in user is a member of (changes: owner or admin). */
+        workspaceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of broadcasts. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ListBroadcastsResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  workspaceGetBroadcast: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A workspace the signed-in user is a member of (changes: owner or admin). */
+        workspaceId: string;
+        /** @description The broadcast id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The broadcast. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GetBroadcastResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  workspaceCancelBroadcast: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A workspace the signed-in user is a member of (changes: owner or admin). */
+        workspaceId: string;
+        /** @description The broadcast id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The broadcast, CANCELLED. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CancelBroadcastResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      429: components['responses']['TooManyRequests'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listWorkspaceMessages: {
+    parameters: {
+      query?: {
+        /** @description 1..100, default 20 */
+        limit?: string;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+        /** @description Outbound messages in this status. */
+        status?: 'ACCEPTED' | 'QUEUED' | 'SENDING' | 'SENT' | 'DELIVERED' | 'READ' | 'FAILED';
+        direction?: 'inbound' | 'outbound';
+      };
+      header?: never;
+      path: {
+        /** @description A workspace the signed-in user is a member of (changes: owner or admin). */
+        workspaceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of the log. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ListWorkspaceMessagesResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  listWorkspacePhoneNumbers: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A workspace the signed-in user is a member of (changes: owner or admin). */
+        workspaceId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The numbers. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ListPhoneNumbersResponse'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      500: components['responses']['InternalError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
   metaWebhookHandshake: {
     parameters: {
       query?: {
@@ -5068,6 +6441,53 @@ export interface operations {
         };
       };
       500: components['responses']['InternalError'];
+    };
+  };
+  home: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description To `/dashboard/`. */
+      302: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  dashboard: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The HTML page. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+      /** @description Not built. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/plain': string;
+        };
+      };
     };
   };
   onMessageReceived: {

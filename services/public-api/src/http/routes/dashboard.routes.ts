@@ -32,8 +32,9 @@ export function dashboardRouter(dir: string = defaultDashboardDir()): Router {
       maxAge: '365d',
     }),
   );
-  router.get([DASHBOARD_PATH, `${DASHBOARD_PATH}/`, `${DASHBOARD_PATH}/index.html`], (req, res) => {
-    if (req.path === DASHBOARD_PATH) return res.redirect(301, `${DASHBOARD_PATH}/`);
+  // `/dashboard` and `/dashboard/` alike (Express matches both); the app wants the slash.
+  router.get(`${DASHBOARD_PATH}/`, (req, res) => {
+    if (!req.originalUrl.split('?')[0]?.endsWith('/')) return res.redirect(301, `${DASHBOARD_PATH}/`);
     if (!existsSync(index)) {
       res
         .status(503)
