@@ -1146,9 +1146,8 @@ function dashboardPaths(
     for (const method of methods) {
       const op = partner[path]?.[method];
       if (op === undefined) throw new Error(`no partner operation ${method} ${path}`);
-      const { security: _partnerSecurity, ...rest } = op;
       (fromPartner[`/workspaces/{workspaceId}${path}`] ??= {})[method] = {
-        ...rest,
+        ...op,
         operationId: `workspace${op.operationId.charAt(0).toUpperCase()}${op.operationId.slice(1)}`,
         tags: ['admin'],
         summary: `${op.summary} (dashboard)`,
