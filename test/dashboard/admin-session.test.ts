@@ -74,6 +74,15 @@ describe('dashboard session and admin resources', () => {
     expect(JSON.stringify(data)).not.toContain(cookie?.split(';')[0]?.split('=')[1]);
   });
 
+  it('when sessions are used, then no log line holds the cookie, the CSRF token or a password', async () => {
+    await request(t.app).get(`${base()}/webhooks`).set(as(owner));
+    await request(t.app).post(`${base()}/api-keys`).set(as(owner, false)).send({});
+    const logs = t.logs.join('\n');
+    expect(logs).toContain('/api/v1/workspaces/:workspaceId');
+    for (const secret of [owner.cookie.split('=')[1] ?? 'x', owner.csrfToken, member.csrfToken, PASSWORD])
+      expect(logs).not.toContain(secret);
+  });
+
   it('when the session is for development (embedded mode), then the cookie is not Secure', async () => {
     const app = buildApp({ ...t.runtime.deps, session: { ...t.runtime.deps.session, secureCookie: false } });
     const s = await sessionOf(app, ws.ownerEmail, PASSWORD);
