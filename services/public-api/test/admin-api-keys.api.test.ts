@@ -251,7 +251,12 @@ describe('admin API: login and API keys', () => {
         404,
         '/api/v1/workspaces/:workspaceId/api-keys/:keyId',
       ],
-      ['member', () => request(t.app).post(base).set(memberAuth).send({}), 403, '/api/v1/workspaces/:workspaceId/*'],
+      [
+        'member',
+        () => request(t.app).post(base).set(memberAuth).send({}),
+        403,
+        '/api/v1/workspaces/:workspaceId/*',
+      ],
       ['no token', () => request(t.app).get(base), 401, '/api/v1/workspaces/:workspaceId/*'],
       [
         'login',
