@@ -102,6 +102,7 @@ describe('the compiled output (what the runtime image runs)', () => {
       expect(modules).not.toContain(dev);
     expect(existsSync(path.join(dir, 'dist', 'public-api.js'))).toBe(true);
     expect(existsSync(path.join(dir, 'dist', 'docs-assets', 'scalar-standalone.js'))).toBe(true);
+    expect(existsSync(path.join(dir, 'dist', 'dashboard', 'index.html'))).toBe(true);
   });
 
   it('migrates, serves /healthz, /readyz and /metrics, and stops cleanly on SIGTERM (API and dispatcher)', async () => {
@@ -117,6 +118,14 @@ describe('the compiled output (what the runtime image runs)', () => {
     expect(await metrics.text()).toContain('flowgate_http_requests_total');
     const spec = await fetch(`http://127.0.0.1:${port}/api/v1/public/openapi.json`);
     expect(spec.status).toBe(200);
+    // The dashboard, from dist/dashboard (docs/contracts.md §13): its page and its hashed script.
+    const page = await fetch(`http://127.0.0.1:${port}/dashboard/`);
+    expect(page.status).toBe(200);
+    const script = /src="(\/dashboard\/assets\/[^"]+\.js)"/.exec(await page.text())?.[1];
+    expect(script).toBeDefined();
+    expect((await fetch(`http://127.0.0.1:${port}${script ?? ''}`)).headers.get('cache-control')).toContain(
+      'immutable',
+    );
 
     const healthPort = await freePort();
     const dispatcher = start('dispatcher.js', { ...env, DISPATCHER_HEALTH_PORT: String(healthPort) });
