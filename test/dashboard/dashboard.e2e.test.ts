@@ -215,6 +215,12 @@ describe('dashboard in headless Chromium', () => {
     expect(await page.getByRole('button', { name: 'Generate key' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Revoke' }).count()).toBe(0);
     await page.getByText('Only owners and admins').waitFor();
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Register webhook' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Templates' }).click();
+    await page.getByText('order_confirmation').waitFor();
+    expect(await page.getByRole('button', { name: 'Sync from Meta' }).count()).toBe(0);
     const statuses = await page.evaluate(async (ws) => {
       const me = (await (await fetch('/api/v1/auth/me')).json()) as { data: { csrfToken: string } };
       const headers = { 'content-type': 'application/json', 'X-CSRF-Token': me.data.csrfToken };
@@ -331,7 +337,9 @@ describe('dashboard in headless Chromium', () => {
     await page.locator('tbody tr').first().waitFor();
     await page.screenshot({ path: path.join(SCREENSHOTS, 'messages.png') });
     await page.locator('tbody tr button.link').first().click();
-    await page.getByRole('dialog').getByText('ACCEPTED').first().waitFor();
+    const history = page.getByRole('dialog');
+    await history.getByText('ACCEPTED').first().waitFor();
+    await history.getByText('SENT').first().waitFor();
     await page.keyboard.press('Escape');
     await page.getByRole('dialog').waitFor({ state: 'detached' });
 
@@ -339,10 +347,23 @@ describe('dashboard in headless Chromium', () => {
     await page.getByText('order_confirmation').waitFor();
     await page.screenshot({ path: path.join(SCREENSHOTS, 'templates.png') });
 
+    await fetch(`${base}/api/v1/public/contacts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...p.headers },
+      body: JSON.stringify({
+        phone: '447700900555',
+        name: 'Asha Patel',
+        email: 'asha@example.test',
+        tags: ['vip'],
+      }),
+    });
     await page.getByRole('link', { name: 'Contacts' }).click();
     await page.getByLabel('Search').fill('no such contact');
     await page.keyboard.press('Enter');
     await page.getByText('No contacts found.').waitFor();
+    await page.getByLabel('Search').fill('asha');
+    await page.keyboard.press('Enter');
+    await page.getByRole('cell', { name: 'Asha Patel' }).waitFor();
     await page.screenshot({ path: path.join(SCREENSHOTS, 'contacts.png') });
 
     await page.getByRole('link', { name: 'Phone numbers' }).click();
