@@ -320,6 +320,53 @@ describe('dashboard session and admin resources', () => {
       .set(as(member));
     expect(none.status).toBe(200);
   });
+
+  it('when the log is paged, then every send appears once, newest first, with its history one click away; a status filter keeps that status only', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const sent = await request(t.app)
+        .post('/api/v1/public/messages/send')
+        .set(partner)
+        .send({ type: 'text', phone: `4477009004${i}0`, content: `Log line ${i}` });
+      expect(sent.status).toBe(201);
+      ids.push(String(body(sent).data['id']));
+    }
+    const seen: Array<{ id: string; createdAt: string; status: string; preview: string }> = [];
+    let cursor: string | null = null;
+    do {
+      const res = await request(t.app)
+        .get(`${base()}/messages?limit=2&direction=outbound${cursor === null ? '' : `&cursor=${cursor}`}`)
+        .set(as(member));
+      expect(res.status).toBe(200);
+      seen.push(...(body(res).data['messages'] as typeof seen));
+      cursor = body(res).data['nextCursor'] as string | null;
+    } while (cursor !== null);
+    const mine = seen.filter((m) => ids.includes(m.id));
+    expect(mine.map((m) => m.id).sort()).toEqual([...ids].sort());
+    expect(new Set(seen.map((m) => m.id)).size).toBe(seen.length);
+    const times = seen.map((m) => m.createdAt);
+    expect([...times].sort().reverse()).toEqual(times);
+    expect(mine.find((m) => m.id === ids[0])?.preview).toBe('Log line 0');
+
+    const status = mine[0]?.status ?? 'ACCEPTED';
+    const filtered = await request(t.app)
+      .get(`${base()}/messages?status=${status}&limit=100`)
+      .set(as(member));
+    const rows = body(filtered).data['messages'] as typeof seen;
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((m) => m.status === status)).toBe(true);
+
+    const one = await request(t.app)
+      .get(`${base()}/messages/${ids[0] ?? ''}`)
+      .set(as(member));
+    expect(one.status).toBe(200);
+    expect((body(one).data['history'] as Array<{ status: string }>)[0]?.status).toBe('ACCEPTED');
+    // Another workspace's message through this workspace: 404.
+    const otherOne = await request(t.app)
+      .get(`/api/v1/workspaces/${other.workspaceId}/messages/${ids[0] ?? ''}`)
+      .set(as(otherOwner));
+    expect(otherOne.status).toBe(404);
+  });
 });
 
 describe('dashboard login throttle', () => {
