@@ -195,8 +195,10 @@ describe('contacts and account', () => {
 
 describe('partner rate limits (docs/contracts.md §12)', () => {
   const apps: TestApp[] = [];
-  afterAll(async () => {
-    for (const a of apps) await a.close();
+  // Each test's apps are closed after it: their pools would otherwise add up to PostgreSQL's
+  // connection limit while other test files run alongside.
+  afterEach(async () => {
+    for (const a of apps.splice(0)) await a.close();
   });
   const limited = async (env: Record<string, string>) => {
     const a = await createTestApp({
