@@ -401,6 +401,39 @@ describe('dashboard login throttle', () => {
   });
 });
 
+describe('dashboard login throttle on the shared store (REDIS_URL)', () => {
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    a = await createTestApp({ REDIS_URL: 'redis://127.0.0.1:6379' });
+    b = await createTestApp({ REDIS_URL: 'redis://127.0.0.1:6379' });
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  it('wrong sign-ins spent on one API process are spent for the other: one budget per email', async () => {
+    // The address budget lives in Redis for a minute: an earlier run's spending is not this run's.
+    const perAddress = a.runtime.deps.rateLimiter.budget({ keyPrefix: 'login-ip', points: 30, duration: 60 });
+    for (const address of ['127.0.0.1', '::ffff:127.0.0.1', '::1']) await perAddress.delete(address);
+    const ws = await createWorkspace(a.runtime.db);
+    const wrong = (t: TestApp) =>
+      request(t.app).post('/api/v1/auth/session').send({ email: ws.ownerEmail, password: 'wrong password!' });
+    const first = [];
+    for (let i = 0; i < 10; i += 1) first.push((await wrong(a)).status);
+    expect(first.every((st) => st === 401)).toBe(true);
+    const other = await wrong(b);
+    expect(other.status).toBe(429);
+    expect(other.headers['retry-after']).toMatch(/^\d+$/);
+    // The right password is refused too while the email's budget is spent (no oracle).
+    const right = await request(b.app)
+      .post('/api/v1/auth/session')
+      .send({ email: ws.ownerEmail, password: PASSWORD });
+    expect(right.status).toBe(429);
+  });
+});
+
 describe('the dashboard app: static files, cache headers, CSP', () => {
   let t: TestApp;
   let dir: string;

@@ -11,7 +11,7 @@ import {
   WorkspaceParamsSchema,
 } from '@flowgate/contracts';
 import { AuthenticationError, RateLimitedError } from '@flowgate/errors';
-import type { ApiKeyService, ApiKeyVerifier, WorkspaceService } from '@flowgate/core';
+import type { ApiKeyService, ApiKeyVerifier, PartnerRateLimiter, WorkspaceService } from '@flowgate/core';
 import {
   adminUserId,
   authenticateAdmin,
@@ -21,7 +21,7 @@ import {
 import { routeBase } from '../middleware/access-log';
 import { respond } from '../respond';
 import { bodyValidator, paramsValidator } from '../validate';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { authenticateAdminOrSession, type SessionOptions } from '../middleware/session';
 import { sessionRouter } from './session.routes';
 import { adminResourcesRouter, type AdminResourceRouteDeps } from './admin-resources.routes';
@@ -33,6 +33,8 @@ export interface AdminRouteDeps extends AdminResourceRouteDeps {
   workspaces: WorkspaceService;
   apiKeys: ApiKeyService;
   verifier: ApiKeyVerifier;
+  /** The login budgets live on the shared store (Redis when REDIS_URL is set, ADR 0040). */
+  rateLimiter: Pick<PartnerRateLimiter, 'budget'>;
 }
 
 const KEY_MANAGERS = ['owner', 'admin'] as const;
@@ -50,19 +52,20 @@ export function adminRouter(deps: AdminRouteDeps): Router {
   // Failed logins are budgeted per address and per email (docs/contracts.md §3), reserved before
   // the password is checked, so parallel attempts cannot all pass a check made before any of them
   // failed, and one address cannot walk through endless emails. A success gives its points back.
-  const perAddress = new RateLimiterMemory({
+  // On the shared store, so every API process spends one budget (a Redis outage: per process).
+  const perAddress = deps.rateLimiter.budget({
     keyPrefix: 'login-ip',
     points: 30,
     duration: 60,
     blockDuration: 60,
   });
-  const perEmail = new RateLimiterMemory({
+  const perEmail = deps.rateLimiter.budget({
     keyPrefix: 'login-email',
     points: 10,
     duration: 60,
     blockDuration: 60,
   });
-  const reserve = async (limiter: RateLimiterMemory, key: string): Promise<void> => {
+  const reserve = async (limiter: RateLimiterAbstract, key: string): Promise<void> => {
     try {
       await limiter.consume(key);
     } catch (err) {
