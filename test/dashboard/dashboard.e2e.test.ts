@@ -326,6 +326,25 @@ describe('dashboard in headless Chromium', () => {
       500,
     );
     await page.getByText('20 / 20 (100%)').waitFor();
+
+    // A scheduled one is cancelled from the page.
+    const later = await fetch(`${base}/api/v1/public/broadcasts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...p.headers },
+      body: JSON.stringify({
+        name: 'Next week',
+        templateName: 'order_confirmation',
+        scheduledAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+        recipients: [{ phone: '447700902001', templateVariables: { '1': 'A', '2': '#1', '3': 'soon' } }],
+      }),
+    });
+    expect(later.status).toBe(201);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const scheduled = page.locator('li.card', { hasText: 'Next week' });
+    await scheduled.getByText('SCHEDULED', { exact: true }).waitFor();
+    await scheduled.getByRole('button', { name: 'Cancel' }).click();
+    await scheduled.getByText('CANCELLED', { exact: true }).waitFor();
+    expect(await scheduled.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'broadcasts.png') });
 
     await page.getByRole('link', { name: 'Messages' }).click();
