@@ -5,7 +5,7 @@
  * screenshots into docs/screenshots/. Chromium missing is a failure, never a skip: .ci/run
  * installs it.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -62,11 +62,12 @@ describe('dashboard in headless Chromium', () => {
   let p: { workspaceId: string; phoneNumberIds: string[]; headers: Record<string, string> };
   let owner: { email: string };
   let member: { email: string };
+  let dashboardDir: string | undefined;
 
   beforeAll(async () => {
     expect(existsSync(CHROMIUM)).toBe(true);
     mkdirSync(SCREENSHOTS, { recursive: true });
-    const dashboardDir = buildDashboard();
+    dashboardDir = buildDashboard();
     database = await isolatedDatabase('dashboard');
     s = await startStack({ DATABASE_URL: database.url, DISPATCH_PAIR_BURST: '1000' });
     p = await s.partner();
@@ -109,6 +110,7 @@ describe('dashboard in headless Chromium', () => {
     if (receiver) await close(receiver.server);
     await s?.close();
     await database?.drop();
+    if (dashboardDir !== undefined) rmSync(dashboardDir, { recursive: true, force: true });
   });
 
   async function signIn(page: Page, email: string): Promise<void> {
