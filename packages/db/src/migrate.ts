@@ -11,6 +11,7 @@ import * as partnerWebhooks from './migrations/20261204000200_partner_webhooks';
 import * as partnerResources from './migrations/20261204000300_partner_resources';
 import * as keyScopes from './migrations/20261204000400_key_scopes';
 import * as broadcasts from './migrations/20261204000500_broadcasts';
+import * as messageLog from './migrations/20261204000600_message_log';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -30,6 +31,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['20261204000300_partner_resources', partnerResources],
   ['20261204000400_key_scopes', keyScopes],
   ['20261204000500_broadcasts', broadcasts],
+  ['20261204000600_message_log', messageLog],
 ];
 
 const source: Knex.MigrationSource<Migration> = {

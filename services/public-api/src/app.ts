@@ -97,11 +97,16 @@ export function buildApp(deps: AppDependencies): Express {
   app.use(requireJson());
   // A broadcast takes up to 100,000 recipients (docs/contracts.md §11): its own body limit, on
   // this route only, read after the key is checked (nobody unauthenticated makes us parse 32 MiB).
-  app.post(
+  // Middleware, not a second route: the partner router keeps the one route of the document.
+  const onCreateBroadcast =
+    (handler: RequestHandler): RequestHandler =>
+    (req, res, next) =>
+      req.method === 'POST' && (req.path === '/' || req.path === '') ? handler(req, res, next) : next();
+  app.use(
     '/api/v1/public/broadcasts',
-    authenticatePartner(deps.verifier),
-    limitDeclaredBody(BROADCAST_BODY_LIMIT_BYTES),
-    jsonBody(BROADCAST_BODY_LIMIT_BYTES),
+    onCreateBroadcast(authenticatePartner(deps.verifier)),
+    onCreateBroadcast(limitDeclaredBody(BROADCAST_BODY_LIMIT_BYTES)),
+    onCreateBroadcast(jsonBody(BROADCAST_BODY_LIMIT_BYTES)),
   );
   app.use(limitDeclaredBody(BODY_LIMIT_BYTES));
   app.use(jsonBody(BODY_LIMIT_BYTES));

@@ -34,29 +34,40 @@ export function knexMessageLogStore(db: Database): MessageLogStore {
       const outbound = filter.direction !== 'inbound';
       // A status filter names outbound statuses: inbound messages have none.
       const inbound = filter.direction !== 'outbound' && filter.status === undefined;
+      // Each side is read newest first from its own index, after the cursor, `limit + 1` rows at
+      // most; the merge takes the newest of both. No page reads a workspace's whole history.
+      const after = cursor ? { us: cursor.us, id: cursor.id } : { us: null, id: null };
       const { rows } = await db.raw<{ rows: LogRow[] }>(
         `SELECT x.*, ${cursorUs('x.at')} AS cursor_us FROM (
-           SELECT id, 'outbound' AS direction, type, status, recipient AS phone, template_name,
-                  payload -> (payload->>'type') AS body, created_at AS at
-             FROM messages
-            WHERE ? AND workspace_id = ? AND (?::text IS NULL OR status = ?)
+           (SELECT id, 'outbound' AS direction, type, status, recipient AS phone, template_name,
+                   payload -> (payload->>'type') AS body, created_at AS at
+              FROM messages
+             WHERE ? AND workspace_id = ? AND (?::text IS NULL OR status = ?)
+               AND (?::bigint IS NULL OR ${afterCursor('created_at')})
+             ORDER BY created_at DESC, id DESC LIMIT ?)
            UNION ALL
-           SELECT i.id, 'inbound', i.type, NULL, c.contact_phone, NULL, i.content, i.occurred_at
-             FROM inbound_messages i JOIN conversations c ON c.id = i.conversation_id
-            WHERE ? AND i.workspace_id = ?
+           (SELECT i.id, 'inbound', i.type, NULL, c.contact_phone, NULL, i.content, i.occurred_at
+              FROM inbound_messages i JOIN conversations c ON c.id = i.conversation_id
+             WHERE ? AND i.workspace_id = ?
+               AND (?::bigint IS NULL OR ${afterCursor('i.occurred_at', 'i.id')})
+             ORDER BY i.occurred_at DESC, i.id DESC LIMIT ?)
          ) x
-         WHERE (?::bigint IS NULL OR ${afterCursor('x.at', 'x.id')})
          ORDER BY x.at DESC, x.id DESC LIMIT ?`,
         [
           outbound,
           workspaceId,
           filter.status ?? null,
           filter.status ?? null,
+          after.us,
+          after.us,
+          after.id,
+          limit + 1,
           inbound,
           workspaceId,
-          cursor?.us ?? null,
-          cursor?.us ?? null,
-          cursor?.id ?? null,
+          after.us,
+          after.us,
+          after.id,
+          limit + 1,
           limit + 1,
         ],
       );

@@ -6459,6 +6459,7 @@ export interface operations {
         };
         content?: never;
       };
+      500: components['responses']['InternalError'];
     };
   };
   dashboard: {
@@ -6479,6 +6480,7 @@ export interface operations {
           'text/html': string;
         };
       };
+      500: components['responses']['InternalError'];
       /** @description Not built. */
       503: {
         headers: {

@@ -1,4 +1,4 @@
-import { NumberLanes, type Ticket } from '../../src/modules/lanes';
+import { NumberLanes, type Priority, type Ticket } from '../../src/modules/lanes';
 import { NumberPacer } from '../../src/modules/pacer';
 
 /** Lanes on Jest's fake clock (timers and Date.now move together). */
@@ -15,8 +15,8 @@ function setup(opts: { rate?: number; inFlightCap?: number; maxWaitMs?: number }
   configure('a', opts.rate ?? 1e9);
   configure('b', opts.rate ?? 1e9);
   /** Admits and asks for a turn; records when (and whether) it came. */
-  const enter = (id: string) => {
-    const a = lanes.admit(id);
+  const enter = (id: string, priority: Priority = 'high') => {
+    const a = lanes.admit(id, priority);
     if (!a.ok) return { admitted: false as const, deferMs: a.deferMs };
     const rec = { admitted: true as const, ticket: a.ticket, go: undefined as boolean | undefined, at: 0 };
     void lanes.turn(a.ticket).then((go) => {
@@ -36,6 +36,48 @@ beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
 afterEach(() => jest.useRealTimers());
 
 describe('NumberLanes', () => {
+  it('broadcast deliveries (low) wait behind single sends (high): a single send takes the next slot whatever waits before it', async () => {
+    const { lanes, configure, enter } = setup({ inFlightCap: 8 });
+    configure('a', 10); // one slot every 100 ms
+    const low = Array.from({ length: 5 }, () => enter('a', 'low'));
+    await flush();
+    // The first broadcast delivery takes the free slot; the others wait for theirs.
+    expect(low.map((x) => x.admitted && x.go)).toEqual([true, undefined, undefined, undefined, undefined]);
+    const single = enter('a', 'high');
+    await flush();
+    expect(single.admitted && single.go).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(100);
+    // The next slot is the single send's, not the broadcast's that waited longer.
+    expect(single.admitted && single.go).toBe(true);
+    expect(low.map((x) => x.admitted && x.go)).toEqual([true, undefined, undefined, undefined, undefined]);
+    await jest.advanceTimersByTimeAsync(100);
+    expect(low.map((x) => x.admitted && x.go)).toEqual([true, true, undefined, undefined, undefined]);
+    for (const x of [...low, single]) if (x.admitted) lanes.leave(x.ticket);
+  });
+
+  it('broadcast deliveries leave one in-flight place to single sends, and their admission bound is their own', async () => {
+    const { lanes, enter } = setup({ inFlightCap: 3 });
+    const low = Array.from({ length: 4 }, () => enter('a', 'low'));
+    await flush();
+    expect(low.map((x) => x.admitted && x.go)).toEqual([true, true, undefined, undefined]);
+    expect(lanes.inFlight('a')).toBe(2);
+    const single = enter('a', 'high');
+    await flush();
+    expect(single.admitted && single.go).toBe(true);
+    expect(lanes.inFlight('a')).toBe(3);
+    for (const x of [...low, single]) if (x.admitted) lanes.leave(x.ticket);
+
+    // Broadcast deliveries filling their own bound (3/s × 1 s) never make a single send be deferred.
+    const { lanes: slow, configure, enter: enterSlow } = setup({ inFlightCap: 3 });
+    configure('b', 3);
+    const many = Array.from({ length: 6 }, () => enterSlow('b', 'low'));
+    expect(many.filter((x) => !x.admitted).length).toBeGreaterThan(0);
+    expect(slow.lowRoom('b')).toBe(0);
+    const after = enterSlow('b', 'high');
+    expect(after.admitted).toBe(true);
+    for (const x of [...many, after]) if (x.admitted) slow.leave(x.ticket);
+  });
+
   it('when more deliveries than the in-flight cap arrive, then only the cap starts and the rest start in arrival order as calls end', async () => {
     const { lanes, enter } = setup({ inFlightCap: 2 });
     const t = [enter('a'), enter('a'), enter('a'), enter('a')];
