@@ -1,10 +1,6 @@
 import { Router } from 'express';
 import {
-  CancelBroadcastResponseSchema,
-  GetBroadcastResponseSchema,
   GetMessageResponseSchema,
-  ListBroadcastsQuerySchema,
-  ListBroadcastsResponseSchema,
   ListPhoneNumbersResponseSchema,
   ListTemplatesQuerySchema,
   ListTemplatesResponseSchema,
@@ -12,10 +8,8 @@ import {
   ListWorkspaceMessagesResponseSchema,
   MESSAGE_STATUSES,
   MessageIdParamsSchema,
-  TEMPLATE_CATEGORIES,
-  type TemplateSummary,
 } from '@flowgate/contracts';
-import { ConflictError, NotFoundError } from '@flowgate/errors';
+import { NotFoundError } from '@flowgate/errors';
 import type { AccountView, MessageAcceptStore, MessageLogStore, TemplateService } from '@flowgate/core';
 import { respond } from '../respond';
 import { paramsValidator, queryValidator } from '../validate';
@@ -23,7 +17,8 @@ import { decodeCursor, limitOf, page } from '../pagination';
 import { toMessageView } from './messages.routes';
 import { inboxRouter, type InboxRouteDeps } from './inbox.routes';
 import { webhooksRouter, type WebhookRouteDeps } from './webhooks.routes';
-import { toBroadcast, type BroadcastRouteDeps } from './broadcasts.routes';
+import { broadcastsRouter, type BroadcastRouteDeps } from './broadcasts.routes';
+import { toTemplateSummary } from './partner.routes';
 import { oneOf } from './narrow';
 
 export interface AdminResourceRouteDeps extends InboxRouteDeps, WebhookRouteDeps, BroadcastRouteDeps {
@@ -50,8 +45,6 @@ export function adminResourcesRouter(deps: AdminResourceRouteDeps): Router {
   const messagesQuery = queryValidator(ListWorkspaceMessagesQuerySchema);
   const messageId = paramsValidator(MessageIdParamsSchema, 'Message not found.');
   const templatesQuery = queryValidator(ListTemplatesQuerySchema);
-  const broadcastsQuery = queryValidator(ListBroadcastsQuerySchema);
-  const broadcastId = paramsValidator(MessageIdParamsSchema, 'Broadcast not found.');
 
   // The partner routers read the workspace from a principal; an admin acts with no key.
   router.use((_req, res, next) => {
@@ -65,6 +58,8 @@ export function adminResourcesRouter(deps: AdminResourceRouteDeps): Router {
   });
   router.use(webhooksRouter(deps));
   router.use(inboxRouter(deps));
+  // Broadcasts: list, one, cancel (creating one needs a key).
+  router.use(broadcastsRouter(deps, { create: false }));
 
   router.get('/messages', async (req, res) => {
     const q = messagesQuery(req);
@@ -108,50 +103,9 @@ export function adminResourcesRouter(deps: AdminResourceRouteDeps): Router {
     respond(res, 200, ListTemplatesResponseSchema, {
       success: true,
       data: {
-        templates: templates.map((t): TemplateSummary => ({
-          id: t.id,
-          name: t.name,
-          language: t.language,
-          category: oneOf(TEMPLATE_CATEGORIES, t.category, 'template category'),
-          status: t.status,
-          components: t.components as TemplateSummary['components'],
-          variables: t.variables,
-        })),
+        templates: templates.map(toTemplateSummary),
       },
     });
-  });
-
-  // Broadcasts: list, one, cancel, on the partner routes' use cases (creating one needs a key).
-  router.get('/broadcasts', async (req, res) => {
-    const q = broadcastsQuery(req);
-    const limit = limitOf(q.limit);
-    const rows = await deps.broadcasts.list(
-      workspaceOf(res),
-      { status: q.status },
-      limit,
-      decodeCursor(q.cursor),
-    );
-    const { items, nextCursor } = page(rows, limit);
-    respond(res, 200, ListBroadcastsResponseSchema, {
-      success: true,
-      data: { broadcasts: items.map(toBroadcast), nextCursor },
-    });
-  });
-
-  router.get('/broadcasts/:id', async (req, res) => {
-    const { id } = broadcastId(req);
-    const b = await deps.broadcasts.get(workspaceOf(res), id);
-    if (!b) throw new NotFoundError('NOT_FOUND', 'Broadcast not found.');
-    respond(res, 200, GetBroadcastResponseSchema, { success: true, data: toBroadcast(b) });
-  });
-
-  router.post('/broadcasts/:id/cancel', async (req, res) => {
-    const { id } = broadcastId(req);
-    const b = await deps.broadcasts.cancel(workspaceOf(res), id);
-    if (!b) throw new NotFoundError('NOT_FOUND', 'Broadcast not found.');
-    if (b === 'finished')
-      throw new ConflictError('BROADCAST_FINISHED', 'The broadcast has completed or was cancelled already.');
-    respond(res, 200, CancelBroadcastResponseSchema, { success: true, data: toBroadcast(b) });
   });
 
   router.get('/phone-numbers', async (_req, res) => {

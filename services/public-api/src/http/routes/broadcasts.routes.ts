@@ -41,23 +41,27 @@ export function toBroadcast(b: BroadcastView): Broadcast {
   };
 }
 
-/** Broadcasts (docs/contracts.md §11), behind partner authentication; the use cases are in @flowgate/core. */
-export function broadcastsRouter(deps: BroadcastRouteDeps): Router {
+/**
+ * Broadcasts (docs/contracts.md §11), behind partner authentication; the use cases are in
+ * @flowgate/core. The dashboard mounts it without `create` (creating a broadcast needs a key).
+ */
+export function broadcastsRouter(deps: BroadcastRouteDeps, opts: { create?: boolean } = {}): Router {
   const router = Router();
   const parseCreate = bodyValidator(CreateBroadcastBodySchema);
   const listQuery = queryValidator(ListBroadcastsQuerySchema);
   const broadcastId = paramsValidator(MessageIdParamsSchema, 'Broadcast not found.');
 
-  router.post('/broadcasts', async (req, res) => {
-    const body = parseCreate(req.body);
-    const principal = principalOf(res);
-    const created = await deps.broadcasts.create(body, {
-      workspaceId: principal.workspaceId,
-      apiKeyId: principal.apiKeyId,
-      requestId: typeof res.locals['requestId'] === 'string' ? res.locals['requestId'] : null,
+  if (opts.create !== false)
+    router.post('/broadcasts', async (req, res) => {
+      const body = parseCreate(req.body);
+      const principal = principalOf(res);
+      const created = await deps.broadcasts.create(body, {
+        workspaceId: principal.workspaceId,
+        apiKeyId: principal.apiKeyId,
+        requestId: typeof res.locals['requestId'] === 'string' ? res.locals['requestId'] : null,
+      });
+      respond(res, 201, CreateBroadcastResponseSchema, { success: true, data: created });
     });
-    respond(res, 201, CreateBroadcastResponseSchema, { success: true, data: created });
-  });
 
   router.get('/broadcasts', async (req, res) => {
     const q = listQuery(req);

@@ -40,7 +40,8 @@ export interface PartnerRouteDeps
 
 type StoredTemplate = Awaited<ReturnType<TemplateService['listApproved']>>[number];
 
-function toTemplateSummary(t: StoredTemplate): TemplateSummary {
+/** A stored template as the API shows it (partner and admin routes alike). */
+export function toTemplateSummary(t: StoredTemplate): TemplateSummary {
   return {
     id: t.id,
     name: t.name,
