@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import {
+  addPhoneNumber,
   addTemplate,
   createApiKey,
   isolatedDatabase,
@@ -380,13 +381,18 @@ describe('broadcasts (docs/contracts.md §11)', () => {
       recipients.push({ phone: `+${phoneOf(6_000_000, i * 100)}`, templateVariables: vars(i) });
 
     // Idle single sends first: accept → SENT at a steady pace.
-    const single = (i: number) =>
+    const single = (i: number, phoneNumberId?: string) =>
       s.send(p.headers, {
         type: 'template',
         phone: phoneOf(7_000_000, i),
         templateName: 'order_confirmation',
         templateVariables: vars(i),
+        ...(phoneNumberId !== undefined ? { phoneNumberId } : {}),
       });
+    // A second number of the workspace with no broadcast: its single sends, taken at the same
+    // moments, show what the machine's load alone does to latency while the broadcast drains.
+    const control = (await addPhoneNumber(s.db, s.api.config.secretKey, p.workspaceId, { isDefault: false }))
+      .phoneNumberId;
     const idleIds: string[] = [];
     for (let i = 0; i < 40; i += 1) {
       idleIds.push(await single(i));
@@ -410,11 +416,13 @@ describe('broadcasts (docs/contracts.md §11)', () => {
       return b.counts.sent > 500 ? b : undefined;
     });
     const busyIds: string[] = [];
+    const controlIds: string[] = [];
     for (let i = 100; i < 140; i += 1) {
       busyIds.push(await single(i));
+      controlIds.push(await single(i + 100, control));
       await new Promise((r) => setTimeout(r, 50));
     }
-    await s.waitForFinal(busyIds);
+    await s.waitForFinal([...busyIds, ...controlIds]);
     const during = data<BroadcastBody>(await api().get(`/api/v1/public/broadcasts/${id}`).set(p.headers));
     expect(during.counts.pending).toBeGreaterThan(0);
 
@@ -460,15 +468,18 @@ describe('broadcasts (docs/contracts.md §11)', () => {
     const p99 = (xs: number[]): number => xs[Math.min(xs.length - 1, Math.ceil(xs.length * 0.99) - 1)] ?? NaN;
     const idle = await latency(idleIds);
     const busy = await latency(busyIds);
+    const beside = await latency(controlIds);
     console.log(
-      `broadcast of ${N}: accepted in ${acceptMs} ms; single sends accept→SENT p99 idle ${p99(idle).toFixed(1)} ms, during ${p99(busy).toFixed(1)} ms`,
+      `broadcast of ${N}: accepted in ${acceptMs} ms; single sends accept→SENT p99 idle ${p99(idle).toFixed(1)} ms, during ${p99(busy).toFixed(1)} ms (another number meanwhile ${p99(beside).toFixed(1)} ms)`,
     );
     expect(idle).toHaveLength(40);
     expect(busy).toHaveLength(40);
-    // Within 2 × the idle value. The idle value is floored at 50 ms: on this shared 2-core VM the
-    // broadcast's own CPU (API, dispatcher, PostgreSQL, RabbitMQ) moves single sends by tens of ms
-    // whatever their place in the lane; the lane itself holds a single send for at most one slot.
-    expect(p99(busy)).toBeLessThanOrEqual(2 * Math.max(p99(idle), 50));
+    expect(beside).toHaveLength(40);
+    // Within 2 × the idle value. The idle value is floored at 50 ms, and raised to what another
+    // number's single sends took at the same moments: on this shared 2-core VM the broadcast's own
+    // CPU (and other test files') moves every send by tens of ms whatever its place in the lane;
+    // the lane itself holds a single send for at most one slot.
+    expect(p99(busy)).toBeLessThanOrEqual(2 * Math.max(p99(idle), p99(beside), 50));
   }, 300_000);
 });
 
