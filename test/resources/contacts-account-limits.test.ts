@@ -285,6 +285,9 @@ describe('partner rate limits (docs/contracts.md §12)', () => {
             ),
           )
         ).map((r) => r.status);
+      // Both processes reach Redis (through the proxy) before the first burst is counted.
+      await Promise.all([a, b].map((x) => request(x.app).get('/api/v1/public/templates').set(q.headers)));
+      await new Promise((r) => setTimeout(r, 1500));
       const shared = await burst();
       expect(shared.filter((st) => st === 200).length).toBeLessThanOrEqual(10);
       // Redis goes away: every request still gets an answer (200 or 429), never a 5xx.
