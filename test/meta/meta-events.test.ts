@@ -210,6 +210,66 @@ describe("Meta's webhooks in (docs/contracts.md §9)", () => {
       expect(read?.at).toBe(new Date(Number(readAt) * 1000).toISOString());
     });
 
+    it('one body with statuses of several messages applies each in its order, as if one by one', async () => {
+      const a = await sentMessage();
+      const b = await sentMessage();
+      const c = await sentMessage();
+      const pricing = {
+        billable: false,
+        pricing_model: 'PMP',
+        category: 'service',
+        type: 'free_customer_service',
+      };
+      const res = await post(
+        messagesChange(p.providerId, {
+          statuses: [
+            status(a.id, a.wamid, 'delivered', secs(1)),
+            status(b.id, b.wamid, 'read', secs(3)),
+            status(a.id, a.wamid, 'read', secs(2)),
+            // b: delivered after its read (skipped), but its pricing is kept
+            status(b.id, b.wamid, 'delivered', secs(2), { pricing }),
+            status(a.id, a.wamid, 'read', secs(2)), // a duplicate in the same body
+            status(null, c.wamid, 'delivered', secs(1)), // found by wamid
+            status(c.id, c.wamid, 'failed', secs(2), {
+              errors: [{ code: 131026, title: 'Message undeliverable' }],
+            }),
+          ],
+        }),
+      );
+      expect(res.status).toBe(200);
+      const [va, vb, vc] = await Promise.all(
+        [a, b, c].map((m, i) =>
+          until(
+            () => view(p.headers, m.id),
+            (x) => x.status === ['READ', 'READ', 'FAILED'][i],
+          ),
+        ),
+      );
+      expect(va?.history.map((h) => h.status).slice(-2)).toEqual(['DELIVERED', 'READ']);
+      expect(va?.history.filter((h) => h.status === 'READ')).toHaveLength(1);
+      expect(vb?.history.map((h) => h.status).slice(-1)).toEqual(['READ']);
+      expect(vb?.history.filter((h) => h.status === 'DELIVERED')).toHaveLength(0);
+      expect(vb?.pricing).toEqual({ category: 'service', type: 'free_customer_service', billable: false });
+      expect(vc?.history.map((h) => h.status).slice(-2)).toEqual(['DELIVERED', 'FAILED']);
+      expect(vc?.error).toMatchObject({ code: 131026, message: 'Message undeliverable' });
+      // One partner event per applied status, none for the skipped or duplicate ones.
+      const events = await s
+        .db('partner_events')
+        .whereRaw("data->>'messageId' = ANY(?)", [[a.id, b.id, c.id]])
+        .whereIn('type', ['message.delivered', 'message.read', 'message.failed'])
+        .select('type', s.db.raw("data->>'messageId' AS message_id"));
+      const got = events.map((e: { type: string; message_id: string }) => `${e.message_id}:${e.type}`).sort();
+      expect(got).toEqual(
+        [
+          `${a.id}:message.delivered`,
+          `${a.id}:message.read`,
+          `${b.id}:message.read`,
+          `${c.id}:message.delivered`,
+          `${c.id}:message.failed`,
+        ].sort(),
+      );
+    });
+
     it('matches by wamid when biz_opaque_callback_data is absent; delivered then read', async () => {
       const m = await sentMessage();
       await post(messagesChange(p.providerId, { statuses: [status(null, m.wamid, 'delivered', secs())] }));

@@ -41,100 +41,215 @@ interface MessageRow {
 const MESSAGE_COLUMNS =
   'id, workspace_id, phone_number_id, contact_id, recipient, status, request_id, idempotency_key';
 
-/** Finds the message a status names (our id first, else the wamid) and locks it. */
-async function lockMessage(
-  trx: Database,
-  s: Pick<StatusRecord, 'messageId' | 'wamid'>,
-): Promise<MessageRow | undefined> {
-  if (s.messageId !== null) {
-    const { rows } = await trx.raw<{ rows: MessageRow[] }>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ? FOR UPDATE`,
-      [s.messageId],
-    );
-    if (rows[0]) return rows[0];
-  }
-  const { rows } = await trx.raw<{ rows: MessageRow[] }>(
-    `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE provider_message_id = ? ORDER BY created_at LIMIT 1 FOR UPDATE`,
-    [s.wamid],
-  );
-  return rows[0];
+/** Our message id as Meta echoes it (`biz_opaque_callback_data`), found without parsing the body. */
+const OPAQUE_ID =
+  /"biz_opaque_callback_data"\s*:\s*"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"/g;
+
+/** The message ids the statuses of these bodies name (a hint for one lock; wrong or missing ids cost nothing). */
+export function statusMessageIds(bodies: readonly Buffer[]): string[] {
+  const ids = new Set<string>();
+  for (const body of bodies)
+    for (const m of body.toString('utf8').matchAll(OPAQUE_ID)) if (m[1]) ids.add(m[1].toLowerCase());
+  return [...ids];
+}
+
+/** One message's writes, merged over the statuses applied to it in this transaction. */
+interface MessageChange {
+  id: string;
+  /** The last status applied (null: only pricing changed). */
+  status: string | null;
+  /** The first applied status's wamid (`provider_message_id` keeps the first one it gets). */
+  wamid: string | null;
+  failed: boolean;
+  errorCode: number | null;
+  errorTitle: string | null;
+  errorDetails: string | null;
+  pricingCategory: string | null;
+  pricingType: string | null;
+  pricingBillable: boolean | null;
+}
+
+interface StatusEventRow {
+  message_id: string;
+  status: string;
+  detail: string;
+  occurred_at: string;
+  event_id: string;
+  workspace_id: string;
+  type: PartnerEventType;
+  data: Record<string, unknown>;
 }
 
 /**
- * Applies one Meta status to a locked message (docs/contracts.md §9): forward only, one history
- * event. The status, its pricing, its history event and its partner event are one statement.
+ * Meta statuses applied inside one transaction (docs/contracts.md §9, ADR 0046): the messages they
+ * name are locked together in id order; each status is decided in order against the row as the
+ * earlier statuses left it (forward only, one history event and one partner event per applied
+ * status); the writes go to PostgreSQL as one statement at {@link flush}, whatever the number of
+ * statuses. Nothing in the transaction reads a message's status but this class, so deciding
+ * before writing is the same as writing each in turn.
  */
-async function applyToMessage(
-  trx: Database,
-  m: MessageRow,
-  s: StatusRecord,
-): Promise<'applied' | 'duplicate'> {
-  const pricing = [s.pricing?.category ?? null, s.pricing?.type ?? null, s.pricing?.billable ?? null];
-  const from = m.status as Parameters<typeof canMove>[0];
-  if (from === s.status || !canMove(from, s.status)) {
-    if (s.pricing)
-      await trx.raw(
-        `UPDATE messages SET pricing_category = COALESCE(?, pricing_category), pricing_type = COALESCE(?, pricing_type),
-                pricing_billable = COALESCE(?::boolean, pricing_billable) WHERE id = ?`,
-        [...pricing, m.id],
-      );
-    return 'duplicate';
+class StatusBatch {
+  private readonly rows = new Map<string, MessageRow>();
+  private readonly changes = new Map<string, MessageChange>();
+  private readonly events: StatusEventRow[] = [];
+
+  constructor(private readonly trx: Database) {}
+
+  /** Locks these messages (those not locked yet) in one statement, in id order. */
+  async lockAll(ids: readonly string[]): Promise<void> {
+    const wanted = ids.filter((id) => !this.rows.has(id));
+    if (wanted.length === 0) return;
+    const { rows } = await this.trx.raw<{ rows: MessageRow[] }>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE`,
+      [wanted],
+    );
+    for (const r of rows) this.rows.set(r.id, r);
   }
-  const detail =
-    s.status === 'FAILED' && s.error
-      ? `Meta: failed ${s.error.code} ${s.error.title}`
-      : `Meta: ${s.status.toLowerCase()} (${s.wamid})`;
-  const failed = s.status === 'FAILED';
-  const event = {
-    messageId: m.id,
-    status: s.status,
-    phone: m.recipient,
-    phoneNumberId: m.phone_number_id,
-    contactId: m.contact_id,
-    providerMessageId: s.wamid,
-    timestamp: s.occurredAt.toISOString(),
-    ...(failed ? { errorCode: s.error?.code ?? null, errorMessage: s.error?.title ?? null } : {}),
-    ...(s.pricing ? { pricing: s.pricing } : {}),
-    requestId: m.request_id,
-    idempotencyKey: m.idempotency_key,
-  };
-  await trx.raw(
-    `WITH u AS (
-       UPDATE messages SET status = ?, updated_at = now(),
-              provider_message_id = COALESCE(provider_message_id, ?),
-              error_code = CASE WHEN ? THEN ?::int ELSE error_code END,
-              error_title = CASE WHEN ? THEN ? ELSE error_title END,
-              error_details = CASE WHEN ? THEN ? ELSE error_details END,
-              pricing_category = COALESCE(?, pricing_category), pricing_type = COALESCE(?, pricing_type),
-              pricing_billable = COALESCE(?::boolean, pricing_billable)
-        WHERE id = ? RETURNING id
-     ), e AS (
-       INSERT INTO message_events (message_id, status, detail, occurred_at) SELECT id, ?, ?, ? FROM u
-     )
-     INSERT INTO partner_events (id, workspace_id, type, data, occurred_at)
-     SELECT ?, ?, ?, ?::jsonb, ? FROM u`,
-    [
-      s.status,
-      s.wamid,
-      failed,
-      s.error?.code ?? null,
-      failed,
-      s.error?.title ?? null,
-      failed,
-      s.error?.details ?? null,
-      ...pricing,
-      m.id,
-      s.status,
-      detail,
-      s.occurredAt,
-      newPartnerEventId(),
-      m.workspace_id,
-      EVENT_OF[s.status],
-      JSON.stringify(event),
-      s.occurredAt,
-    ],
-  );
-  return 'applied';
+
+  /** The message a status names (our id first, else the wamid), locked, as this batch left it. */
+  async lock(s: Pick<StatusRecord, 'messageId' | 'wamid'>): Promise<MessageRow | undefined> {
+    if (s.messageId !== null) {
+      const held = this.rows.get(s.messageId);
+      if (held) return held;
+      const { rows } = await this.trx.raw<{ rows: MessageRow[] }>(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ? FOR UPDATE`,
+        [s.messageId],
+      );
+      if (rows[0]) return this.hold(rows[0]);
+    }
+    const { rows } = await this.trx.raw<{ rows: MessageRow[] }>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE provider_message_id = ? ORDER BY created_at LIMIT 1 FOR UPDATE`,
+      [s.wamid],
+    );
+    return rows[0] ? this.hold(rows[0]) : undefined;
+  }
+
+  private hold(row: MessageRow): MessageRow {
+    const held = this.rows.get(row.id);
+    if (held) return held;
+    this.rows.set(row.id, row);
+    return row;
+  }
+
+  private changeOf(id: string): MessageChange {
+    let c = this.changes.get(id);
+    if (!c) {
+      c = {
+        id,
+        status: null,
+        wamid: null,
+        failed: false,
+        errorCode: null,
+        errorTitle: null,
+        errorDetails: null,
+        pricingCategory: null,
+        pricingType: null,
+        pricingBillable: null,
+      };
+      this.changes.set(id, c);
+    }
+    return c;
+  }
+
+  /** Applies one status to a locked message: forward only, one history event. */
+  apply(m: MessageRow, s: StatusRecord): 'applied' | 'duplicate' {
+    const from = m.status as Parameters<typeof canMove>[0];
+    const duplicate = from === s.status || !canMove(from, s.status);
+    if (duplicate && !s.pricing) return 'duplicate';
+    const c = this.changeOf(m.id);
+    // Pricing: each status sets what it carries, so the last one that carries a field wins.
+    if (s.pricing) {
+      c.pricingCategory = s.pricing.category ?? c.pricingCategory;
+      c.pricingType = s.pricing.type ?? c.pricingType;
+      c.pricingBillable = s.pricing.billable ?? c.pricingBillable;
+    }
+    if (duplicate) return 'duplicate';
+    m.status = s.status;
+    c.status = s.status;
+    c.wamid ??= s.wamid;
+    const failed = s.status === 'FAILED';
+    if (failed) {
+      c.failed = true;
+      c.errorCode = s.error?.code ?? null;
+      c.errorTitle = s.error?.title ?? null;
+      c.errorDetails = s.error?.details ?? null;
+    }
+    const occurredAt = s.occurredAt.toISOString();
+    this.events.push({
+      message_id: m.id,
+      status: s.status,
+      detail:
+        failed && s.error
+          ? `Meta: failed ${s.error.code} ${s.error.title}`
+          : `Meta: ${s.status.toLowerCase()} (${s.wamid})`,
+      occurred_at: occurredAt,
+      event_id: newPartnerEventId(),
+      workspace_id: m.workspace_id,
+      type: EVENT_OF[s.status],
+      data: {
+        messageId: m.id,
+        status: s.status,
+        phone: m.recipient,
+        phoneNumberId: m.phone_number_id,
+        contactId: m.contact_id,
+        providerMessageId: s.wamid,
+        timestamp: occurredAt,
+        ...(failed ? { errorCode: s.error?.code ?? null, errorMessage: s.error?.title ?? null } : {}),
+        ...(s.pricing ? { pricing: s.pricing } : {}),
+        requestId: m.request_id,
+        idempotencyKey: m.idempotency_key,
+      },
+    });
+    return 'applied';
+  }
+
+  /** Writes every change, history event and partner event decided so far: one statement. */
+  async flush(): Promise<void> {
+    if (this.changes.size === 0) return;
+    const changes = [...this.changes.values()].map((c) => ({
+      id: c.id,
+      status: c.status,
+      wamid: c.wamid,
+      failed: c.failed,
+      error_code: c.errorCode,
+      error_title: c.errorTitle,
+      error_details: c.errorDetails,
+      pricing_category: c.pricingCategory,
+      pricing_type: c.pricingType,
+      pricing_billable: c.pricingBillable,
+    }));
+    const events = this.events.map((e, ord) => ({ ...e, ord }));
+    this.changes.clear();
+    this.events.length = 0;
+    await this.trx.raw(
+      `WITH v AS (
+         SELECT * FROM json_to_recordset(?::json) AS t(
+           id uuid, status text, wamid text, failed boolean, error_code int, error_title text,
+           error_details text, pricing_category text, pricing_type text, pricing_billable boolean)
+       ), u AS (
+         UPDATE messages m SET status = COALESCE(v.status, m.status),
+                updated_at = CASE WHEN v.status IS NULL THEN m.updated_at ELSE now() END,
+                provider_message_id = COALESCE(m.provider_message_id, v.wamid),
+                error_code = CASE WHEN v.failed THEN v.error_code ELSE m.error_code END,
+                error_title = CASE WHEN v.failed THEN v.error_title ELSE m.error_title END,
+                error_details = CASE WHEN v.failed THEN v.error_details ELSE m.error_details END,
+                pricing_category = COALESCE(v.pricing_category, m.pricing_category),
+                pricing_type = COALESCE(v.pricing_type, m.pricing_type),
+                pricing_billable = COALESCE(v.pricing_billable, m.pricing_billable)
+           FROM v WHERE m.id = v.id
+       ), ev AS (
+         SELECT * FROM json_to_recordset(?::json) AS t(
+           ord int, message_id uuid, status text, detail text, occurred_at timestamptz, event_id text,
+           workspace_id uuid, type text, data jsonb)
+       ), e AS (
+         INSERT INTO message_events (message_id, status, detail, occurred_at)
+         SELECT message_id, status, detail, occurred_at FROM ev ORDER BY ord
+       )
+       INSERT INTO partner_events (id, workspace_id, type, data, occurred_at)
+       SELECT event_id, workspace_id, type, data, occurred_at FROM ev ORDER BY ord`,
+      [JSON.stringify(changes), JSON.stringify(events)],
+    );
+  }
 }
 
 /** Before our own SENT write, Meta's status waits (ADR 0038). */
@@ -142,7 +257,7 @@ const NOT_YET_SENT = new Set(['ACCEPTED', 'QUEUED', 'SENDING']);
 
 type NumberCache = LRUCache<string, { numbers: ConnectedNumber[]; connected: boolean }>;
 
-function txOf(trx: Database, cache: NumberCache): MetaEventTx {
+function txOf(trx: Database, cache: NumberCache, statuses: StatusBatch): MetaEventTx {
   return {
     async numbersFor(providerId) {
       const cached = cache.get(providerId);
@@ -175,7 +290,7 @@ function txOf(trx: Database, cache: NumberCache): MetaEventTx {
     },
 
     async applyStatus(numbers, s): Promise<StatusOutcome> {
-      const m = await lockMessage(trx, s);
+      const m = await statuses.lock(s);
       if (m && !numbers.some((n) => n.id === m.phone_number_id)) return 'foreign';
       if (!m || NOT_YET_SENT.has(m.status)) {
         await trx.raw(
@@ -185,7 +300,7 @@ function txOf(trx: Database, cache: NumberCache): MetaEventTx {
         );
         return 'pending';
       }
-      return applyToMessage(trx, m, s);
+      return statuses.apply(m, s);
     },
 
     async recordInbound(r: InboundRecord): Promise<InboundOutcome> {
@@ -403,7 +518,11 @@ export function knexMetaEventStore(db: Database): MetaEventStore {
         );
         const row = rows[0];
         if (!row) return undefined;
-        const outcome: ProcessOutcome = await work(txOf(trx, numberCache), bytesOf(row.body));
+        const body = bytesOf(row.body);
+        const statuses = new StatusBatch(trx);
+        await statuses.lockAll(statusMessageIds([body]));
+        const outcome: ProcessOutcome = await work(txOf(trx, numberCache, statuses), body);
+        await statuses.flush();
         await trx('meta_webhooks')
           .where({ id })
           .update({ processed_at: trx.fn.now(), outcome: outcome.outcome, detail: outcome.detail });
@@ -419,9 +538,14 @@ export function knexMetaEventStore(db: Database): MetaEventStore {
             WHERE id = ANY(?::bigint[]) AND processed_at IS NULL ORDER BY id FOR UPDATE`,
           [[...ids]],
         );
-        const tx = txOf(trx, numberCache);
+        const bodies = rows.map((row) => ({ id: row.id, body: bytesOf(row.body) }));
+        // Every message the batch's statuses name, locked at once; their writes, one statement.
+        const statuses = new StatusBatch(trx);
+        await statuses.lockAll(statusMessageIds(bodies.map((b) => b.body)));
+        const tx = txOf(trx, numberCache, statuses);
         const outcomes = new Map<string, ProcessOutcome>();
-        for (const row of rows) outcomes.set(row.id, await work(row.id, tx, bytesOf(row.body)));
+        for (const { id, body } of bodies) outcomes.set(id, await work(id, tx, body));
+        await statuses.flush();
         if (outcomes.size > 0)
           await trx.raw(
             `UPDATE meta_webhooks AS w SET processed_at = now(), outcome = v.outcome, detail = v.detail
@@ -479,12 +603,15 @@ export function knexMetaEventStore(db: Database): MetaEventStore {
           [limit],
         );
         let applied = 0;
+        const statuses = new StatusBatch(trx);
+        await statuses.lockAll(rows.flatMap((p) => (p.message_id === null ? [] : [p.message_id])));
         for (const p of rows) {
           const record = toStatusRecord(p.status_body);
           if ('skip' in record) continue;
-          const m = await lockMessage(trx, { messageId: p.message_id, wamid: p.wamid });
-          if (m && (await applyToMessage(trx, m, record)) === 'applied') applied += 1;
+          const m = await statuses.lock({ messageId: p.message_id, wamid: p.wamid });
+          if (m && statuses.apply(m, record) === 'applied') applied += 1;
         }
+        await statuses.flush();
         if (rows.length > 0)
           await trx.raw('DELETE FROM meta_pending_statuses WHERE id = ANY(?::bigint[])', [
             rows.map((r) => r.id),
