@@ -22,7 +22,7 @@ import { measureBroadcasts, type BroadcastBenchResult } from './broadcasts';
 import { measureLifecycle, type LifecycleResult } from './lifecycle';
 import { measureWebhooks } from './webhooks';
 import { parseArgs, plan, type Options, type Plan } from './plan';
-import { RESULTS_DIR, killAllSync } from './processes';
+import { RESULTS_DIR, compileServices, killAllSync } from './processes';
 import {
   measureAuth,
   measureBaseline,
@@ -65,6 +65,8 @@ async function run(opts: Options, p: Plan, startedAt: Date, cleanup: Cleanup): P
   rmSync(path.join(RESULTS_DIR, 'logs'), { recursive: true, force: true });
   rmSync(path.join(RESULTS_DIR, 'profiles'), { recursive: true, force: true });
 
+  // Flowgate's processes run compiled, as the runtime image runs them (ADR 0046).
+  await compileServices();
   const stack = await startStack(opts, p, cleanup);
   const auth = await measureAuth(stack, opts.quick);
   const baseline = await measureBaseline(stack, p);

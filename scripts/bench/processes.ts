@@ -1,13 +1,18 @@
 /**
- * Child processes of the benchmark: every TypeScript entry runs as `node --import tsx <entry>`, so
- * the pid we hold is the process that does the work (its /proc numbers are the service's own, and
- * `--cpu-prof` profiles the service, not a wrapper). Output goes to a log file per process.
+ * Child processes of the benchmark. Flowgate's own processes (public-api, dispatcher, sandbox) run
+ * as the runtime image runs them, compiled by `pnpm build`'s esbuild step (ADR 0046): once
+ * {@link compileServices} has run, their entry files start as `node <bundle>` with the image's
+ * environment (NODE_OPTIONS and all, {@link imageEnv}). Everything else, and a process profiled with `--cpu-prof` (so the profile names
+ * source files and packages), runs as `node --import tsx <entry>`. Either way the pid we hold is
+ * the process that does the work (its /proc numbers are the service's own). Output goes to a log
+ * file per process.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { BUILD_TARGETS, buildAll, entryOfScript } from '../build';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const RESULTS_DIR = path.join(REPO_ROOT, 'bench/results');
@@ -32,6 +37,46 @@ export function liveProcesses(): BenchProcess[] {
   return [...live];
 }
 
+/** Entry file (repository-relative) → its compiled bundle, once {@link compileServices} ran. */
+const bundles = new Map<string, string>();
+
+/**
+ * Compiles the service entry points into `bench/results/build` (third-party requires by absolute
+ * path, so they resolve inside this checkout as the image's flat node_modules would). A second
+ * call is a no-op.
+ */
+export async function compileServices(): Promise<void> {
+  if (bundles.size > 0) return;
+  const outDir = path.join(RESULTS_DIR, 'build');
+  await buildAll(outDir, { absoluteExternals: true, withoutDashboard: true });
+  for (const script of ['start:api', 'start:dispatcher', 'sandbox'] as const)
+    bundles.set(entryOfScript(script), path.join(outDir, `${BUILD_TARGETS[script]}.js`));
+}
+
+/**
+ * The environment the runtime image sets (the `ENV` lines of infra/docker/Dockerfile's last stage: NODE_ENV,
+ * NODE_OPTIONS, the allocator's settings): a compiled service runs with it, under the benchmark's
+ * own variables, so its memory and CPU are the image's.
+ */
+export function imageEnv(): Record<string, string> {
+  const dockerfile = readFileSync(path.join(REPO_ROOT, 'infra/docker/Dockerfile'), 'utf8');
+  const env: Record<string, string> = {};
+  // The last stage is the runtime image.
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  for (const line of runtime.split('\n')) {
+    if (!line.startsWith('ENV ')) continue;
+    for (const m of line.slice(4).matchAll(/([A-Z_][A-Z0-9_]*)=(?:"([^"]*)"|(\S+))/g))
+      if (m[1]) env[m[1]] = m[2] ?? m[3] ?? '';
+  }
+  if (env['NODE_OPTIONS'] === undefined) throw new Error('infra/docker/Dockerfile sets no NODE_OPTIONS');
+  return env;
+}
+
+/** `compiled` when Flowgate's processes run their bundles, `tsx` when they run the sources. */
+export function servicesRuntime(): 'compiled' | 'tsx' {
+  return bundles.size > 0 ? 'compiled' : 'tsx';
+}
+
 export interface StartOptions {
   env: Record<string, string>;
   nodeArgs?: string[];
@@ -39,18 +84,30 @@ export interface StartOptions {
   ipc?: boolean;
 }
 
-/** Starts `node [nodeArgs] --import tsx <entry>` with only the given environment (plus PATH and HOME). */
+/**
+ * Starts `node [nodeArgs] <bundle>` (a compiled service) or `node [nodeArgs] --import tsx <entry>`,
+ * with only the given environment (plus PATH and HOME).
+ */
 export function startNode(name: string, entry: string, opts: StartOptions): BenchProcess {
   mkdirSync(LOG_DIR, { recursive: true });
   const logFile = path.join(LOG_DIR, `${name}.log`);
   const fd = openSync(logFile, 'w');
   const stdio: StdioOptions = opts.ipc ? ['ignore', fd, fd, 'ipc'] : ['ignore', fd, fd];
+  const nodeArgs = opts.nodeArgs ?? [];
+  const bundle = nodeArgs.includes('--cpu-prof') ? undefined : bundles.get(entry);
   const child = spawn(
     process.execPath,
-    [...(opts.nodeArgs ?? []), '--import', 'tsx', path.resolve(REPO_ROOT, entry)],
+    bundle !== undefined
+      ? [...nodeArgs, bundle]
+      : [...nodeArgs, '--import', 'tsx', path.resolve(REPO_ROOT, entry)],
     {
       cwd: REPO_ROOT,
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...opts.env },
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: process.env['HOME'] ?? '/tmp',
+        ...(bundle !== undefined ? imageEnv() : {}),
+        ...opts.env,
+      },
       stdio,
     },
   );

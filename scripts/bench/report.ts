@@ -177,6 +177,8 @@ export interface BenchResults {
     release: string;
     postgres: string;
     loadAvgAtStart: number[];
+    /** How Flowgate's processes ran: compiled bundles (as the runtime image runs them) or tsx. */
+    servicesRuntime: 'compiled' | 'tsx';
   };
   criteria: { p99MaxMs: number; maxErrorRate: number; stepMs: number; timeoutMs: number; maxSockets: number };
   baseline: { rps: number; p50Ms: number; p99Ms: number; steps: StepRecord[] };

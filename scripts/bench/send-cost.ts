@@ -25,9 +25,11 @@ import {
 import { LoadGenerator } from './load-client';
 import {
   RESULTS_DIR,
+  compileServices,
   cpuSnapshot,
   freePort,
   killAllSync,
+  peakRssMb,
   startNode,
   waitForHttp,
   type BenchProcess,
@@ -61,6 +63,7 @@ async function main(): Promise<void> {
   const profile = process.argv.includes('--profile');
   const dbName = new URL(DATABASE_URL).pathname.slice(1);
 
+  if (!profile) await compileServices();
   const db = await prepare();
   const secretKey = randomBytes(32);
   const ws = await seedWorkspace(db, secretKey, 'send-cost', benchHasher());
@@ -134,6 +137,9 @@ async function main(): Promise<void> {
     );
     console.log(
       `CPU per accepted send: api ${per('api')} µs, postgres ${per('postgres')} µs, rabbitmq ${per('rabbitmq')} µs`,
+    );
+    console.log(
+      `API peak RSS ${Math.round(peakRssMb(api.pid) ?? 0)} MB (${profile ? 'tsx, profiled' : 'compiled'})`,
     );
     const statsAfter = await stats();
     console.log(

@@ -28,6 +28,7 @@ import {
   freePort,
   liveProcesses,
   peakRssMb,
+  servicesRuntime,
   startNode,
   waitForHttp,
   type BenchProcess,
@@ -472,6 +473,7 @@ export async function writeResults(
       release: os.release(),
       postgres,
       loadAvgAtStart: loadAvgAtStart.map((l) => round(l, 2)),
+      servicesRuntime: servicesRuntime(),
     },
     criteria: {
       p99MaxMs: P99_MAX_MS,
