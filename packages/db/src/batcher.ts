@@ -10,6 +10,13 @@ export interface BatcherOptions {
   maxBatch: number;
   /** Statements of this batcher running at once (bounds its share of the connection pool). */
   maxConcurrent: number;
+  /**
+   * How long the first waiting item may wait for others before its statement runs (unless
+   * `maxBatch` items wait by then). 0 (the default): the next turn of the event loop. For writes
+   * nobody waits on for an answer (a status after the provider call, a log row), a few
+   * milliseconds turn many one-row statements into one (ADR 0046).
+   */
+  lingerMs?: number;
 }
 
 interface Pending<I, O> {
@@ -22,13 +29,15 @@ export class Batcher<I, O> {
   private queue: Pending<I, O>[] = [];
   private running = 0;
   private scheduled = false;
+  private lingering: NodeJS.Timeout | undefined;
 
   constructor(
     /** Runs one batch; returns one result per item, in order. */
     private readonly run: (items: readonly I[]) => Promise<readonly O[]>,
     private readonly opts: BatcherOptions,
   ) {
-    if (opts.maxBatch < 1 || opts.maxConcurrent < 1) throw new RangeError('batcher bounds must be ≥ 1');
+    if (opts.maxBatch < 1 || opts.maxConcurrent < 1 || (opts.lingerMs ?? 0) < 0)
+      throw new RangeError('batcher bounds must be ≥ 1 (linger ≥ 0)');
   }
 
   /** Items waiting for a statement (not counting the ones running). */
@@ -39,18 +48,32 @@ export class Batcher<I, O> {
   add(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      this.schedule();
+      if (this.lingering && this.queue.length >= this.opts.maxBatch) {
+        // A full batch does not wait out the linger.
+        clearTimeout(this.lingering);
+        this.lingering = undefined;
+        this.scheduled = false;
+      }
+      this.schedule(true);
     });
   }
 
-  private schedule(): void {
+  /** `fresh`: the first item just arrived (it may linger); otherwise items have waited already. */
+  private schedule(fresh = false): void {
     if (this.scheduled || this.running >= this.opts.maxConcurrent || this.queue.length === 0) return;
     this.scheduled = true;
-    // One turn later, so that what the same burst of callbacks adds goes into one statement.
-    setImmediate(() => {
+    const fire = (): void => {
       this.scheduled = false;
+      this.lingering = undefined;
       this.flush();
-    });
+    };
+    const linger = this.opts.lingerMs ?? 0;
+    if (fresh && linger > 0 && this.queue.length < this.opts.maxBatch) {
+      this.lingering = setTimeout(fire, linger);
+      return;
+    }
+    // One turn later, so that what the same burst of callbacks adds goes into one statement.
+    setImmediate(fire);
   }
 
   private flush(): void {

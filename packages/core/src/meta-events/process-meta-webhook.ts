@@ -223,7 +223,7 @@ function outcomeOf(t: WebhookTally): ProcessOutcome {
 export function metaWebhookProcessor(
   store: MetaEventStore,
   logger: Logger,
-  batch: { maxBatch?: number; maxConcurrent?: number } = {},
+  batch: { maxBatch?: number; maxConcurrent?: number; lingerMs?: number } = {},
 ): MetaWebhookProcessor {
   const logSkipped = (id: string, t: WebhookTally): void => {
     if (t.skipped > 0)
@@ -269,7 +269,12 @@ export function metaWebhookProcessor(
         );
       }
     },
-    { maxBatch: batch.maxBatch ?? 50, maxConcurrent: batch.maxConcurrent ?? 2 },
+    // Nobody waits on the answer but the broker's ack: a short linger fills the transaction (ADR 0046).
+    {
+      maxBatch: batch.maxBatch ?? 50,
+      maxConcurrent: batch.maxConcurrent ?? 2,
+      lingerMs: batch.lingerMs ?? 10,
+    },
   );
 
   return {

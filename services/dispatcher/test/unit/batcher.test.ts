@@ -84,4 +84,48 @@ describe('untilRecorded', () => {
     });
     await expect(p).rejects.toThrow('still down');
   });
+
+  it('with a linger, items that arrive within it share one statement; a full batch does not wait it out', async () => {
+    jest.useFakeTimers();
+    try {
+      const batches: number[][] = [];
+      const b = new Batcher<number, number>(
+        (items) => {
+          batches.push([...items]);
+          return Promise.resolve(items.map((x) => x));
+        },
+        { maxBatch: 3, maxConcurrent: 1, lingerMs: 20 },
+      );
+      const first = b.add(1);
+      jest.advanceTimersByTime(10);
+      const second = b.add(2);
+      await Promise.resolve();
+      expect(batches).toEqual([]); // still lingering
+      jest.advanceTimersByTime(10);
+      await Promise.all([first, second]);
+      expect(batches).toEqual([[1, 2]]);
+      // Three at once fill a batch: it goes on the next turn, not after the linger.
+      const full = [4, 5, 6].map((x) => b.add(x));
+      jest.advanceTimersByTime(0);
+      jest.runOnlyPendingTimers();
+      await Promise.all(full);
+      expect(batches).toEqual([
+        [1, 2],
+        [4, 5, 6],
+      ]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('refuses a negative linger', () => {
+    expect(
+      () =>
+        new Batcher<number, number>(() => Promise.resolve([]), {
+          maxBatch: 1,
+          maxConcurrent: 1,
+          lingerMs: -1,
+        }),
+    ).toThrow(RangeError);
+  });
 });
