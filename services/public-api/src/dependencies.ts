@@ -1,5 +1,5 @@
 import type { DispatchEnvelopeV1 } from '@flowgate/contracts';
-import type { Database } from '@flowgate/db';
+import { Batcher, type Database } from '@flowgate/db';
 import { UnavailableError } from '@flowgate/errors';
 import type { Broker } from '@flowgate/messaging';
 import { infrastructureChecks, type Infrastructure } from '@flowgate/runtime';
@@ -117,28 +117,34 @@ export function createApiRuntime(
   const lastUsed = startLastUsedFlush(verifier, stores.apiKeys, logger, overrides.lastUsedFlushMs);
 
   // The Meta hop's broker connects on the first webhook; a hand-off that finds it not connected
-  // yet (or down) is tried again a few times, then left to the workers' sweep (ADR 0037).
-  const announceMetaWebhook = (id: string, requestId: string | null, attempt = 1): void => {
-    infra
-      .metaBroker()
-      .then((b) =>
-        b.publish({
-          body: Buffer.from(JSON.stringify({ webhookId: id })),
-          messageId: `meta-webhook-${id}`,
-          ...(requestId === null ? {} : { correlationId: requestId }),
-          contentType: 'application/json',
-        }),
-      )
-      .catch((err: unknown) => {
-        if (attempt < 4) {
-          setTimeout(() => announceMetaWebhook(id, requestId, attempt + 1), 500 * attempt).unref();
-          return;
-        }
-        logger.warn('meta webhook stored, hand-off to the broker failed; the workers will sweep it up', {
-          err,
-          webhookId: id,
-        });
+  // yet (or down) is tried again a few times, then left to the workers' sweep (ADR 0037). The
+  // webhooks stored within a few milliseconds of each other travel as one broker message (ADR
+  // 0046): the answer to Meta does not wait for it, and the workers apply them in one transaction.
+  const handOff = new Batcher<{ id: string; requestId: string | null }, void>(
+    async (items) => {
+      const broker = await infra.metaBroker();
+      const first = items[0];
+      await broker.publish({
+        body: Buffer.from(JSON.stringify({ webhookIds: items.map((i) => i.id) })),
+        messageId: `meta-webhooks-${first?.id ?? ''}+${items.length}`,
+        ...(first?.requestId ? { correlationId: first.requestId } : {}),
+        contentType: 'application/json',
       });
+      return items.map(() => undefined);
+    },
+    { maxBatch: 100, maxConcurrent: 2, lingerMs: 5 },
+  );
+  const announceMetaWebhook = (id: string, requestId: string | null, attempt = 1): void => {
+    handOff.add({ id, requestId }).catch((err: unknown) => {
+      if (attempt < 4) {
+        setTimeout(() => announceMetaWebhook(id, requestId, attempt + 1), 500 * attempt).unref();
+        return;
+      }
+      logger.warn('meta webhook stored, hand-off to the broker failed; the workers will sweep it up', {
+        err,
+        webhookId: id,
+      });
+    });
   };
 
   // `POST /webhooks/{id}/test` delivers from the API process itself.
