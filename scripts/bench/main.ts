@@ -94,7 +94,12 @@ async function run(opts: Options, p: Plan, startedAt: Date, cleanup: Cleanup): P
   }
   let lifecycle: LifecycleResult | undefined;
   try {
-    lifecycle = await measureLifecycle(stack, p, api, opts.quick ? [50, 100, 200] : [50, 100, 200, 400, 800]);
+    lifecycle = await measureLifecycle(
+      stack,
+      p,
+      api,
+      opts.quick ? [100, 200, 400, 600] : [100, 200, 400, 600, 800],
+    );
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     console.error(`lifecycle step failed: ${why}`);

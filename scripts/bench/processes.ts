@@ -239,7 +239,25 @@ const GROUP_BY_COMM: Record<string, string> = {
 export interface CpuSnapshot {
   /** CPU milliseconds used so far per group: each named pid, `postgres`, `rabbitmq`. */
   groups: Record<string, number>;
+  /** The same per process: pid → its group and CPU ms (see {@link cpuDelta}). */
+  pids: Map<number, { group: string; ms: number }>;
   machine: { tasks: number; busy: number; total: number };
+}
+
+/**
+ * CPU ms per group between two snapshots, process by process: a process that started in between
+ * counts whole, one that ended counts nothing for its last interval. PostgreSQL's backends come
+ * and go with the pools, so a difference of group sums can even go negative; this cannot.
+ */
+export function cpuDelta(a: CpuSnapshot, b: CpuSnapshot): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const group of Object.keys(b.groups)) out[group] = 0;
+  for (const [pid, { group, ms }] of b.pids) {
+    const before = a.pids.get(pid);
+    const used = before && before.group === group ? ms - before.ms : ms;
+    out[group] = (out[group] ?? 0) + Math.max(0, used);
+  }
+  return out;
 }
 
 /** The database a PostgreSQL backend serves ("postgres: 15/main: user db host(port) state"), if any. */
@@ -259,6 +277,7 @@ function backendDatabase(pid: number): string | undefined {
 export function cpuSnapshot(named: Record<string, number>, database: string): CpuSnapshot {
   const byPid = new Map(Object.entries(named).map(([name, pid]) => [pid, name]));
   const groups: Record<string, number> = {};
+  const pids = new Map<number, { group: string; ms: number }>();
   let entries: string[] = [];
   try {
     entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
@@ -283,8 +302,9 @@ export function cpuSnapshot(named: Record<string, number>, database: string): Cp
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
     groups[group] = (groups[group] ?? 0) + ms;
+    pids.set(pid, { group, ms });
   }
-  return { groups, machine: machineCpu() };
+  return { groups, pids, machine: machineCpu() };
 }
 
 /**
@@ -296,8 +316,7 @@ export function cpuShares(a: CpuSnapshot, b: CpuSnapshot): Record<string, number
   if (wall <= 0) return {};
   const out: Record<string, number> = {};
   let accounted = 0;
-  for (const [g, ms] of Object.entries(b.groups)) {
-    const d = Math.max(0, ms - (a.groups[g] ?? ms));
+  for (const [g, d] of Object.entries(cpuDelta(a, b))) {
     accounted += d;
     out[g] = Math.round((d / wall) * 1000) / 10;
   }

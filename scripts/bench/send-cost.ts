@@ -26,6 +26,7 @@ import { LoadGenerator } from './load-client';
 import {
   RESULTS_DIR,
   compileServices,
+  cpuDelta,
   cpuSnapshot,
   freePort,
   killAllSync,
@@ -128,9 +129,7 @@ async function main(): Promise<void> {
     const toUs = Number(process.hrtime.bigint() / 1000n);
     const after = cpuSnapshot(named, dbName);
     const per = (group: string): number =>
-      Math.round(
-        (((after.groups[group] ?? 0) - (before.groups[group] ?? 0)) * 1000) / Math.max(1, result.ok),
-      );
+      Math.round(((cpuDelta(before, after)[group] ?? 0) * 1000) / Math.max(1, result.ok));
     console.log(
       `offered ${rate}/s for ${seconds} s: ${result.ok} accepted (${result.errors} errors), ` +
         `p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms`,
