@@ -211,9 +211,8 @@ describe("Meta's webhooks in (docs/contracts.md §9)", () => {
     });
 
     it('one body with statuses of several messages applies each in its order, as if one by one', async () => {
-      const a = await sentMessage();
-      const b = await sentMessage();
-      const c = await sentMessage();
+      const [a, b, c] = await Promise.all([sentMessage(), sentMessage(), sentMessage()]);
+      if (!a || !b || !c) throw new Error('three messages were not sent');
       const pricing = {
         billable: false,
         pricing_model: 'PMP',
