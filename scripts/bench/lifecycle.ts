@@ -28,6 +28,8 @@ export interface LifecycleStep {
   drainS: number;
   /** Messages whose whole lifecycle completed per second, from the first send to the last event. */
   completedPerSec: number;
+  /** Where the time went (ms, p50 / p99): see stageLatencies. */
+  stagesMs: Record<'sent' | 'read' | 'relay' | 'deliver', Percentiles>;
   keptUp: boolean;
   cpuUsPerMsg: Record<string, number>;
 }
@@ -43,6 +45,42 @@ export interface LifecycleResult {
 const EVENTS_PER_MESSAGE = 3;
 /** How long the step waits for the rest anyway (to report how far behind it was). */
 const drainMs = 30_000;
+
+type Percentiles = { p50: number; p99: number };
+
+/**
+ * Where a message's time goes, for one step's workspace (p50 / p99 ms, from the rows' own
+ * timestamps): accept → our SENT write; accept → Meta's READ applied; a partner event's insert →
+ * the relay's publish; its insert → the verified delivery's log row.
+ */
+async function stageLatencies(
+  db: Stack['bench']['db'],
+  workspaceId: string,
+): Promise<Record<'sent' | 'read' | 'relay' | 'deliver', Percentiles>> {
+  const pct = (expr: string): string =>
+    `round((percentile_cont(0.5) WITHIN GROUP (ORDER BY ${expr}))::numeric, 1)::float AS p50,
+     round((percentile_cont(0.99) WITHIN GROUP (ORDER BY ${expr}))::numeric, 1)::float AS p99`;
+  const ms = (a: string, b: string): string => `extract(epoch FROM (${a} - ${b})) * 1000`;
+  const one = async (sql: string): Promise<Percentiles> => {
+    const { rows } = await db.raw<{ rows: Array<{ p50: number | null; p99: number | null }> }>(sql, [
+      workspaceId,
+    ]);
+    return { p50: rows[0]?.p50 ?? 0, p99: rows[0]?.p99 ?? 0 };
+  };
+  const statusAt = (status: string): Promise<Percentiles> =>
+    one(`SELECT ${pct(ms('e.created_at', 'm.created_at'))}
+           FROM messages m JOIN message_events e ON e.message_id = m.id AND e.status = '${status}'
+          WHERE m.workspace_id = ?`);
+  return {
+    sent: await statusAt('SENT'),
+    read: await statusAt('READ'),
+    relay: await one(`SELECT ${pct(ms('relayed_at', 'created_at'))}
+                        FROM partner_events WHERE workspace_id = ? AND relayed_at IS NOT NULL`),
+    deliver: await one(`SELECT ${pct(ms('d.created_at', 'p.created_at'))}
+                          FROM partner_events p JOIN webhook_deliveries d ON d.event_id = p.id
+                         WHERE p.workspace_id = ? AND d.outcome = 'delivered'`),
+  };
+}
 
 function cpuPerMessage(a: CpuSnapshot, b: CpuSnapshot, messages: number): Record<string, number> {
   const out: Record<string, number> = {};
@@ -149,12 +187,17 @@ export async function measureLifecycle(
         verifyFailures: failures,
         drainS,
         completedPerSec: round(messages / (stepS + drainS), 1),
+        stagesMs: await stageLatencies(bench.db, ws.workspaceId),
         keptUp,
         cpuUsPerMsg,
       };
       steps.push(step);
       console.log(
-        `  ${rate} rps: ${step.read}/${step.accepted} READ, ${events}/${expected} events verified (${failures} failures), drained in ${drainS} s (${step.completedPerSec} msg/s completed)${keptUp ? '' : ' (did not keep up)'}; CPU µs/msg ${JSON.stringify(step.cpuUsPerMsg)}`,
+        `  ${rate} rps: ${step.read}/${step.accepted} READ, ${events}/${expected} events verified (${failures} failures), drained in ${drainS} s (${step.completedPerSec} msg/s completed)${keptUp ? '' : ' (did not keep up)'}; CPU µs/msg ${JSON.stringify(step.cpuUsPerMsg)}; ms p50/p99 ${Object.entries(
+          step.stagesMs,
+        )
+          .map(([k, v]) => `${k} ${v.p50}/${v.p99}`)
+          .join(', ')}`,
       );
       if (!keptUp) break;
     }
