@@ -223,7 +223,7 @@ function outcomeOf(t: WebhookTally): ProcessOutcome {
 export function metaWebhookProcessor(
   store: MetaEventStore,
   logger: Logger,
-  batch: { maxBatch?: number; maxConcurrent?: number; lingerMs?: number } = {},
+  batch: { maxBatch?: number; maxConcurrent?: number } = {},
 ): MetaWebhookProcessor {
   const logSkipped = (id: string, t: WebhookTally): void => {
     if (t.skipped > 0)
@@ -273,7 +273,7 @@ export function metaWebhookProcessor(
     {
       maxBatch: batch.maxBatch ?? 50,
       maxConcurrent: batch.maxConcurrent ?? 2,
-      lingerMs: batch.lingerMs ?? 10,
+      lingerMs: 10,
     },
   );
 

@@ -54,8 +54,6 @@ export interface DispatchDeps {
   /** Statements of one kind running at once (peek, claim, sent, …), from the pool size. */
   batchConcurrency?: number;
   maxBatch?: number;
-  /** How long a status write after a provider call waits for others to share its statement (ms). */
-  writeLingerMs?: number;
 }
 
 /** 1 s, 4 s, 16 s, … capped at 10 min: Meta's advice for throttling and transient errors. */
@@ -108,7 +106,7 @@ export function dispatchMessageUseCase(deps: DispatchDeps) {
   }, batch);
   // Writes after the provider call wait a little for each other (ADR 0046): nothing but the ack
   // waits on them, and at a few hundred messages a second one statement then carries many.
-  const after = { ...batch, lingerMs: deps.writeLingerMs ?? 10 };
+  const after = { ...batch, lingerMs: 10 };
   const sent = new Batcher<SentRecord, boolean>((r) => repo.markSent(r), after);
   const failed = new Batcher<FailedRecord, void>((r) => repo.markFailed(r), { ...after, maxConcurrent: 1 });
   const released = new Batcher<ReleaseRecord, void>((r) => repo.release(r), { ...after, maxConcurrent: 1 });
