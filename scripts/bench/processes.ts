@@ -58,7 +58,10 @@ export async function compileServices(): Promise<void> {
  * NODE_OPTIONS, the allocator's settings): a compiled service runs with it, under the benchmark's
  * own variables, so its memory and CPU are the image's.
  */
+let imageEnvCache: Record<string, string> | undefined;
+
 export function imageEnv(): Record<string, string> {
+  if (imageEnvCache) return imageEnvCache;
   const dockerfile = readFileSync(path.join(REPO_ROOT, 'infra/docker/Dockerfile'), 'utf8');
   const env: Record<string, string> = {};
   // The last stage is the runtime image.
@@ -69,6 +72,7 @@ export function imageEnv(): Record<string, string> {
       if (m[1]) env[m[1]] = m[2] ?? m[3] ?? '';
   }
   if (env['NODE_OPTIONS'] === undefined) throw new Error('infra/docker/Dockerfile sets no NODE_OPTIONS');
+  imageEnvCache = env;
   return env;
 }
 
