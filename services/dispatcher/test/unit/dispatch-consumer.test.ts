@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger } from '@flowgate/logger';
-import type { Delivery } from '@flowgate/messaging';
 import { dispatchHandler } from '../../src/consumer/dispatch-consumer';
+import { delivery } from './delivery';
 import type { DispatchOutcome, Dispatcher } from '../../src/modules/dispatch-message';
 
 const logger = createLogger({ service: 'test', silent: true });
@@ -16,18 +16,6 @@ function envelopeBody(id = randomUUID()): Buffer {
       createdAt: new Date().toISOString(),
     }),
   );
-}
-
-function delivery(body: Buffer, attempt = 1): Delivery {
-  return {
-    body,
-    messageId: undefined,
-    correlationId: undefined,
-    contentType: 'application/json',
-    attempt,
-    redelivered: false,
-    headers: {},
-  };
 }
 
 function fakeDispatcher(outcome: DispatchOutcome | Error, abandon: boolean | Error = true) {

@@ -1,20 +1,13 @@
 import { createLogger } from '@flowgate/logger';
 import type { MetaWebhookProcessor } from '@flowgate/core';
-import type { Delivery } from '@flowgate/messaging';
 import { metaWebhookHandler } from '../../src/consumer/meta-consumer';
+import { delivery as brokerDelivery } from './delivery';
 
 const logger = createLogger({ service: 'test', silent: true });
 
-function delivery(job: unknown, attempt = 1): Delivery {
-  return {
-    body: Buffer.from(typeof job === 'string' ? job : JSON.stringify(job)),
-    messageId: undefined,
-    correlationId: undefined,
-    contentType: 'application/json',
-    attempt,
-    redelivered: false,
-    headers: {},
-  };
+/** A delivery carrying `job` (JSON, or the text as it is). */
+function delivery(job: unknown, attempt = 1) {
+  return brokerDelivery(Buffer.from(typeof job === 'string' ? job : JSON.stringify(job)), attempt);
 }
 
 /** Records the ids it is asked to process; the ids in `failing` reject. */
