@@ -237,7 +237,9 @@ describe('template sync from Meta', () => {
     const scheduled = await broadcast(used.templateId, 'campaign_one', 'SCHEDULED');
     await broadcast(used.templateId, 'campaign_one', 'COMPLETED');
     await broadcast(unused.templateId, 'not_in_use', 'CANCELLED');
-    const sending = await broadcast(paused.templateId, 'campaign_two', 'SENDING');
+    // SCHEDULED an hour ahead, not SENDING: a SENDING row without recipients is one the
+    // dispatcher's releaser may complete before the sync runs (it did once in CI).
+    const sending = await broadcast(paused.templateId, 'campaign_two', 'SCHEDULED');
     // Meta: campaign_one gone, campaign_two paused, not_in_use gone.
     sandbox.setTemplates(w.wabaId, [template('campaign_two', { status: 'PAUSED' })]);
 
