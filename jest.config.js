@@ -58,6 +58,7 @@ const config = {
         ...UNIT_PATHS.map(asRegex),
       ],
       globalSetup: '<rootDir>/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/global-teardown.ts',
     },
   ],
   testTimeout: 30000,

@@ -465,21 +465,28 @@ describe('broadcasts (docs/contracts.md §11)', () => {
         .select(s.db.raw('extract(epoch from (b.created_at - a.created_at)) * 1000 AS ms'));
       return rows.map((r: { ms: string | number }) => Number(r.ms)).sort((a, b) => a - b);
     };
-    const p99 = (xs: number[]): number => xs[Math.min(xs.length - 1, Math.ceil(xs.length * 0.99) - 1)] ?? NaN;
+    const at = (xs: number[], q: number): number =>
+      xs[Math.min(xs.length - 1, Math.ceil(xs.length * q) - 1)] ?? NaN;
+    const p50 = (xs: number[]): number => at(xs, 0.5);
+    const p99 = (xs: number[]): number => at(xs, 0.99);
     const idle = await latency(idleIds);
     const busy = await latency(busyIds);
     const beside = await latency(controlIds);
     console.log(
-      `broadcast of ${N}: accepted in ${acceptMs} ms; single sends accept→SENT p99 idle ${p99(idle).toFixed(1)} ms, during ${p99(busy).toFixed(1)} ms (another number meanwhile ${p99(beside).toFixed(1)} ms)`,
+      `broadcast of ${N}: accepted in ${acceptMs} ms; single sends accept→SENT p50/p99 idle ${p50(idle).toFixed(1)}/${p99(idle).toFixed(1)} ms, during ${p50(busy).toFixed(1)}/${p99(busy).toFixed(1)} ms (another number meanwhile ${p50(beside).toFixed(1)}/${p99(beside).toFixed(1)} ms)`,
     );
     expect(idle).toHaveLength(40);
     expect(busy).toHaveLength(40);
     expect(beside).toHaveLength(40);
-    // Within 2 × the idle value. The idle value is floored at 50 ms, and raised to what another
-    // number's single sends took at the same moments: on this shared 2-core VM the broadcast's own
-    // CPU (and other test files') moves every send by tens of ms whatever its place in the lane;
-    // the lane itself holds a single send for at most one slot.
-    expect(p99(busy)).toBeLessThanOrEqual(2 * Math.max(p99(idle), p99(beside), 50));
+    // A single send queued behind the broadcast would wait for thousands of its recipients (tens
+    // of seconds at the number's pace); one that keeps its place in the lane waits at most a slot.
+    // The reference is the larger of the idle value, what another number's single sends took at
+    // the same moments (the broadcast's own CPU and other test files move every send on this
+    // shared 2-core VM), and 50 ms. The median stays within 2 × the reference; the p99 of 40
+    // sends is their slowest one, one scheduling hiccup, so it gets 5 ×: still far below a queue.
+    const ref = (f: (xs: number[]) => number): number => Math.max(f(idle), f(beside), 50);
+    expect(p50(busy)).toBeLessThanOrEqual(2 * ref(p50));
+    expect(p99(busy)).toBeLessThanOrEqual(5 * ref(p99));
   }, 300_000);
 });
 

@@ -26,6 +26,7 @@ export {
   RabbitBroker,
   createRabbitBroker,
   deleteRabbitTopology,
+  deleteRabbitTopologies,
   rabbitTopology,
   type RabbitBrokerOptions,
   type RabbitReconnectOptions,

@@ -90,7 +90,12 @@ export interface RabbitBrokerOptions {
   reconnect?: RabbitReconnectOptions;
 }
 
-export { deleteRabbitTopology, rabbitTopology, type RabbitTopology } from './rabbit-topology';
+export {
+  deleteRabbitTopologies,
+  deleteRabbitTopology,
+  rabbitTopology,
+  type RabbitTopology,
+} from './rabbit-topology';
 
 interface PublisherChannel {
   readonly model: ChannelModel;

@@ -50,13 +50,24 @@ const SETTLE_BEFORE_DELETE_MS = 500;
  * an environment's prefix). Missing ones are fine. Never for a topology in use.
  */
 export async function deleteRabbitTopology(url: string, t: RabbitTopology): Promise<void> {
+  await deleteRabbitTopologies(url, [t]);
+}
+
+/** {@link deleteRabbitTopology} for many topologies over one connection (a test run's leftovers). */
+export async function deleteRabbitTopologies(
+  url: string,
+  topologies: readonly RabbitTopology[],
+): Promise<void> {
+  if (topologies.length === 0) return;
   await new Promise((resolve) => setTimeout(resolve, SETTLE_BEFORE_DELETE_MS));
   const conn = await connect(url);
   try {
     const ch = await conn.createChannel();
-    for (const q of [t.workQueue, t.parkingQueue, ...t.retryQueues.map((r) => r.queue)])
-      await ch.deleteQueue(q);
-    for (const x of [t.workExchange, t.parkingExchange]) await ch.deleteExchange(x);
+    for (const t of topologies) {
+      for (const q of [t.workQueue, t.parkingQueue, ...t.retryQueues.map((r) => r.queue)])
+        await ch.deleteQueue(q);
+      for (const x of [t.workExchange, t.parkingExchange]) await ch.deleteExchange(x);
+    }
     await ch.close();
   } finally {
     await conn.close();
