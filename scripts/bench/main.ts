@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { rmSync } from 'node:fs';
 import { Cleanup, gitInfo } from './bench';
-import { BENCH_AMQP_URL, BENCH_DATABASE_URL } from './environment';
+import { BENCH_AMQP_URL, BENCH_DATABASE_URL, vacuum } from './environment';
 import { measureIntake, measureRead } from './intake';
 import { measureBroadcasts, type BroadcastBenchResult } from './broadcasts';
 import { measureLifecycle, type LifecycleResult } from './lifecycle';
@@ -73,10 +73,17 @@ async function run(opts: Options, p: Plan, startedAt: Date, cleanup: Cleanup): P
   const baselineRps = baseline.baselineSearch.maxRps;
   const ratio = (rps: number): number => (baselineRps > 0 ? round(rps / baselineRps, 4) : 0);
   const { api, ...send } = await measureSend(stack, p);
+  const settle = async (next: string): Promise<void> => {
+    const s = await vacuum(stack.db);
+    console.log(`\nVACUUM (ANALYZE) before ${next}: ${s.toFixed(1)} s`);
+  };
+  await settle('the intake');
   const intake = await measureIntake(stack, p, api, send.sendSearch);
+  await settle('accept → READ');
   const read = await measureRead(stack, p, api, send.sendSearch);
   let webhooks: Awaited<ReturnType<typeof measureWebhooks>> | undefined;
   try {
+    await settle('partner webhooks');
     webhooks = await measureWebhooks(stack, p, api, send.sendSearch);
   } catch (err) {
     // A setup problem (registration refused, receiver down) is reported; the other results stand.
@@ -86,6 +93,7 @@ async function run(opts: Options, p: Plan, startedAt: Date, cleanup: Cleanup): P
   }
   let broadcast: BroadcastBenchResult | undefined;
   try {
+    await settle('broadcasts');
     broadcast = await measureBroadcasts(stack, api, p.drainTimeoutMs);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
@@ -94,6 +102,7 @@ async function run(opts: Options, p: Plan, startedAt: Date, cleanup: Cleanup): P
   }
   let lifecycle: LifecycleResult | undefined;
   try {
+    await settle('the lifecycle');
     lifecycle = await measureLifecycle(
       stack,
       p,

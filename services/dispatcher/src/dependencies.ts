@@ -3,11 +3,16 @@ import type { Broker, ConsumerHandle } from '@flowgate/messaging';
 import type { DispatchEnvelopeV1 } from '@flowgate/contracts';
 import { BROKER_MAX_ATTEMPTS, type Infrastructure } from '@flowgate/runtime';
 import { createCloudApiClient } from '@flowgate/whatsapp-cloud';
-import { createPoster, metaWebhookProcessor, webhookDeliveryWorker } from '@flowgate/core';
+import {
+  createPoster,
+  deliveryJobMessage,
+  metaWebhookProcessor,
+  webhookDeliveryWorker,
+} from '@flowgate/core';
 import { dispatchHandler } from './consumer/dispatch-consumer';
 import { metaWebhookHandler } from './consumer/meta-consumer';
 import { startMetaSweeps } from './modules/meta-sweeps';
-import { webhookDeliveryHandler } from './consumer/webhook-consumer';
+import { webhookDeliveryHandler, type FollowUp } from './consumer/webhook-consumer';
 import { startWebhookRelay } from './modules/webhook-relay';
 import { startBroadcastReleaser } from './modules/broadcast-releaser';
 import { dispatchMessageUseCase } from './modules/dispatch-message';
@@ -186,9 +191,14 @@ export function createDispatcherRuntime(
       // Partner webhooks (docs/contracts.md §10, ADR 0039): every dispatcher relays the outbox and
       // delivers, each endpoint capped per process.
       const webhookBroker = await infra.webhookBroker();
-      webhookConsumer = await webhookBroker.consume(webhookDeliveryHandler(webhookWorker, logger), {
-        prefetch: w.prefetch,
-      });
+      const publishFollowUps = async (jobs: FollowUp[]): Promise<void> => {
+        const failed = (await webhookBroker.publishBatch(jobs.map(deliveryJobMessage))).find((r) => !r.ok);
+        if (failed && !failed.ok) throw failed.error;
+      };
+      webhookConsumer = await webhookBroker.consume(
+        webhookDeliveryHandler(webhookWorker, publishFollowUps, logger),
+        { prefetch: w.prefetch },
+      );
       webhookRelay = startWebhookRelay({ store: stores.webhooks, broker: webhookBroker, logger });
       // Broadcasts (docs/contracts.md §11, ADR 0041): released here at the number's pace, on their
       // own hop, and dispatched at low priority: behind this number's single sends.

@@ -15,6 +15,8 @@ export interface DeliveryJob {
   event?: StoredEvent | undefined;
   /** 1 for the first attempt (the broker's attempt count). */
   attempt: number;
+  /** How long it may wait for its endpoint's turn before it is handed back (default 250 ms). */
+  turnWaitMs?: number | undefined;
 }
 
 /** What the queue should do with the job next. */
@@ -83,7 +85,7 @@ export function webhookDeliveryWorker(o: DeliveryWorkerOptions) {
     return event;
   }
 
-  async function takeTurn(endpointId: string): Promise<boolean> {
+  async function takeTurn(endpointId: string, waitMs: number): Promise<boolean> {
     if ((inFlight.get(endpointId) ?? 0) < o.concurrencyPerEndpoint) {
       inFlight.set(endpointId, (inFlight.get(endpointId) ?? 0) + 1);
       return true;
@@ -99,7 +101,7 @@ export function webhookDeliveryWorker(o: DeliveryWorkerOptions) {
         const i = list.indexOf(wake);
         if (i >= 0) list.splice(i, 1);
         resolve(false);
-      }, TURN_WAIT_MS);
+      }, waitMs);
       list.push(wake);
       waiters.set(endpointId, list);
     });
@@ -117,6 +119,8 @@ export function webhookDeliveryWorker(o: DeliveryWorkerOptions) {
   const log = (r: DeliveryRecord): Promise<void> => attempts.add(r);
 
   return {
+    /** Deliveries in flight to one endpoint in this process. */
+    concurrencyPerEndpoint: o.concurrencyPerEndpoint,
     async deliver(job: DeliveryJob): Promise<JobOutcome> {
       const entry = await endpointOf(job.endpointId);
       // Deleted or disabled since the event was queued: nothing more is delivered to it.
@@ -130,7 +134,7 @@ export function webhookDeliveryWorker(o: DeliveryWorkerOptions) {
         if (due !== null && due.getTime() - Date.now() > EARLY_MS)
           return { kind: 'early', inMs: due.getTime() - Date.now() };
       }
-      if (!(await takeTurn(job.endpointId))) return { kind: 'busy' };
+      if (!(await takeTurn(job.endpointId, job.turnWaitMs ?? TURN_WAIT_MS))) return { kind: 'busy' };
       let result;
       try {
         const body = deliveryBody(event);

@@ -8,6 +8,7 @@ import type { Poster } from './post-delivery';
 import type {
   DeliveryOutcome,
   DeliveryView,
+  FanOut,
   StoredEvent,
   WebhookEndpoint,
   WebhookStore,
@@ -34,12 +35,57 @@ export function signingSecrets(e: WebhookEndpoint, cipher: SecretCipher, now = D
   return [current];
 }
 
-/** The queue message of one delivery job (the relay and redelivery publish the same). */
-export const deliveryJobMessage = (j: { eventId: string; endpointId: string; event?: StoredEvent }) => ({
-  body: Buffer.from(JSON.stringify({ eventId: j.eventId, endpointId: j.endpointId, event: j.event })),
+/**
+ * The queue message of one delivery job: redelivery on request, and the follow-ups of a batch (an
+ * event to try again, or one whose endpoint was busy). `attempt` is the attempt it starts at (1 when
+ * absent); the broker's own count adds to it.
+ */
+export const deliveryJobMessage = (j: {
+  eventId: string;
+  endpointId: string;
+  event?: StoredEvent | undefined;
+  attempt?: number | undefined;
+}) => ({
+  body: Buffer.from(
+    JSON.stringify({
+      eventId: j.eventId,
+      endpointId: j.endpointId,
+      event: j.event,
+      ...(j.attempt !== undefined && j.attempt > 1 ? { attempt: j.attempt } : {}),
+    }),
+  ),
   messageId: `${j.eventId}:${j.endpointId}`,
   contentType: 'application/json',
 });
+
+/** Most events one batch job carries (ADR 0047). */
+export const DELIVERY_BATCH_MAX = 100;
+
+/**
+ * The relay's queue messages (ADR 0047): one job per endpoint carrying its events in outbox order,
+ * `{endpointId, events: [...]}`, up to {@link DELIVERY_BATCH_MAX} each. Each event is still posted on
+ * its own (one Standard Webhooks request per event); only the broker trip is shared.
+ */
+export function deliveryBatchMessages(pairs: readonly FanOut[]) {
+  const byEndpoint = new Map<string, StoredEvent[]>();
+  for (const pair of pairs) {
+    if (pair.event === undefined) continue;
+    const list = byEndpoint.get(pair.endpointId) ?? [];
+    list.push(pair.event);
+    byEndpoint.set(pair.endpointId, list);
+  }
+  const messages = pairs.filter((pair) => pair.event === undefined).map((pair) => deliveryJobMessage(pair));
+  for (const [endpointId, events] of byEndpoint)
+    for (let i = 0; i < events.length; i += DELIVERY_BATCH_MAX) {
+      const chunk = events.slice(i, i + DELIVERY_BATCH_MAX);
+      messages.push({
+        body: Buffer.from(JSON.stringify({ endpointId, events: chunk })),
+        messageId: `${endpointId}:${chunk[0]?.id ?? ''}:${chunk.length}`,
+        contentType: 'application/json',
+      });
+    }
+  return messages;
+}
 
 /** Publishes one delivery job (an event for an endpoint) to the webhook queue. */
 export type DeliveryPublisher = (

@@ -1,10 +1,11 @@
 import type { Broker } from '@flowgate/messaging';
-import { deliveryJobMessage, type WebhookStore } from '@flowgate/core';
+import { deliveryBatchMessages, type WebhookStore } from '@flowgate/core';
 import type { Logger } from '@flowgate/logger';
 
 /**
- * The partner-events relay (ADR 0039): takes outbox events not yet relayed, publishes one delivery
- * job per subscribed endpoint (publisher confirms), and only then marks the events relayed, in
+ * The partner-events relay (ADR 0039): takes outbox events not yet relayed, publishes their delivery
+ * jobs, one per subscribed endpoint carrying up to 100 of its events (ADR 0047), with publisher
+ * confirms, and only then marks the events relayed, in
  * the same transaction that locked them. A crash between the two publishes them again: the
  * receiver sees a duplicate with the same `webhook-id`, never a loss.
  */
@@ -24,7 +25,7 @@ export function startWebhookRelay(o: {
       let relayed = 0;
       try {
         relayed = await o.store.relayEvents(500, async (pairs) => {
-          const results = await o.broker.publishBatch(pairs.map(deliveryJobMessage));
+          const results = await o.broker.publishBatch(deliveryBatchMessages(pairs));
           const failed = results.find((r) => !r.ok);
           if (failed && !failed.ok) throw failed.error;
         });
