@@ -110,12 +110,16 @@ export async function measureLifecycle(
   const receiver = await Receiver.start();
   const steps: LifecycleStep[] = [];
   try {
-    for (const rate of rates) {
+    // A rate that does not keep up is tried once more before the search stops, as the other
+    // searches repeat a failed rung: one stall of the shared machine should not end it.
+    const queue = [...rates];
+    const repeated = new Set<number>();
+    for (let rate = queue.shift(); rate !== undefined; rate = queue.shift()) {
       // A workspace per rate: its messages and events are this step's alone.
       const ws = await seedWorkspace(
         bench.db,
         Buffer.from(secret, 'base64'),
-        `lifecycle-${rate}`,
+        `lifecycle-${rate}${repeated.has(rate) ? '-again' : ''}`,
         benchHasher(),
       );
       const res = await fetch(`http://127.0.0.1:${api.port}${WEBHOOKS_PATH}`, {
@@ -199,7 +203,12 @@ export async function measureLifecycle(
           .map(([k, v]) => `${k} ${v.p50}/${v.p99}`)
           .join(', ')}`,
       );
-      if (!keptUp) break;
+      if (!keptUp) {
+        if (repeated.has(rate)) break;
+        repeated.add(rate);
+        bench.notes.push(`lifecycle at ${rate} msg/s did not keep up (drained in ${drainS} s); repeated`);
+        queue.unshift(rate);
+      }
     }
   } finally {
     await receiver.stop();
