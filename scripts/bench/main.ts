@@ -115,6 +115,7 @@ async function run(opts: Options, p: Plan, startedAt: Date, cleanup: Cleanup): P
     stack.bench.notes.push(`lifecycle: the step could not run: ${why.split('\n')[0]}`);
   }
   await api.proc.stop();
+  await settle('the LOG_LEVEL=info search');
   const infoLog = await measureInfoLog(stack, opts, p, send.sendSearch, ratio);
   const profiles = await measureProfiles(stack, opts, p, send.sendSearch, infoLog.sendInfoLog);
   await writeResults(stack, opts, p, {

@@ -19,6 +19,7 @@ import {
   prepareDatabase,
   seedWorkspace,
   uniquePrefix,
+  vacuum,
   type Seeded,
 } from './environment';
 import { LoadGenerator } from './load-client';
@@ -257,6 +258,10 @@ export async function measureSend(
   const api = await startApi('public-api-warn', 'warn');
   const sendSearch = toSearch(await findMaxRate(p.send, (rate) => bench.sendStep('send', api, sendWs, rate)));
 
+  // The send search grew the tables from empty faster than autovacuum looks at them: without fresh
+  // statistics the step's summary query can pick a plan that runs past the statement timeout.
+  const vacuumS = await vacuum(bench.db);
+  console.log(`\nVACUUM (ANALYZE) before the end-to-end step: ${vacuumS.toFixed(1)} s`);
   console.log('\nend to end: accept → SENT');
   // Offered above the sustainable send rate, so that what completes per second is the pipeline's
   // capacity rather than an echo of the offered rate (a long timeout: no request may be lost).
