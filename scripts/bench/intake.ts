@@ -395,9 +395,10 @@ export async function measureRead(
       }>;
     }>(
       `WITH m AS (SELECT id, status, created_at FROM messages WHERE workspace_id = ?),
-            r AS (SELECT message_id, min(created_at) AS read_at FROM message_events
-                   WHERE status = 'READ' AND message_id IN (SELECT id FROM m) GROUP BY message_id),
-            l AS (SELECT extract(epoch FROM r.read_at - m.created_at) * 1000 AS ms FROM m JOIN r ON r.message_id = m.id)
+            r AS (SELECT ev.message_id, min(ev.created_at) AS read_at, min(m.created_at) AS accepted_at
+                    FROM m JOIN message_events ev ON ev.message_id = m.id AND ev.status = 'READ'
+                   GROUP BY ev.message_id),
+            l AS (SELECT extract(epoch FROM read_at - accepted_at) * 1000 AS ms FROM r)
        SELECT (SELECT count(*) FROM m)::int AS accepted,
               (SELECT count(*) FROM m WHERE status = 'READ')::int AS read,
               (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM l)::float8 AS p50,
