@@ -13,7 +13,7 @@ import { dispatchHandler } from './consumer/dispatch-consumer';
 import { metaWebhookHandler } from './consumer/meta-consumer';
 import { startMetaSweeps } from './modules/meta-sweeps';
 import { webhookDeliveryHandler, type FollowUp } from './consumer/webhook-consumer';
-import { startWebhookRelay } from './modules/webhook-relay';
+import { publishAll, startWebhookRelay } from './modules/webhook-relay';
 import { startBroadcastReleaser } from './modules/broadcast-releaser';
 import { dispatchMessageUseCase } from './modules/dispatch-message';
 import { DispatchStats } from './modules/dispatch-stats';
@@ -191,10 +191,8 @@ export function createDispatcherRuntime(
       // Partner webhooks (docs/contracts.md §10, ADR 0039): every dispatcher relays the outbox and
       // delivers, each endpoint capped per process.
       const webhookBroker = await infra.webhookBroker();
-      const publishFollowUps = async (jobs: FollowUp[]): Promise<void> => {
-        const failed = (await webhookBroker.publishBatch(jobs.map(deliveryJobMessage))).find((r) => !r.ok);
-        if (failed && !failed.ok) throw failed.error;
-      };
+      const publishFollowUps = (jobs: FollowUp[]): Promise<void> =>
+        publishAll(webhookBroker, jobs.map(deliveryJobMessage));
       webhookConsumer = await webhookBroker.consume(
         webhookDeliveryHandler(webhookWorker, publishFollowUps, logger),
         { prefetch: w.prefetch },

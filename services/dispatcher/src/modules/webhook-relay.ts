@@ -1,6 +1,12 @@
-import type { Broker } from '@flowgate/messaging';
+import type { Broker, OutgoingMessage } from '@flowgate/messaging';
 import { deliveryBatchMessages, type WebhookStore } from '@flowgate/core';
 import type { Logger } from '@flowgate/logger';
+
+/** Publishes every message with confirms; the first refused one's error is thrown. */
+export async function publishAll(broker: Broker, messages: readonly OutgoingMessage[]): Promise<void> {
+  const failed = (await broker.publishBatch(messages)).find((r) => !r.ok);
+  if (failed && !failed.ok) throw failed.error;
+}
 
 /**
  * The partner-events relay (ADR 0039): takes outbox events not yet relayed, publishes their delivery
@@ -24,11 +30,9 @@ export function startWebhookRelay(o: {
     running = (async () => {
       let relayed = 0;
       try {
-        relayed = await o.store.relayEvents(500, async (pairs) => {
-          const results = await o.broker.publishBatch(deliveryBatchMessages(pairs));
-          const failed = results.find((r) => !r.ok);
-          if (failed && !failed.ok) throw failed.error;
-        });
+        relayed = await o.store.relayEvents(500, (pairs) =>
+          publishAll(o.broker, deliveryBatchMessages(pairs)),
+        );
       } catch (err) {
         o.logger.warn('partner events relay failed; trying again', { err });
       }

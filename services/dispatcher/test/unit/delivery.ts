@@ -12,3 +12,8 @@ export function delivery(body: Buffer, attempt = 1): Delivery {
     headers: {},
   };
 }
+
+/** A delivery carrying `job` as JSON (or a string as it is, to test what is not JSON). */
+export function jobDelivery(job: unknown, attempt = 1): Delivery {
+  return delivery(Buffer.from(typeof job === 'string' ? job : JSON.stringify(job)), attempt);
+}

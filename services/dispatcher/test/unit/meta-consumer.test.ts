@@ -1,14 +1,9 @@
 import { createLogger } from '@flowgate/logger';
 import type { MetaWebhookProcessor } from '@flowgate/core';
 import { metaWebhookHandler } from '../../src/consumer/meta-consumer';
-import { delivery as brokerDelivery } from './delivery';
+import { jobDelivery as delivery } from './delivery';
 
 const logger = createLogger({ service: 'test', silent: true });
-
-/** A delivery carrying `job` (JSON, or the text as it is). */
-function delivery(job: unknown, attempt = 1) {
-  return brokerDelivery(Buffer.from(typeof job === 'string' ? job : JSON.stringify(job)), attempt);
-}
 
 /** Records the ids it is asked to process; the ids in `failing` reject. */
 function fakeProcessor(failing: ReadonlySet<string> = new Set()) {

@@ -1,13 +1,9 @@
 import { createLogger } from '@flowgate/logger';
 import type { DeliveryJob, JobOutcome, StoredEvent, WebhookDeliveryWorker } from '@flowgate/core';
 import { webhookDeliveryHandler, type FollowUp } from '../../src/consumer/webhook-consumer';
-import { delivery as brokerDelivery } from './delivery';
+import { jobDelivery as delivery } from './delivery';
 
 const logger = createLogger({ service: 'test', silent: true });
-
-function delivery(job: unknown, attempt = 1) {
-  return brokerDelivery(Buffer.from(typeof job === 'string' ? job : JSON.stringify(job)), attempt);
-}
 
 const event = (id: string): StoredEvent => ({
   id,
