@@ -42,17 +42,17 @@ const topologiesOf = (prefix: string, webhookSchedule: string): RabbitTopology[]
 /**
  * Opens this run's prefix log (in the environment, so test workers inherit it), after deleting the
  * topologies of earlier runs whose process is gone (a run killed before its teardown). Returns the
- * number of such prefixes deleted.
+ * number of such prefixes deleted. `dir` is for the test of this mechanism.
  */
-export async function openTopologyLog(): Promise<number> {
-  mkdirSync(TOPOLOGY_LOG_DIR, { recursive: true });
+export async function openTopologyLog(dir = TOPOLOGY_LOG_DIR): Promise<number> {
+  mkdirSync(dir, { recursive: true });
   let swept = 0;
-  for (const name of readdirSync(TOPOLOGY_LOG_DIR)) {
+  for (const name of readdirSync(dir)) {
     const pid = Number(name.split('-')[0]);
     if (Number.isInteger(pid) && isAlive(pid)) continue;
-    swept += await deleteLoggedTopologies(path.join(TOPOLOGY_LOG_DIR, name));
+    swept += await deleteLoggedTopologies(path.join(dir, name));
   }
-  const log = path.join(TOPOLOGY_LOG_DIR, `${process.pid}-${randomUUID().slice(0, 8)}`);
+  const log = path.join(dir, `${process.pid}-${randomUUID().slice(0, 8)}`);
   appendFileSync(log, '');
   process.env[TOPOLOGY_LOG_ENV] = log;
   return swept;
